@@ -1,0 +1,327 @@
+"""DockerRunner: run a team's image once, locked down, timed by the worker, and collect /output."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docker
+import requests
+
+from .limits import Limits
+from .lockdown import LABEL, keeper_config, locked_down_config, output_volume_options
+from .output_copy import OutputTooLarge, copy_output_archive
+from .outcome import PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
+from .timestamps import docker_duration_s
+
+BASE_IMAGE = "podium/base:bookworm"
+# Time allowed for Docker to act on a kill or removal before the run counts as a platform fault.
+DOCKER_GRACE_S = 60
+
+
+@dataclass(frozen=True)
+class StartupOverhead:
+    """Start-to-exit time of an empty container (`true`): the fixed cost inside every duration."""
+
+    median_s: float
+    measurements: tuple[float, ...]
+    docker_median_s: float | None
+
+
+class DockerRunner:
+    """Runs images with the Podium lockdown. One instance per worker; not thread-safe."""
+
+    def __init__(self, client=None, *, helper_image: str = BASE_IMAGE) -> None:
+        self.client = client or docker.from_env(timeout=DOCKER_GRACE_S)
+        self.helper_image = helper_image
+        self.startup_overhead_s: float | None = None
+
+    def run(
+        self,
+        image: str,
+        input_dir,
+        output_dir,
+        limits: Limits,
+        *,
+        gpu: int | None = None,
+        cpuset: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> RunOutcome:
+        """Run `image` once on `input_dir`; regular files from its /output land in `output_dir`.
+
+        Never raises for anything the container does or for Docker errors: the outcome says what
+        happened and whose fault a failure is. Raises ValueError only for caller mistakes
+        (missing input directory, non-empty output directory).
+        """
+        total_start = time.perf_counter_ns()
+        input_dir, output_dir = _prepare_directories(input_dir, output_dir)
+        outcome = RunOutcome(exit_code=None, duration_s=None)
+        outcome.startup_overhead_s = self.startup_overhead_s
+        created = []  # (kind, object) to remove in reverse order, whatever happens
+        try:
+            self._run(image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created)
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+            outcome.failure = f"platform error while running the container: {_short(error)}"
+            outcome.fault = PLATFORM
+        finally:
+            for kind, thing in reversed(created):
+                _remove_quietly(kind, thing, outcome)
+        outcome.runner_total_s = (time.perf_counter_ns() - total_start) / 1e9
+        return outcome
+
+    def _run(self, image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created):
+        run_id = uuid.uuid4().hex[:12]
+        volume = self.client.volumes.create(
+            name=f"podium-output-{run_id}",
+            driver="local",
+            driver_opts=output_volume_options(limits),
+            labels={LABEL: "output"},
+        )
+        created.append(("volume", volume))
+        keeper = self.client.containers.create(
+            self.helper_image,
+            ["sleep", "infinity"],
+            name=f"podium-keeper-{run_id}",
+            **keeper_config(volume.name),
+        )
+        created.append(("container", keeper))
+        keeper.start()
+        config = locked_down_config(
+            limits, input_dir=input_dir, output_volume=volume.name, gpu=gpu, cpuset=cpuset, env=env
+        )
+        container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
+        created.append(("container", container))
+        outcome.image_id = container.image.id if container.image else None
+
+        exit_code, duration_ns = self._start_and_wait(container, limits, outcome)
+        outcome.exit_code = exit_code
+        outcome.duration_s = duration_ns / 1e9
+        outcome.measurements = (outcome.duration_s,)
+
+        container.reload()
+        state = container.attrs["State"]
+        outcome.oom_killed = bool(state.get("OOMKilled"))
+        outcome.docker_duration_s = docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
+        outcome.stdout = _tail(container, stdout=True)
+        outcome.stderr = _tail(container, stdout=False)
+        outcome.logs = combine_logs(outcome.stdout, outcome.stderr)
+
+        try:
+            chunks, _ = keeper.get_archive("/output")
+            copied = copy_output_archive(chunks, output_dir, _archive_bound(limits))
+        except OutputTooLarge:
+            copied = None
+        _judge(outcome, limits, copied)
+
+    def _start_and_wait(self, container, limits: Limits, outcome: RunOutcome) -> tuple[int, int]:
+        """Start the container and wait for it; the timed window is exactly start() .. wait()."""
+        outcome.started_at = datetime.now(UTC)
+        start = time.perf_counter_ns()
+        container.start()
+        remaining = max(limits.time_limit_s - (time.perf_counter_ns() - start) / 1e9, 0.001)
+        try:
+            result = container.wait(timeout=remaining)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            elapsed = (time.perf_counter_ns() - start) / 1e9
+            if elapsed < limits.time_limit_s * 0.99:
+                raise  # the daemon went away; not the team's fault
+            outcome.timed_out = True
+            _kill_quietly(container)
+            result = container.wait(timeout=DOCKER_GRACE_S)
+        end = time.perf_counter_ns()
+        outcome.finished_at = datetime.now(UTC)
+        return int(result.get("StatusCode", -1)), end - start
+
+    def run_repeated(
+        self,
+        image: str,
+        input_dir,
+        output_dir,
+        limits: Limits,
+        *,
+        repeats: int = 3,
+        warmup: bool = False,
+        gpu: int | None = None,
+        cpuset: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> RunOutcome:
+        """Run the same image `repeats` times; the predictions scored are those of the first run.
+
+        Later runs write to scratch directories that are thrown away: their only purpose is the
+        time measurement. Every measurement is kept in `measurements`, `duration_s` is their
+        median. An optional warm-up run (not measured) fills the page cache first. The first
+        failing run ends the series and is returned, with the measurements taken so far.
+        """
+        if repeats < 1:
+            raise ValueError(f"repeats must be at least 1, got {repeats}")
+        kwargs = {"gpu": gpu, "cpuset": cpuset, "env": env}
+        if warmup:
+            with tempfile.TemporaryDirectory(prefix="podium-warmup-") as scratch:
+                self.run(image, input_dir, scratch, limits, **kwargs)
+        first = self.run(image, input_dir, output_dir, limits, **kwargs)
+        measurements = [first.duration_s]
+        docker_measurements = [first.docker_duration_s]
+        for _ in range(repeats - 1):
+            if not first.ok:
+                break
+            with tempfile.TemporaryDirectory(prefix="podium-repeat-") as scratch:
+                again = self.run(image, input_dir, scratch, limits, **kwargs)
+            measurements.append(again.duration_s)
+            docker_measurements.append(again.docker_duration_s)
+            if not again.ok:
+                again.notes.append(f"failed on repeat {len(measurements)} of {repeats}")
+                first.failure, first.fault = again.failure, again.fault
+                first.logs, first.exit_code = again.logs, again.exit_code
+                break
+        measured = [m for m in measurements if m is not None]
+        first.measurements = tuple(measured)
+        first.duration_s = statistics.median(measured) if measured else None
+        docker_values = [m for m in docker_measurements if m is not None]
+        first.docker_duration_s = statistics.median(docker_values) if docker_values else None
+        return first
+
+    def measure_startup_overhead(
+        self, image: str | None = None, repeats: int = 5, *, cpuset: str | None = None
+    ) -> StartupOverhead:
+        """Time `true` in an otherwise identical locked-down container, `repeats` times.
+
+        The result is remembered and copied into each later RunOutcome.startup_overhead_s.
+        Raises docker errors: a worker that cannot start an empty container is broken.
+        """
+        image = image or self.helper_image
+        limits = Limits(time_limit_s=60, memory_mb=64, output_mb=1, tmp_mb=1, pids=16)
+        measurements, docker_measurements = [], []
+        with tempfile.TemporaryDirectory(prefix="podium-empty-input-") as empty:
+            Path(empty).chmod(0o755)
+            for _ in range(repeats):
+                config = locked_down_config(
+                    limits, input_dir=Path(empty), output_volume=None, cpuset=cpuset, role="probe"
+                )
+                container = self.client.containers.create(image, ["true"], **config)
+                try:
+                    start = time.perf_counter_ns()
+                    container.start()
+                    container.wait(timeout=limits.time_limit_s)
+                    measurements.append((time.perf_counter_ns() - start) / 1e9)
+                    container.reload()
+                    state = container.attrs["State"]
+                    docker_measurements.append(
+                        docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
+                    )
+                finally:
+                    container.remove(force=True)
+        docker_values = [m for m in docker_measurements if m is not None]
+        overhead = StartupOverhead(
+            median_s=statistics.median(measurements),
+            measurements=tuple(measurements),
+            docker_median_s=statistics.median(docker_values) if docker_values else None,
+        )
+        self.startup_overhead_s = overhead.median_s
+        return overhead
+
+
+def remove_leftovers(client) -> int:
+    """Remove containers and volumes a crashed worker left behind; returns how many.
+
+    Call it when a worker starts, before it takes a run: nothing labelled by Podium survives
+    a clean run, so anything found belongs to a run that died with its worker.
+    """
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        container.remove(force=True)
+        removed += 1
+    for volume in client.volumes.list(filters={"label": LABEL}):
+        volume.remove(force=True)
+        removed += 1
+    return removed
+
+
+def _judge(outcome: RunOutcome, limits: Limits, copied) -> None:
+    """Turn what the container did into a failure message and a fault (team), or success."""
+    cap = limits.output_mb * 1024 * 1024
+    if copied is not None:
+        outcome.output_bytes = copied.bytes
+    output_full = copied is None or (
+        copied.bytes >= cap - max(64 * 1024, 4096 * (copied.files + 1))
+        or copied.entries >= limits.output_files - 1
+    )
+    if outcome.timed_out:
+        outcome.failure = limits.describe_time_limit()
+    elif outcome.oom_killed and outcome.exit_code != 0:
+        outcome.failure = limits.describe_memory_limit()
+    elif output_full:
+        outcome.failure = (
+            f"output limit exceeded: /output may hold at most {limits.output_mb} MB in "
+            f"{limits.output_files} files and directories; write only the prediction files"
+        )
+    elif outcome.exit_code != 0:
+        tail = last_lines(outcome.stderr) or last_lines(outcome.stdout) or "(no output)"
+        outcome.failure = f"the container exited with code {outcome.exit_code}; last lines: {tail}"
+    elif copied.links:
+        name, target = copied.links[0]
+        outcome.failure = (
+            f"/output/{name} is a link to {target!r}; links are never followed: write "
+            "regular files into /output"
+        )
+    elif copied.special:
+        outcome.failure = (
+            f"/output/{copied.special[0]} is not a regular file or directory; "
+            "write regular files into /output"
+        )
+    if outcome.failure:
+        outcome.fault = TEAM
+
+
+def _prepare_directories(input_dir, output_dir) -> tuple[Path, Path]:
+    input_dir, output_dir = Path(input_dir).resolve(), Path(output_dir).resolve()
+    if not input_dir.is_dir():
+        raise ValueError(f"input directory {input_dir} does not exist")
+    if output_dir.exists() and any(output_dir.iterdir()):
+        raise ValueError(f"output directory {output_dir} must be empty")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # The container runs as nobody: the bind-mounted inputs must be world-readable. Temporary
+    # directories are created 0700, so open them up here rather than fail obscurely inside.
+    for path in [input_dir, *input_dir.rglob("*")]:
+        if not path.is_symlink():
+            wanted = path.stat().st_mode | (0o555 if path.is_dir() else 0o444)
+            if wanted != path.stat().st_mode:
+                path.chmod(wanted & 0o7777)
+    return input_dir, output_dir
+
+
+def _archive_bound(limits: Limits) -> int:
+    # File contents plus a tar header (and padding) per entry, plus slack for the end blocks.
+    return limits.output_mb * 1024 * 1024 + limits.output_files * 1536 + 1024 * 1024
+
+
+def _tail(container, *, stdout: bool) -> str:
+    buffer = TailBuffer()
+    for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=False):
+        buffer.write(chunk)
+    return buffer.text()
+
+
+def _kill_quietly(container) -> None:
+    try:
+        container.kill()
+    except docker.errors.APIError:
+        pass  # it exited on its own between the timeout and the kill
+
+
+def _remove_quietly(kind: str, thing, outcome: RunOutcome) -> None:
+    try:
+        thing.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        outcome.notes.append(f"could not remove {kind} {getattr(thing, 'name', '')}: {error}")
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    return text if len(text) <= 500 else text[:500] + "..."

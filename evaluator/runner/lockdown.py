@@ -1,0 +1,115 @@
+"""The Docker settings that lock a team's container down, as plain keyword arguments for the SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docker.types import DeviceRequest, LogConfig, Mount
+
+from .limits import Limits
+
+# "nobody": no home, no sudo, owns nothing in the image. The /output volume is created owned by it.
+CONTAINER_UID = 65534
+CONTAINER_USER = f"{CONTAINER_UID}:{CONTAINER_UID}"
+LABEL = "podium.role"
+
+# dockerd itself keeps a container's stdout/stderr on the host's disk; rotate so that a container
+# printing forever cannot fill it. The runner keeps only the last 64 KiB of each stream anyway.
+LOG_CONFIG = LogConfig(type="json-file", config={"max-size": "1m", "max-file": "2"})
+
+
+def output_volume_options(limits: Limits) -> dict[str, str]:
+    """A tmpfs volume: the kernel enforces the size and file-count cap, nothing to monitor.
+
+    nr_inodes caps the number of files and directories (a million empty files would otherwise
+    cost nothing in bytes but a lot to copy back). The pages are charged to the writing
+    container's memory cgroup, so /output also counts against the memory limit.
+    """
+    return {
+        "type": "tmpfs",
+        "device": "tmpfs",
+        "o": (
+            f"size={limits.output_mb}m,nr_inodes={limits.output_files},"
+            f"uid={CONTAINER_UID},gid={CONTAINER_UID},mode=0755"
+        ),
+    }
+
+
+def container_environment(limits: Limits, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        "PODIUM_INPUT": "/input",
+        "PODIUM_OUTPUT": "/output",
+        "PODIUM_TIME_LIMIT_S": f"{limits.time_limit_s:g}",
+        "PODIUM_MEMORY_MB": str(limits.memory_mb),
+        # nobody's home does not exist and the root is read-only: caches (pip, torch, HF) go to /tmp.
+        "HOME": "/tmp",
+    }
+    env.update(extra or {})
+    return env
+
+
+def locked_down_config(
+    limits: Limits,
+    *,
+    input_dir: Path,
+    output_volume: str | None,
+    gpu: int | None = None,
+    cpuset: str | None = None,
+    env: dict[str, str] | None = None,
+    role: str = "run",
+) -> dict:
+    """Keyword arguments for `client.containers.create` that apply every restriction of a run.
+
+    With `output_volume=None` /output is a plain tmpfs (used to measure start-up cost, where
+    nothing has to be read back after the container stops).
+    """
+    output_mount = (
+        Mount("/output", output_volume, type="volume")
+        if output_volume
+        else Mount("/output", None, type="tmpfs", tmpfs_size=limits.output_mb * 1024 * 1024)
+    )
+    config = {
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777"},
+        "mounts": [Mount("/input", str(input_dir), type="bind", read_only=True), output_mount],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "user": CONTAINER_USER,
+        "pids_limit": limits.pids,
+        "mem_limit": f"{limits.memory_mb}m",
+        # Equal to mem_limit: no swap, so going over the limit is an OOM kill, not a slow crawl.
+        "memswap_limit": f"{limits.memory_mb}m",
+        "ipc_mode": "private",
+        "log_config": LOG_CONFIG,
+        "environment": container_environment(limits, env),
+        "labels": {LABEL: role},
+    }
+    if cpuset:
+        # Pinning to the worker's own cores both limits the CPUs and keeps timing steadier than a
+        # CFS quota, which throttles in 100 ms periods.
+        config["cpuset_cpus"] = cpuset
+    else:
+        config["nano_cpus"] = int(limits.cpus * 1e9)
+    if gpu is not None:
+        config["device_requests"] = [DeviceRequest(device_ids=[str(gpu)], capabilities=[["gpu"]])]
+    return config
+
+
+def keeper_config(volume_name: str) -> dict:
+    """A tiny idle container that keeps the /output tmpfs volume mounted after the run exits.
+
+    Docker unmounts a tmpfs volume (and loses its content) when the last container using it
+    stops; the keeper holds it so the runner can copy /output out with `get_archive`.
+    """
+    return {
+        "network_mode": "none",
+        "read_only": True,
+        "mounts": [Mount("/output", volume_name, type="volume", read_only=True)],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "user": CONTAINER_USER,
+        "pids_limit": 8,
+        "mem_limit": "32m",
+        "labels": {LABEL: "keeper"},
+    }
