@@ -1,0 +1,1 @@
+"""Baselines supplied to competing teams."""

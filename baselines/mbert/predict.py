@@ -1,0 +1,123 @@
+"""Submission entrypoint: read $PODIUM_INPUT (manifest + test jsonl), write XTREME-layout .tsv to $PODIUM_OUTPUT.
+
+    PODIUM_INPUT=/input PODIUM_OUTPUT=/output python -m baselines.mbert.predict --checkpoint DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_CHECKPOINT = "/opt/podium/checkpoint"
+TEST_FILE = re.compile(r"^test-(?P<lang>[A-Za-z_-]+)\.jsonl$")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--checkpoint", default=os.environ.get("PODIUM_CHECKPOINT", DEFAULT_CHECKPOINT))
+    p.add_argument("--input", default=os.environ.get("PODIUM_INPUT", "/input"))
+    p.add_argument("--output", default=os.environ.get("PODIUM_OUTPUT", "/output"))
+    p.add_argument("--device", default="auto")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
+    p.add_argument("--max-batch-tokens", type=int, help="override the memory-based batch budget")
+    return p.parse_args(argv)
+
+
+def manifest_tasks(manifest: dict, input_dir: Path) -> dict[str, list[str]]:
+    """{task: [languages]} from the manifest's "tasks"; without one, from the files present."""
+    tasks = manifest.get("tasks")
+    if isinstance(tasks, dict):
+        return {
+            t: list(v["languages"] if isinstance(v, dict) else v) for t, v in tasks.items()
+        }
+    if isinstance(tasks, list):
+        found: dict[str, list[str]] = {}
+        for entry in tasks:
+            found.setdefault(entry["task"], []).extend(
+                entry.get("languages") or [entry["language"]]
+            )
+        return found
+    found = {}
+    for task_dir in sorted(p for p in input_dir.iterdir() if p.is_dir()):
+        langs = [m["lang"] for f in sorted(task_dir.iterdir()) if (m := TEST_FILE.match(f.name))]
+        if langs:
+            found[task_dir.name] = langs
+    return found
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_predictions(path: Path, kind: str, predictions: list) -> None:
+    """XTREME layout: one label per line, or one tag per line with a blank line after each sentence."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        if kind == "classification":
+            handle.writelines(f"{label}\n" for label in predictions)
+        else:
+            for tags in predictions:
+                handle.writelines(f"{tag}\n" for tag in tags)
+                handle.write("\n")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # submissions run without network
+    import torch
+
+    from baselines.mbert.inference import predict_examples
+    from baselines.mbert.model import MultiTaskModel
+    from baselines.mbert.runtime import (
+        configure_cpu_threads,
+        max_batch_tokens,
+        pick_device,
+        pick_dtype,
+    )
+
+    input_dir, output_dir = Path(args.input), Path(args.output)
+    manifest_path = input_dir / "manifest.json"
+    if not manifest_path.is_file():
+        print(f"predict: {manifest_path} not found; mount the test inputs at {input_dir}",
+              file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    device = pick_device(args.device)
+    dtype = pick_dtype(device, args.precision)
+    threads = configure_cpu_threads()
+    model, tokenizer = MultiTaskModel.load(args.checkpoint)
+    model.to(device).eval()
+    budget = args.max_batch_tokens or max_batch_tokens(
+        model.encoder.config, device, dtype, model.config.max_seq_length
+    )
+    print(f"predict: device={device} dtype={dtype} threads={threads} batch_tokens={budget}",
+          file=sys.stderr)
+    tasks = manifest_tasks(json.loads(manifest_path.read_text()), input_dir)
+    missing = sorted(set(tasks) - set(model.config.tasks))
+    if missing:
+        print(f"predict: checkpoint {args.checkpoint} has no head for {', '.join(missing)}; "
+              "train with --tasks including them", file=sys.stderr)
+        return 2
+    total = 0
+    for task, languages in tasks.items():
+        kind = model.config.tasks[task].kind
+        for lang in languages:
+            examples = read_jsonl(input_dir / task / f"test-{lang}.jsonl")
+            predictions = predict_examples(model, tokenizer, task, examples, device, dtype, budget)
+            write_predictions(output_dir / task / f"test-{lang}.tsv", kind, predictions)
+            total += len(examples)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.monotonic() - started
+    print(f"predict: {total} examples in {elapsed:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
