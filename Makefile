@@ -1,0 +1,64 @@
+# Podium: the two commands are `make demo` and `make test`; see README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
+PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
+PYTEST_ARGS ?=
+
+.PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
+        bench-scoring bench-baseline bench-runner bench-load clean
+
+$(STAMP): requirements.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+services:
+	bash scripts/services.sh start
+
+images: install
+	bash docker/build-images.sh
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: install
+	$(PY) manage.py demo $(DEMO_ARGS)
+
+test: install services images
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -m postgres $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench-scoring: install
+	$(PY) benchmarks/bench_scoring.py
+
+bench-baseline: install
+	$(PY) benchmarks/bench_baseline.py
+
+bench-runner: install images
+	$(PY) benchmarks/bench_runner.py
+
+bench-load: install
+	$(PY) benchmarks/bench_load.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The competitions app: the domain (models), business actions (services), reads (selectors)."""

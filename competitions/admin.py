@@ -1,0 +1,123 @@
+"""Django admin for organisers: every rule of a competition is editable here."""
+
+from django.contrib import admin
+
+from competitions.models import (
+    Competition,
+    CompetitionTask,
+    EfficiencyRule,
+    Membership,
+    Phase,
+    Run,
+    Submission,
+    TaskScore,
+    Team,
+)
+
+
+class CompetitionTaskInline(admin.TabularInline):
+    model = CompetitionTask
+    extra = 0
+
+
+class PhaseInline(admin.StackedInline):
+    model = Phase
+    extra = 0
+    fields = [
+        ("key", "title", "split", "order"),
+        ("opens", "closes", "is_open"),
+        ("max_attempts", "failed_runs_count"),
+        ("leaderboard_policy", "results_visibility"),
+        ("frozen_at", "published_at"),
+    ]
+
+
+class EfficiencyRuleInline(admin.StackedInline):
+    model = EfficiencyRule
+    can_delete = False
+
+
+@admin.register(Competition)
+class CompetitionAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "hardware_queue", "time_limit_s", "timing_repeats"]
+    search_fields = ["slug", "title"]
+    inlines = [CompetitionTaskInline, PhaseInline, EfficiencyRuleInline]
+    fieldsets = [
+        (None, {"fields": ["slug", "title", "description", "data_config"]}),
+        (
+            "Limits per run",
+            {"fields": [("time_limit_s", "memory_mb"), ("cpus", "gpus", "output_mb")]},
+        ),
+        ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
+        ("Openness", {"fields": ["publish_code_after_close"]}),
+    ]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "split",
+        "opens",
+        "closes",
+        "is_open",
+        "max_attempts",
+        "published_at",
+    ]
+    list_filter = ["competition", "split", "is_open"]
+
+
+@admin.register(EfficiencyRule)
+class EfficiencyRuleAdmin(admin.ModelAdmin):
+    list_display = ["competition", "metric", "bonus_places", "max_score_gap", "min_efficiency_gap"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_reference"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+class RunInline(admin.TabularInline):
+    model = Run
+    extra = 0
+    fields = ["status", "fault", "failure_reason", "runtime_s", "overall_score", "worker"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "team",
+        "phase",
+        "attempt_number",
+        "counts_as_attempt",
+        "disqualified",
+    ]
+    list_filter = ["phase", "disqualified", "counts_as_attempt"]
+    search_fields = ["team__name", "description"]
+    inlines = [RunInline]
+
+
+class TaskScoreInline(admin.TabularInline):
+    model = TaskScore
+    extra = 0
+    readonly_fields = ["task", "language", "metric", "value"]
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["id", "submission", "status", "fault", "runtime_s", "overall_score", "worker"]
+    list_filter = ["status", "fault", "queue"]
+    readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs"]
+    inlines = [TaskScoreInline]

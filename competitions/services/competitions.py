@@ -1,0 +1,112 @@
+"""Creating and updating a competition from its YAML specification, idempotently."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from competitions.models import Competition, CompetitionTask, EfficiencyRule, Phase
+from competitions.spec import CompetitionSpec
+
+
+@dataclass
+class LoadReport:
+    competition: Competition
+    created: bool
+    changes: list[str] = field(default_factory=list)
+
+
+def _apply(instance, values: dict, label: str, changes: list[str]) -> None:
+    """Set fields that differ and record each change; save only when something changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    if changed:
+        instance.full_clean()
+        instance.save()
+        changes.append(f"{label}: {', '.join(changed)}")
+
+
+@transaction.atomic
+def load_competition(spec: CompetitionSpec) -> LoadReport:
+    """Make the database match the spec. Loading the same spec twice changes nothing."""
+    changes: list[str] = []
+    competition = Competition.objects.filter(slug=spec.slug).first()
+    created = competition is None
+    if created:
+        competition = Competition(slug=spec.slug)
+    _apply(
+        competition,
+        {
+            "title": spec.title,
+            "description": spec.description,
+            "data_config": spec.data.model_dump(exclude_none=True),
+            "time_limit_s": spec.limits.time_limit_s,
+            "memory_mb": spec.limits.memory_mb,
+            "cpus": spec.limits.cpus,
+            "gpus": spec.limits.gpus,
+            "output_mb": spec.limits.output_mb,
+            "timing_repeats": spec.timing.repeats,
+            "hardware_queue": spec.hardware.queue,
+            "publish_code_after_close": spec.code.publish_after_close,
+        },
+        "competition",
+        changes,
+    )
+
+    wanted_tasks = spec.task_languages()
+    stale = competition.tasks.exclude(task__in=wanted_tasks)
+    for task in stale:
+        changes.append(f"task {task.task}: removed")
+    stale.delete()
+    for order, (task_id, languages) in enumerate(wanted_tasks.items()):
+        task = competition.tasks.filter(task=task_id).first() or CompetitionTask(
+            competition=competition, task=task_id
+        )
+        _apply(task, {"languages": languages, "order": order}, f"task {task_id}", changes)
+
+    for order, phase_spec in enumerate(spec.phases):
+        phase = competition.phases.filter(key=phase_spec.key).first() or Phase(
+            competition=competition, key=phase_spec.key
+        )
+        visibility = phase_spec.results or (
+            Phase.Visibility.ON_PUBLISH if phase_spec.split == "test" else Phase.Visibility.LIVE
+        )
+        _apply(
+            phase,
+            {
+                "title": phase_spec.title,
+                "split": phase_spec.split,
+                "order": order,
+                "opens": phase_spec.opens,
+                "closes": phase_spec.closes,
+                "max_attempts": phase_spec.max_attempts,
+                "failed_runs_count": phase_spec.failed_runs_count,
+                "leaderboard_policy": phase_spec.leaderboard,
+                "results_visibility": visibility,
+            },
+            f"phase {phase_spec.key}",
+            changes,
+        )
+    # Phases with submissions are kept (PROTECT): removing one from the file does not lose attempts.
+    for phase in competition.phases.exclude(key__in=[p.key for p in spec.phases]):
+        if phase.submissions.exists():
+            changes.append(f"phase {phase.key}: kept (it has submissions), remove it in the admin")
+        else:
+            phase.delete()
+            changes.append(f"phase {phase.key}: removed")
+
+    rule = getattr(competition, "efficiency_rule", None) or EfficiencyRule(competition=competition)
+    _apply(
+        rule,
+        {
+            "metric": spec.efficiency_rule.metric,
+            "bonus_places": list(spec.efficiency_rule.bonus_places),
+            "max_score_gap": spec.efficiency_rule.max_score_gap,
+            "min_efficiency_gap": spec.efficiency_rule.min_efficiency_gap,
+        },
+        "efficiency rule",
+        changes,
+    )
+    return LoadReport(competition=competition, created=created, changes=changes)

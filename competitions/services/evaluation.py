@@ -1,0 +1,183 @@
+"""One evaluation of a run on this worker: fetch, run locked down, time, score, record.
+
+The Celery task and `manage.py evaluate` both call `evaluate_run`; it is safe to call twice for
+the same run (only one claim succeeds) and it never raises for anything a team's container does.
+"""
+
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from evaluator.contract import PredictionError, read_predictions
+from evaluator.scoring import score_directory
+
+from competitions.models import Run, Submission
+from competitions.services import runs as run_service
+from competitions.services.splits import local_split
+from evaluator.runner import Limits, RunOutcome
+
+log = logging.getLogger(__name__)
+
+
+class RunFailed(Exception):
+    """The run cannot finish; `fault` says whose fault it is."""
+
+    def __init__(self, reason: str, fault: str, logs: str = ""):
+        super().__init__(reason)
+        self.reason, self.fault, self.logs = reason, fault, logs
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """Who is running this evaluation, with which GPU and cores, in which private directory."""
+
+    name: str
+    work_dir: Path
+    gpu: int | None = None
+    cpuset: str | None = None
+    runner: str = "docker"
+    allow_untrusted_process: bool = False
+
+    @classmethod
+    def from_settings(cls) -> "WorkerContext":
+        gpu = settings.PODIUM_GPU
+        return cls(
+            name=os.environ.get("PODIUM_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
+            work_dir=Path(settings.PODIUM_WORK_DIR),
+            gpu=int(gpu) if gpu not in (None, "") else None,
+            cpuset=settings.PODIUM_CPUSET,
+            runner=settings.PODIUM_RUNNER,
+            allow_untrusted_process=settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS,
+        )
+
+
+class Heartbeat:
+    """Tells the database every few seconds that this worker still owns the run."""
+
+    def __init__(self, run: Run, interval_s: float):
+        self.run, self.interval_s = run, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{run.pk}")
+
+    def _beat(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._stop.wait(self.interval_s):
+                run_service.heartbeat(self.run.pk, self.run.worker)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None:
+    """Evaluate one run if it is still queued; returns the status it ended in (None: not ours)."""
+    worker = worker or WorkerContext.from_settings()
+    run = run_service.claim_run(run_id, worker.name)
+    if run is None:
+        log.info("run %s is not queued any more; nothing to do", run_id)
+        return None
+    scratch = Path(worker.work_dir) / "runs" / f"{run.pk}-{os.getpid()}"
+    try:
+        with Heartbeat(run, settings.PODIUM_HEARTBEAT_S):
+            result = _evaluate(run, worker, scratch)
+    except RunFailed as failure:
+        return run_service.fail_run(run, failure.reason, failure.fault, failure.logs)
+    except Exception as error:  # the platform's own fault: never the team's attempt
+        log.exception("run %s: platform error", run.pk)
+        return run_service.fail_run(run, f"platform error: {error}", Run.Fault.PLATFORM)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if run_service.finish_run(run, result):
+        return Run.Status.FINISHED
+    return Run.objects.values_list("status", flat=True).get(pk=run.pk)
+
+
+def limits_for(run: Run) -> Limits:
+    competition = run.submission.phase.competition
+    return Limits(
+        time_limit_s=competition.time_limit_s,
+        memory_mb=competition.memory_mb,
+        cpus=competition.cpus,
+        gpus=competition.gpus,
+        output_mb=competition.output_mb,
+    )
+
+
+def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.RunResult:
+    from competitions.services.executors import executor_for
+
+    submission: Submission = run.submission
+    competition = submission.phase.competition
+    split = local_split(submission.phase, worker.work_dir)
+    scratch.mkdir(parents=True, exist_ok=True)
+    executor = executor_for(submission, worker, scratch)
+    try:
+        if not run_service.advance(run, Run.Status.RUNNING):
+            raise RunFailed("the run was cancelled before it started", Run.Fault.PLATFORM)
+        limits = limits_for(run)
+        outcomes: list[RunOutcome] = []
+        first_output = scratch / "output-1"
+        for repeat in range(1, competition.timing_repeats + 1):
+            output = scratch / f"output-{repeat}"
+            outcome = executor.run(split.input_dir, output, limits)
+            outcomes.append(outcome)
+            if not outcome.ok:
+                raise RunFailed(
+                    outcome.failure or "the run failed", outcome.fault or "team", outcome.logs
+                )
+            if repeat > 1:
+                shutil.rmtree(output, ignore_errors=True)
+        if run_service.is_cancelled(run.pk):
+            raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
+        run_service.advance(run, Run.Status.SCORING)
+        try:
+            read_predictions(first_output, split.manifest)
+        except PredictionError as error:
+            raise RunFailed(
+                f"invalid predictions: {error}", Run.Fault.TEAM, outcomes[0].logs
+            ) from None
+        scores = score_directory(split.gold_dir, first_output, competition.task_languages())
+        fingerprint = executor.fingerprint()
+    finally:
+        executor.close()
+    measurements = [o.duration_s for o in outcomes if o.duration_s is not None]
+    return run_service.RunResult(
+        overall=scores.overall,
+        scores=list(scores.rows()),
+        runtime_s=_median(measurements),
+        runtime_measurements=measurements,
+        startup_overhead_s=outcomes[0].startup_overhead_s,
+        hardware=fingerprint,
+        hardware_id=str(fingerprint.get("id", "")),
+        logs=outcomes[0].logs,
+    )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def download_artifact(name: str, directory: Path) -> Path:
+    """Stream an artifact from the store to this worker's disk (never assumed to be shared)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=directory, suffix="-" + Path(name).name)
+    with os.fdopen(fd, "wb") as target, default_storage.open(name, "rb") as source:
+        shutil.copyfileobj(source, target, length=1024 * 1024)
+    return Path(path)

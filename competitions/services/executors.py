@@ -1,0 +1,112 @@
+"""How a submission is executed on this worker: its image in Docker, or a trusted local process.
+
+Bridges a Submission (Django) to the runner (no Django): fetches the artifact from the store,
+loads or pulls the image, and cleans up afterwards.
+"""
+
+import contextlib
+from pathlib import Path
+
+from competitions.models import Run, Submission
+from competitions.services.evaluation import RunFailed, WorkerContext, download_artifact
+from evaluator.runner import (
+    ArtifactError,
+    DockerRunner,
+    Limits,
+    ProcessRunner,
+    RunOutcome,
+    hardware_fingerprint,
+    load_image_archive,
+    pull_image,
+    validate_image_archive,
+)
+
+MAX_IMAGE_BYTES = 64 * 1024**3
+
+
+class DockerExecutor:
+    """Runs the submission's image with the worker's GPU and cores."""
+
+    def __init__(self, submission: Submission, worker: WorkerContext, scratch: Path):
+        import docker
+
+        self.worker = worker
+        try:
+            self.client = docker.from_env(timeout=120)
+            self.client.ping()
+        except Exception as error:
+            raise RunFailed(
+                f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
+            ) from None
+        self.runner = DockerRunner(self.client)
+        self.image, self._loaded = self._prepare(submission, scratch)
+
+    def _prepare(self, submission: Submission, scratch: Path) -> tuple[str, bool]:
+        if submission.image_ref:
+            try:
+                return pull_image(self.client, submission.image_ref), False
+            except ArtifactError as error:
+                raise RunFailed(str(error), Run.Fault.TEAM) from None
+        archive = download_artifact(submission.image_archive.name, scratch / "artifact")
+        try:
+            validate_image_archive(archive, MAX_IMAGE_BYTES)
+            return load_image_archive(self.client, archive), True
+        except ArtifactError as error:
+            raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
+        finally:
+            archive.unlink(missing_ok=True)
+
+    def run(self, input_dir: Path, output_dir: Path, limits: Limits) -> RunOutcome:
+        if self.runner.startup_overhead_s is None:
+            self.runner.measure_startup_overhead()
+        return self.runner.run(
+            self.image,
+            input_dir,
+            output_dir,
+            limits,
+            gpu=self.worker.gpu if limits.gpus else None,
+            cpuset=self.worker.cpuset,
+        )
+
+    def fingerprint(self) -> dict:
+        return hardware_fingerprint(self.client, gpu=self.worker.gpu)
+
+    def close(self) -> None:
+        if self._loaded:
+            # A leftover image costs disk, not correctness: never fail a scored run over it.
+            with contextlib.suppress(Exception):
+                self.client.images.remove(self.image, force=True)
+
+
+class ProcessExecutor:
+    """Runs a platform reference submission (the baseline) as a local process. Trusted code only."""
+
+    def __init__(self, submission: Submission, worker: WorkerContext):
+        self.worker = worker
+        self.command = list(submission.trusted_command or [])
+        self.runner = ProcessRunner(allow_untrusted=worker.allow_untrusted_process)
+
+    def run(self, input_dir: Path, output_dir: Path, limits: Limits) -> RunOutcome:
+        return self.runner.run(self.command, input_dir, output_dir, limits, trusted=True)
+
+    def fingerprint(self) -> dict:
+        return hardware_fingerprint(None, gpu=self.worker.gpu)
+
+    def close(self) -> None:
+        pass
+
+
+def executor_for(submission: Submission, worker: WorkerContext, scratch: Path):
+    if submission.trusted_command:
+        if not submission.team.is_reference:
+            raise RunFailed(
+                "only platform reference submissions may run as a local process", Run.Fault.TEAM
+            )
+        return ProcessExecutor(submission, worker)
+    if worker.runner == "process":
+        raise RunFailed(
+            "this worker runs local processes only (PODIUM_RUNNER=process) and cannot run "
+            "container images; the run goes back to the queue for a Docker worker",
+            Run.Fault.PLATFORM,
+        )
+    return DockerExecutor(submission, worker, scratch)

@@ -1,0 +1,31 @@
+"""Handing runs to the Celery workers; the database stays the source of truth.
+
+A message that cannot be sent (Redis down) is not an error for the user: the run stays queued
+and the periodic reconcile sends it again.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from competitions.models import Run
+
+log = logging.getLogger(__name__)
+
+
+def send_run(run_id: int, queue: str) -> bool:
+    """Publish one evaluation message; True when the broker took it."""
+    from competitions.tasks import evaluate_run
+
+    try:
+        evaluate_run.apply_async(args=[run_id], queue=queue, retry=False)
+    except Exception as error:  # kombu raises many types for an unreachable broker
+        log.warning("run %s stays queued, the broker did not take it: %s", run_id, error)
+        return False
+    Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(enqueued_at=timezone.now())
+    return True
+
+
+def enqueue_run_on_commit(run: Run) -> None:
+    transaction.on_commit(lambda: send_run(run.pk, run.queue))

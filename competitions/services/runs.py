@@ -1,0 +1,214 @@
+"""A run's bookkeeping: claim, status changes, finish, fail and retry, cancel, re-run, reconcile.
+
+Every transition is a conditional UPDATE on the run's current status, so two workers (or a
+redelivered message) can never both own a run, and a finished run is never redone.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from competitions.models import Run, Submission, TaskScore
+from competitions.services.queueing import enqueue_run_on_commit, send_run
+
+log = logging.getLogger(__name__)
+
+LOG_LIMIT = 64 * 1024
+
+
+class RunStateError(ValueError):
+    """An action the run's current status does not allow; the message says why."""
+
+
+def claim_run(run_id: int, worker: str) -> Run | None:
+    """Move a queued run to `preparing` for this worker; None if another has it or it is done."""
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+        status=Run.Status.PREPARING, worker=worker, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        return None
+    return Run.objects.select_related("submission__phase__competition", "submission__team").get(
+        pk=run_id
+    )
+
+
+def advance(run: Run, status: str) -> bool:
+    """Set an active run's status (preparing → running → scoring); False if it was cancelled."""
+    updated = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE, worker=run.worker).update(
+        status=status, heartbeat_at=timezone.now()
+    )
+    run.status = status
+    return bool(updated)
+
+
+def heartbeat(run_id: int, worker: str) -> bool:
+    """Record that the worker is alive; False when the run is no longer this worker's."""
+    return bool(
+        Run.objects.filter(pk=run_id, status__in=Run.ACTIVE, worker=worker).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+def is_cancelled(run_id: int) -> bool:
+    return Run.objects.filter(pk=run_id, status=Run.Status.CANCELLED).exists()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the worker measured and scored; plain data handed to `finish_run`."""
+
+    overall: float
+    scores: list[tuple[str, str, str, float]]  # (task, language or "", metric, value)
+    runtime_s: float
+    runtime_measurements: list[float]
+    startup_overhead_s: float | None
+    hardware: dict
+    hardware_id: str
+    logs: str = ""
+    energy_kwh: float | None = None
+    energy_method: str = ""
+
+
+@transaction.atomic
+def finish_run(run: Run, result: RunResult) -> bool:
+    """Record the scores of an active run; False (nothing written) if it is no longer active."""
+    updated = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE, worker=run.worker).update(
+        status=Run.Status.FINISHED,
+        finished_at=timezone.now(),
+        overall_score=result.overall,
+        runtime_s=result.runtime_s,
+        runtime_measurements=result.runtime_measurements,
+        startup_overhead_s=result.startup_overhead_s,
+        hardware=result.hardware,
+        hardware_id=result.hardware_id,
+        energy_kwh=result.energy_kwh,
+        energy_method=result.energy_method,
+        logs=result.logs[-LOG_LIMIT:],
+        failure_reason="",
+        fault="",
+    )
+    if not updated:
+        return False
+    TaskScore.objects.filter(run=run).delete()
+    TaskScore.objects.bulk_create(
+        TaskScore(run_id=run.pk, task=task, language=language, metric=metric, value=value)
+        for task, language, metric, value in result.scores
+    )
+    return True
+
+
+@transaction.atomic
+def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
+    """End an active run that cannot finish.
+
+    A platform fault is retried (the run goes back to the queue) until PODIUM_PLATFORM_RETRIES;
+    it never costs an attempt. A team fault costs one unless the phase says failed runs don't
+    count. Returns the status the run ended in ("queued" when it was retried).
+    """
+    run = Run.objects.select_for_update().select_related("submission__phase").get(pk=run.pk)
+    if run.status not in Run.ACTIVE:
+        return run.status
+    now = timezone.now()
+    run.logs = logs[-LOG_LIMIT:] if logs else run.logs
+    if fault == Run.Fault.PLATFORM and run.platform_retries < settings.PODIUM_PLATFORM_RETRIES:
+        run.platform_retries += 1
+        run.status = Run.Status.QUEUED
+        run.worker = ""
+        run.failure_reason = f"retrying after a platform fault: {reason}"
+        run.save()
+        enqueue_run_on_commit(run)
+        return run.status
+    run.status = Run.Status.FAILED
+    run.fault = fault
+    run.failure_reason = reason
+    run.finished_at = now
+    run.save()
+    submission = run.submission
+    if fault == Run.Fault.PLATFORM or not submission.phase.failed_runs_count:
+        Submission.objects.filter(pk=submission.pk).update(counts_as_attempt=False)
+    return run.status
+
+
+@transaction.atomic
+def cancel_run(run: Run, *, by_organiser: bool) -> Run:
+    """Cancel a queued run (teams) or any active run (organisers); the attempt is given back."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    allowed = Run.ACTIVE if by_organiser else (Run.Status.QUEUED,)
+    if run.status not in allowed:
+        raise RunStateError(
+            f"run {run.pk} is {run.status}; "
+            + (
+                "only active runs can be cancelled"
+                if by_organiser
+                else "teams can cancel only a queued run"
+            )
+        )
+    run.status = Run.Status.CANCELLED
+    run.finished_at = timezone.now()
+    run.failure_reason = "cancelled by the organisers" if by_organiser else "cancelled by the team"
+    run.save()
+    Submission.objects.filter(pk=run.submission_id).update(counts_as_attempt=False)
+    return run
+
+
+@transaction.atomic
+def rerun(submission: Submission) -> Run:
+    """Organisers: evaluate a submission again (a new run; the attempt count is unchanged)."""
+    if submission.runs.filter(status__in=Run.ACTIVE).exists():
+        raise RunStateError(f"submission {submission.pk} already has a run in progress")
+    Submission.objects.filter(pk=submission.pk).update(counts_as_attempt=True, disqualified=False)
+    run = Run.objects.create(
+        submission=submission, queue=submission.phase.competition.hardware_queue
+    )
+    enqueue_run_on_commit(run)
+    return run
+
+
+def set_disqualified(submission: Submission, disqualified: bool) -> None:
+    Submission.objects.filter(pk=submission.pk).update(disqualified=disqualified)
+
+
+@dataclass
+class ReconcileReport:
+    requeued: list[int]
+    failed: list[int]
+
+
+def reconcile(now=None) -> ReconcileReport:
+    """Repair what messages alone cannot: re-send lost queued runs, recover runs of dead workers.
+
+    - queued with no message sent, or sent longer ago than PODIUM_REQUEUE_AFTER_S: sent again
+      (a duplicate is harmless: only one claim can succeed);
+    - active with no heartbeat for PODIUM_STALE_AFTER_S: the worker died; a platform fault,
+      retried (it never costs an attempt) or failed with a reason once retries are used up.
+    """
+    now = now or timezone.now()
+    requeue_after = timedelta(seconds=int(getattr(settings, "PODIUM_REQUEUE_AFTER_S", 600)))
+    stale_after = timedelta(seconds=int(getattr(settings, "PODIUM_STALE_AFTER_S", 120)))
+    report = ReconcileReport(requeued=[], failed=[])
+    lost = Run.objects.filter(status=Run.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
+        | Q(enqueued_at__lt=now - requeue_after)
+    )
+    for run_id, queue in lost.values_list("pk", "queue"):
+        if send_run(run_id, queue):
+            report.requeued.append(run_id)
+    stale = Run.objects.filter(status__in=Run.ACTIVE).exclude(status=Run.Status.QUEUED)
+    stale = stale.filter(heartbeat_at__lt=now - stale_after)
+    for run in stale:
+        worker = run.worker or "a worker"
+        status = fail_run(
+            run,
+            f"{worker} stopped reporting during the run (no heartbeat for "
+            f"{int(stale_after.total_seconds())} s); the run was not your fault",
+            Run.Fault.PLATFORM,
+        )
+        (report.requeued if status == Run.Status.QUEUED else report.failed).append(run.pk)
+    return report

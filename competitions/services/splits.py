@@ -1,0 +1,106 @@
+"""Hidden splits as artifacts: built once, kept in the artifact store, cached on each worker.
+
+A worker on another host needs only the artifact store: it downloads the split bundle (inputs and
+gold labels) into its own working directory. Gold labels never enter a container: only the
+bundle's `input/` folder is mounted.
+"""
+
+import hashlib
+import json
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from evaluator.contract import write_split
+
+from competitions.models import Phase
+from evaluator.data import open_source
+
+BUNDLE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class LocalSplit:
+    key: str
+    input_dir: Path
+    gold_dir: Path
+    manifest: dict
+
+
+def split_key(phase: Phase) -> str:
+    """Content key of a phase's hidden split: changes when the data or the task list changes."""
+    competition = phase.competition
+    identity = {
+        "format": BUNDLE_FORMAT,
+        "data": competition.data_config,
+        "tasks": competition.task_languages(),
+        "split": phase.split,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def bundle_name(phase: Phase, key: str) -> str:
+    return f"splits/{phase.competition.slug}/{phase.split}-{key}.tar.gz"
+
+
+def _build(phase: Phase, root: Path) -> None:
+    competition = phase.competition
+    write_split(
+        open_source(competition.data_config),
+        competition.task_languages(),
+        phase.split,
+        root / "input",
+        root / "gold",
+    )
+
+
+def publish_split(phase: Phase) -> str:
+    """Build the phase's split bundle into the artifact store unless it is there already."""
+    key = split_key(phase)
+    name = bundle_name(phase, key)
+    if default_storage.exists(name):
+        return name
+    with tempfile.TemporaryDirectory(prefix="podium-split-") as tmp:
+        root = Path(tmp) / "bundle"
+        _build(phase, root)
+        archive = Path(tmp) / "bundle.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(root / "input", arcname="input")
+            tar.add(root / "gold", arcname="gold")
+        if not default_storage.exists(name):
+            with archive.open("rb") as handle:
+                default_storage.save(name, File(handle))
+    return name
+
+
+def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
+    """The phase's split in this worker's own directory, fetched from the artifact store once."""
+    key = split_key(phase)
+    target = Path(work_dir) / "splits" / key
+    if not (target / ".complete").exists():
+        name = publish_split(phase)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
+        try:
+            with (
+                default_storage.open(name, "rb") as handle,
+                tarfile.open(fileobj=handle, mode="r:gz") as tar,
+            ):
+                tar.extractall(staging, filter="data")
+            (staging / ".complete").touch()
+            try:
+                staging.rename(target)
+            except OSError:
+                # Another process of this worker host finished first; its copy is identical.
+                if not (target / ".complete").exists():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    manifest = json.loads((target / "input" / "manifest.json").read_text())
+    return LocalSplit(
+        key=key, input_dir=target / "input", gold_dir=target / "gold", manifest=manifest
+    )

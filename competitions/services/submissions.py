@@ -1,0 +1,165 @@
+"""Submitting a model: reserving an attempt atomically, storing the artifact, queueing a run."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from competitions.models import Phase, Run, Submission, Team, artifact_path
+from competitions.services.queueing import enqueue_run_on_commit
+
+
+class SubmissionRefused(ValueError):
+    """A submission the rules do not allow; the message tells the team why and what to do."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """What a team hands in: an uploaded `docker save` archive, or an image pinned by digest."""
+
+    image_file: File | None = None
+    image_ref: str = ""
+    code_file: File | None = None
+    trusted_command: list[str] | None = None
+
+
+def attempts_used(team: Team, phase: Phase) -> int:
+    return Submission.objects.filter(team=team, phase=phase, counts_as_attempt=True).count()
+
+
+def attempts_left(team: Team, phase: Phase) -> int | None:
+    if team.is_reference:
+        return None
+    return max(0, phase.max_attempts - attempts_used(team, phase))
+
+
+def _check_image_ref(reference: str) -> str:
+    reference = reference.strip()
+    if "@sha256:" not in reference or len(reference.rsplit("@sha256:", 1)[1]) != 64:
+        raise SubmissionRefused(
+            f"image reference {reference!r} is not pinned by digest; give it as "
+            "registry/name@sha256:<64 hex digits> "
+            "(docker inspect --format '{{index .RepoDigests 0}}')"
+        )
+    return reference
+
+
+def _sha256(file: File) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks(1024 * 1024):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def submit(
+    team: Team,
+    phase: Phase,
+    artifact: Artifact,
+    *,
+    user=None,
+    description: str = "",
+    training_gpu_hours: float | None = None,
+    now=None,
+) -> Submission:
+    """Reserve an attempt, store the artifact and queue one run; refused when no attempt is left.
+
+    The team row is locked for the reservation, so concurrent requests cannot exceed
+    `max_attempts`; the unique (team, phase, attempt_number) constraint is the backstop.
+    """
+    now = now or timezone.now()
+    if not phase.accepts_submissions(now) and not team.is_reference:
+        raise SubmissionRefused(
+            f"phase {phase.title!r} is not accepting submissions now"
+            + (
+                f" (it opens {phase.opens:%Y-%m-%d %H:%M} UTC)"
+                if phase.opens and now < phase.opens
+                else ""
+            )
+        )
+    given = [
+        bool(artifact.image_file),
+        bool(artifact.image_ref),
+        artifact.trusted_command is not None,
+    ]
+    if sum(given) != 1:
+        raise SubmissionRefused("give exactly one of: an image archive file, or an image reference")
+    if artifact.trusted_command is not None and not team.is_reference:
+        raise SubmissionRefused("only platform reference submissions may run as a local process")
+    image_ref = _check_image_ref(artifact.image_ref) if artifact.image_ref else ""
+    if training_gpu_hours is not None and training_gpu_hours < 0:
+        raise SubmissionRefused("training_gpu_hours cannot be negative")
+    archive_sha = _sha256(artifact.image_file) if artifact.image_file else ""
+
+    if not team.is_reference and attempts_used(team, phase) >= phase.max_attempts:
+        raise _no_attempts_left(team, phase)
+
+    # Files go to the artifact store before the reservation, so a slow multi-GB copy never holds
+    # the team's lock; a refused or failed reservation deletes them again.
+    stored = Submission(team=team, phase=phase)
+    image_name = code_name = ""
+    if artifact.image_file:
+        image_name = stored.image_archive.storage.save(
+            artifact_path(stored, _name("image", artifact.image_file)), artifact.image_file
+        )
+    if artifact.code_file:
+        code_name = stored.code_archive.storage.save(
+            artifact_path(stored, _name("code", artifact.code_file)), artifact.code_file
+        )
+    try:
+        with transaction.atomic():
+            Team.objects.select_for_update().get(pk=team.pk)
+            if not team.is_reference and attempts_used(team, phase) >= phase.max_attempts:
+                raise _no_attempts_left(team, phase)
+            last = (
+                Submission.objects.filter(team=team, phase=phase)
+                .order_by("-attempt_number")
+                .values_list("attempt_number", flat=True)
+                .first()
+            )
+            submission = Submission.objects.create(
+                team=team,
+                phase=phase,
+                attempt_number=(last or 0) + 1,
+                image_archive=image_name,
+                image_archive_sha256=archive_sha,
+                image_ref=image_ref,
+                code_archive=code_name,
+                trusted_command=artifact.trusted_command,
+                description=description,
+                training_gpu_hours=training_gpu_hours,
+                submitted_by=user,
+            )
+            run = Run.objects.create(submission=submission, queue=phase.competition.hardware_queue)
+            enqueue_run_on_commit(run)
+    except BaseException as error:
+        for name in (image_name, code_name):
+            if name:
+                stored.image_archive.storage.delete(name)
+        if isinstance(error, IntegrityError):
+            raise SubmissionRefused(
+                "another submission of your team was being recorded at the same moment; try again"
+            ) from error
+        raise
+    return submission
+
+
+def _no_attempts_left(team: Team, phase: Phase) -> SubmissionRefused:
+    return SubmissionRefused(
+        f"team {team.name} has used all {phase.max_attempts} attempts of phase {phase.title!r}; "
+        "runs that fail through a platform fault (or a team fault, where the phase says they do "
+        "not count) are given back"
+    )
+
+
+def _name(kind: str, file: File) -> str:
+    original = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
+    suffix = (
+        ".tar.gz" if original.endswith((".tar.gz", ".tgz")) else ".tar" if kind == "image" else ""
+    )
+    if kind == "code":
+        suffix = "." + original.split(".", 1)[1] if "." in original else ".zip"
+    return f"{kind}-{timezone.now():%Y%m%dT%H%M%S}{suffix}"

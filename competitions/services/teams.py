@@ -1,0 +1,86 @@
+"""Organisers pair people deliberately: importing teams and their members from a CSV file."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from competitions.models import Membership, Team
+
+REQUIRED_COLUMNS = ("team", "username", "email")
+
+
+class TeamImportError(ValueError):
+    """A CSV file that cannot be imported; the message names the line and the problem."""
+
+
+@dataclass
+class ImportReport:
+    teams_created: list[str] = field(default_factory=list)
+    users_created: list[str] = field(default_factory=list)
+    memberships_created: list[str] = field(default_factory=list)
+
+
+def create_team(name: str, *, is_reference: bool = False) -> Team:
+    team, _ = Team.objects.get_or_create(
+        name=name, defaults={"slug": slugify(name)[:100] or "team", "is_reference": is_reference}
+    )
+    return team
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise TeamImportError(
+            f"line 1: the header needs the columns {', '.join(REQUIRED_COLUMNS)} "
+            f"(missing {', '.join(missing)})"
+        )
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        empty = [c for c in REQUIRED_COLUMNS if not clean.get(c)]
+        if empty:
+            raise TeamImportError(f"line {number}: {', '.join(empty)} is empty")
+        clean["line"] = str(number)
+        rows.append(clean)
+    return rows
+
+
+@transaction.atomic
+def import_teams(text: str) -> ImportReport:
+    """Create users, teams and memberships; running it again with the same file changes nothing."""
+    user_model = get_user_model()
+    report = ImportReport()
+    rows = _rows(text)
+    for row in rows:
+        team = Team.objects.filter(name=row["team"]).first()
+        if team is None:
+            slug = slugify(row["team"])[:100]
+            if not slug or Team.objects.filter(slug=slug).exists():
+                raise TeamImportError(
+                    f"line {row['line']}: team name {row['team']!r} gives the web address "
+                    f"{slug!r}, which is empty or taken; choose another name"
+                )
+            team = Team.objects.create(name=row["team"], slug=slug)
+            report.teams_created.append(team.name)
+        user = user_model.objects.filter(username=row["username"]).first()
+        if user is None:
+            user = user_model.objects.create_user(username=row["username"], email=row["email"])
+            user.set_unusable_password()
+            user.save()
+            report.users_created.append(user.username)
+        membership = Membership.objects.filter(user=user).select_related("team").first()
+        if membership is None:
+            Membership.objects.create(user=user, team=team)
+            report.memberships_created.append(f"{user.username} → {team.name}")
+        elif membership.team_id != team.id:
+            raise TeamImportError(
+                f"line {row['line']}: {user.username} is already in team {membership.team.name}; "
+                "one person belongs to one team (remove the old membership in the admin first)"
+            )
+    return report

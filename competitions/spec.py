@@ -1,0 +1,249 @@
+"""Competitions as code: the YAML schema, validated key by key with messages that name the key.
+
+Pure (no database): `parse_competition(text)` returns a `CompetitionSpec` or raises `SpecError`
+listing every problem as `key.path: what is wrong`.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from evaluator.registry import TASKS
+
+
+class SpecError(ValueError):
+    """A competition file that cannot be loaded; `problems` lists `key: message` lines."""
+
+    def __init__(self, problems: list[str], source: str = "competition file"):
+        self.problems = problems
+        super().__init__(f"{source} is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def validate_bonus_places(places: list[int]) -> None:
+    """Bonus places must be positive whole numbers, largest first ([2, 1], not [1, 2])."""
+    if not isinstance(places, list | tuple) or not all(
+        isinstance(p, int) and not isinstance(p, bool) for p in places
+    ):
+        raise ValueError("must be a list of whole numbers, e.g. [2, 1]")
+    if any(p < 1 for p in places):
+        raise ValueError(f"every bonus must be at least 1 place (got {list(places)})")
+    if list(places) != sorted(places, reverse=True):
+        raise ValueError(
+            "must not increase: the most efficient team gets the largest bonus "
+            f"(got {list(places)}, did you mean {sorted(places, reverse=True)}?)"
+        )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TaskSpec(_Strict):
+    languages: list[str] | None = None
+
+
+class DataSpec(_Strict):
+    source: Literal["synthetic", "huggingface", "local"] = "synthetic"
+    seed: int = 0
+    size: str | int = "small"
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _local_needs_path(self) -> "DataSpec":
+        if self.source == "local" and not self.path:
+            raise ValueError("source 'local' needs a path to the XTREME data folder")
+        return self
+
+
+class PhaseSpec(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    title: str
+    split: Literal["validation", "test"]
+    opens: datetime | None = None
+    closes: datetime | None = None
+    max_attempts: int = 3
+    failed_runs_count: bool = False
+    leaderboard: Literal["best", "latest"] = "best"
+    results: Literal["live", "on_publish"] | None = None
+
+    @field_validator("max_attempts")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be at least 1 (got {value})")
+        return value
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. 2026-12-01T09:00:00Z")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> "PhaseSpec":
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValueError(
+                f"closes ({self.closes.isoformat()}) must be after opens ({self.opens.isoformat()})"
+            )
+        return self
+
+
+class LimitsSpec(_Strict):
+    time_limit_s: Annotated[int, Field(ge=1)] = 3600
+    memory_mb: Annotated[int, Field(ge=64)] = 16384
+    cpus: Annotated[int, Field(ge=1)] = 8
+    gpus: Annotated[int, Field(ge=0)] = 1
+    output_mb: Annotated[int, Field(ge=1)] = 1024
+
+
+class TimingSpec(_Strict):
+    repeats: Annotated[int, Field(ge=1, le=20)] = 1
+
+
+class RuleSpec(_Strict):
+    metric: Literal["runtime", "energy"] = "runtime"
+    bonus_places: list[int] = [2, 1]
+    max_score_gap: Annotated[float, Field(ge=0)] = 10.0
+    min_efficiency_gap: Annotated[float, Field(ge=0, lt=1)] = 0.05
+
+    @field_validator("bonus_places")
+    @classmethod
+    def _places(cls, value: list[int]) -> list[int]:
+        validate_bonus_places(value)
+        return value
+
+
+class HardwareSpec(_Strict):
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = "gpu-default"
+
+
+class CodeSpec(_Strict):
+    publish_after_close: bool = False
+
+
+class CompetitionSpec(_Strict):
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
+    title: str
+    description: str = ""
+    tasks: dict[str, TaskSpec]
+    data: DataSpec = DataSpec()
+    phases: list[PhaseSpec]
+    limits: LimitsSpec = LimitsSpec()
+    timing: TimingSpec = TimingSpec()
+    efficiency_rule: RuleSpec = RuleSpec()
+    hardware: HardwareSpec = HardwareSpec()
+    code: CodeSpec = CodeSpec()
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _tasks(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(
+                f"must map at least one XTREME task id ({', '.join(TASKS)}) to options"
+            )
+        return {k: ({} if v is None else v) for k, v in value.items()}
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_phases(cls, value: list[PhaseSpec]) -> list[PhaseSpec]:
+        if not value:
+            raise ValueError("list at least one phase")
+        keys = [p.key for p in value]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"phase keys must be unique (repeated: {', '.join(duplicates)})")
+        return value
+
+    def task_languages(self) -> dict[str, list[str]]:
+        """Each task's languages in XTREME's order (all of them when the file names none)."""
+        result = {}
+        for task_id, options in self.tasks.items():
+            languages = TASKS[task_id].languages
+            chosen = set(options.languages) if options.languages else set(languages)
+            result[task_id] = [lang for lang in languages if lang in chosen]
+        return result
+
+
+def _registry_problems(raw: dict) -> list[str]:
+    """Checks that need the task registry: unknown tasks and languages a task does not have."""
+    problems = []
+    tasks = raw.get("tasks")
+    if not isinstance(tasks, dict):
+        return problems
+    for task_id, options in tasks.items():
+        if task_id not in TASKS:
+            problems.append(
+                f"tasks.{task_id}: unknown task '{task_id}'; XTREME tasks are {', '.join(TASKS)}"
+            )
+            continue
+        languages = (options or {}).get("languages") if isinstance(options, dict) else None
+        if isinstance(languages, list):
+            valid = TASKS[task_id].languages
+            unknown = [str(lang) for lang in languages if lang not in valid]
+            if unknown:
+                problems.append(
+                    f"tasks.{task_id}.languages: {task_id} has no language {', '.join(unknown)}; "
+                    f"it has {', '.join(valid)}"
+                )
+            if not languages:
+                problems.append(
+                    f"tasks.{task_id}.languages: list at least one language, or omit it"
+                )
+    return problems
+
+
+def _location(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _message(error: dict) -> str:
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see docs/competition-yaml.md)"
+    if kind == "missing":
+        return "is required"
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        msg = msg.replace("Input should be", "must be")
+    got = error.get("input")
+    if kind not in {"value_error", "missing"} and not isinstance(got, dict | list):
+        msg = f"{msg} (got {got!r})"
+    return msg
+
+
+def parse_competition(text: str, source: str = "competition file") -> CompetitionSpec:
+    """Parse and validate a competition YAML document."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SpecError([f"not valid YAML{where}: {problem}"], source) from None
+    if not isinstance(raw, dict):
+        raise SpecError(
+            ["the file must be a YAML mapping with keys slug, title, tasks, phases"], source
+        )
+    problems = _registry_problems(raw)
+    try:
+        spec = CompetitionSpec.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors():
+            loc = _location(item["loc"])
+            if loc.startswith("tasks.") and any(loc.startswith(p.split(":")[0]) for p in problems):
+                continue
+            problems.append(f"{loc}: {_message(item)}")
+        raise SpecError(problems, source) from None
+    if problems:
+        raise SpecError(problems, source)
+    return spec

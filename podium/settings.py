@@ -1,0 +1,211 @@
+"""Settings, all read from the environment so that one image serves development and production.
+
+Defaults are the embedded ones (SQLite file, artifacts on the local disk, DEBUG off); production
+(`PODIUM_ENV=production`) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PRODUCTION = os.environ.get("PODIUM_ENV", "development") == "production"
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if PRODUCTION:
+    missing = [
+        name
+        for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"PODIUM_ENV=production needs {' and '.join(missing)} in the environment; "
+            "set them (ALLOWED_HOSTS is comma-separated) and start again."
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when PODIUM_ENV=production.")
+else:
+    SECRET_KEY = SECRET_KEY or "podium-development-only-not-secret"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "competitions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "podium.urls"
+WSGI_APPLICATION = "podium.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: an SQLite file by default, PostgreSQL (psycopg 3) when DATABASE_URL is set.
+VAR_DIR = Path(os.environ.get("PODIUM_VAR_DIR", BASE_DIR / "var"))
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'podium.sqlite3'}",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers wait for each other instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("PODIUM_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Artifacts (image tarballs, code archives, hidden-split bundles) go through the storage API, so a
+# worker on another host reads them from the same store as the web. PODIUM_ARTIFACT_STORAGE names
+# any Django storage backend (e.g. storages.backends.s3.S3Storage) with JSON options.
+ARTIFACT_ROOT = Path(os.environ.get("PODIUM_ARTIFACT_ROOT", VAR_DIR / "artifacts"))
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "PODIUM_ARTIFACT_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("PODIUM_ARTIFACT_STORAGE_OPTIONS", "{}"))
+        or {"location": str(ARTIFACT_ROOT)},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Uploads stream to temporary files past 2.5 MB; the request is refused above the size limit.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = os.environ.get("PODIUM_UPLOAD_TMP") or None
+PODIUM_MAX_UPLOAD_BYTES = int(os.environ.get("PODIUM_MAX_UPLOAD_BYTES", str(20 * 1024**3)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Podium API",
+    "DESCRIPTION": "Submit model containers, follow runs and read leaderboards.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Celery: Redis is the broker; the database is the source of truth for runs.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PODIUM_DEFAULT_QUEUE", "gpu-default")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message not acknowledged within this time is delivered again; runs are idempotent.
+    "visibility_timeout": int(os.environ.get("PODIUM_BROKER_VISIBILITY_S", "7200")),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-runs": {
+        "task": "competitions.tasks.reconcile_runs",
+        "schedule": float(os.environ.get("PODIUM_RECONCILE_EVERY_S", "60")),
+    },
+}
+
+# Worker side: where this worker keeps its own files, which GPU and cores it owns, how it runs.
+PODIUM_WORK_DIR = Path(os.environ.get("PODIUM_WORK_DIR", VAR_DIR / "worker"))
+PODIUM_GPU = os.environ.get("PODIUM_GPU") or None
+PODIUM_CPUSET = os.environ.get("PODIUM_CPUSET") or None
+PODIUM_RUNNER = os.environ.get("PODIUM_RUNNER", "docker")
+PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = env_bool("PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS", False)
+PODIUM_PLATFORM_RETRIES = int(os.environ.get("PODIUM_PLATFORM_RETRIES", "3"))
+PODIUM_STARTUP_PROBE_IMAGE = os.environ.get("PODIUM_STARTUP_PROBE_IMAGE", "podium/base:bookworm")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Reconcile: re-send queued runs whose message may be lost; recover runs whose worker went quiet.
+PODIUM_HEARTBEAT_S = float(os.environ.get("PODIUM_HEARTBEAT_S", "10"))
+PODIUM_REQUEUE_AFTER_S = int(os.environ.get("PODIUM_REQUEUE_AFTER_S", "600"))
+PODIUM_STALE_AFTER_S = int(os.environ.get("PODIUM_STALE_AFTER_S", "120"))
