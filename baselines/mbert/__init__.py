@@ -1,1 +1,1 @@
-"""mBERT baseline for Podium teams: data loader, multi-task model, training and the inference entrypoint."""
+"""mBERT baseline for Podium teams: data loader, multi-task model, training, inference."""

@@ -20,9 +20,9 @@ class Feature:
     token_type_ids: list[int]
     # classification: the label id (or None without gold); tagging: unused (None)
     label: int | None = None
-    # tagging only, one entry per subtoken: label id on a word's first subtoken, IGNORE_INDEX elsewhere
+    # tagging only, per subtoken: label id on a word's first subtoken, IGNORE_INDEX elsewhere
     labels: list[int] | None = None
-    # tagging only, one entry per subtoken: the word's index on its first subtoken, -1 elsewhere
+    # tagging only, per subtoken: the word's index on its first subtoken, -1 elsewhere
     word_index: list[int] | None = None
 
     def __len__(self) -> int:
@@ -30,16 +30,22 @@ class Feature:
 
 
 def load_examples(source_config: dict, task: str, languages: Iterable[str], split: str) -> dict:
-    """Read examples per language from the evaluator's data source ({"source": "synthetic", ...})."""
-    from evaluator.data import open_source  # imported here so the inference image needs no evaluator
+    """Examples per language from the evaluator's data source ({"source": "synthetic", ...})."""
+    from evaluator.data import (
+        open_source,
+    )  # imported here so the inference image needs no evaluator
 
     source = open_source(source_config)
     return {lang: source.examples(task, lang, split) for lang in languages}
 
 
 def _special_ids(tokenizer) -> tuple[int, int]:
-    cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
-    sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    cls_id = (
+        tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    )
+    sep_id = (
+        tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    )
     if cls_id is None or sep_id is None:
         raise ValueError(
             f"tokenizer {type(tokenizer).__name__} has no [CLS]/[SEP] (or <s>/</s>) token; "
@@ -196,16 +202,16 @@ def bucketed_batches(
     return batches
 
 
-def token_budget_batches(lengths: Sequence[int], max_tokens: int, max_batch: int) -> list[list[int]]:
+def token_budget_batches(
+    lengths: Sequence[int], max_tokens: int, max_batch: int
+) -> list[list[int]]:
     """Inference batches in length order, each with at most `max_tokens` padded subtokens."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     batches: list[list[int]] = []
     current: list[int] = []
     for i in order:
         # sorted ascending, so the newest item is the longest and sets the padded width
-        if current and (
-            (len(current) + 1) * lengths[i] > max_tokens or len(current) >= max_batch
-        ):
+        if current and ((len(current) + 1) * lengths[i] > max_tokens or len(current) >= max_batch):
             batches.append(current)
             current = []
         current.append(i)

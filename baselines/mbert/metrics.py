@@ -1,4 +1,4 @@
-"""Dev-set scores as XTREME computes them (accuracy × 100, seqeval F1 × 100) and the majority floor."""
+"""Dev scores as XTREME computes them (accuracy, seqeval F1, both × 100) and the majority floor."""
 
 from __future__ import annotations
 

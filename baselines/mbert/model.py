@@ -23,7 +23,7 @@ class TaskHead:
 
 @dataclass
 class BaselineConfig:
-    """The small json config stored beside the encoder, enough for inference without the registry."""
+    """Small json config stored beside the encoder: enough for inference without the registry."""
 
     base_model: str
     max_seq_length: int
@@ -44,7 +44,7 @@ def _load_encoder(name_or_path: str):
     from transformers import AutoModel
 
     try:
-        # pair classification reads the [CLS] state through our own head, so the pooler is dead weight
+        # our heads read the [CLS] state directly, so the pooler would be dead weight
         return AutoModel.from_pretrained(name_or_path, add_pooling_layer=False)
     except TypeError:
         return AutoModel.from_pretrained(name_or_path)
@@ -92,8 +92,10 @@ class MultiTaskModel(nn.Module):
         directory.mkdir(parents=True, exist_ok=True)
         self.encoder.save_pretrained(directory)
         tokenizer.save_pretrained(directory)
-        torch.save({k: v.detach().cpu() for k, v in self.heads.state_dict().items()},
-                   directory / HEADS_NAME)
+        torch.save(
+            {k: v.detach().cpu() for k, v in self.heads.state_dict().items()},
+            directory / HEADS_NAME,
+        )
         (directory / CONFIG_NAME).write_text(self.config.to_json())
         return directory
 

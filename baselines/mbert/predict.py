@@ -1,6 +1,6 @@
-"""Submission entrypoint: read $PODIUM_INPUT (manifest + test jsonl), write XTREME-layout .tsv to $PODIUM_OUTPUT.
+"""Submission entrypoint: $PODIUM_INPUT manifest + test jsonl in, XTREME-layout .tsv out.
 
-    PODIUM_INPUT=/input PODIUM_OUTPUT=/output python -m baselines.mbert.predict --checkpoint DIR
+PODIUM_INPUT=/input PODIUM_OUTPUT=/output python -m baselines.mbert.predict --checkpoint DIR
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ def manifest_tasks(manifest: dict, input_dir: Path) -> dict[str, list[str]]:
     """{task: [languages]} from the manifest's "tasks"; without one, from the files present."""
     tasks = manifest.get("tasks")
     if isinstance(tasks, dict):
-        return {
-            t: list(v["languages"] if isinstance(v, dict) else v) for t, v in tasks.items()
-        }
+        return {t: list(v["languages"] if isinstance(v, dict) else v) for t, v in tasks.items()}
     if isinstance(tasks, list):
         found: dict[str, list[str]] = {}
         for entry in tasks:
@@ -56,7 +54,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def write_predictions(path: Path, kind: str, predictions: list) -> None:
-    """XTREME layout: one label per line, or one tag per line with a blank line after each sentence."""
+    """XTREME layout: a label per line, or a tag per line and a blank line after each sentence."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         if kind == "classification":
@@ -84,8 +82,10 @@ def main(argv=None) -> int:
     input_dir, output_dir = Path(args.input), Path(args.output)
     manifest_path = input_dir / "manifest.json"
     if not manifest_path.is_file():
-        print(f"predict: {manifest_path} not found; mount the test inputs at {input_dir}",
-              file=sys.stderr)
+        print(
+            f"predict: {manifest_path} not found; mount the test inputs at {input_dir}",
+            file=sys.stderr,
+        )
         return 2
     started = time.monotonic()
     device = pick_device(args.device)
@@ -96,13 +96,18 @@ def main(argv=None) -> int:
     budget = args.max_batch_tokens or max_batch_tokens(
         model.encoder.config, device, dtype, model.config.max_seq_length
     )
-    print(f"predict: device={device} dtype={dtype} threads={threads} batch_tokens={budget}",
-          file=sys.stderr)
+    print(
+        f"predict: device={device} dtype={dtype} threads={threads} batch_tokens={budget}",
+        file=sys.stderr,
+    )
     tasks = manifest_tasks(json.loads(manifest_path.read_text()), input_dir)
     missing = sorted(set(tasks) - set(model.config.tasks))
     if missing:
-        print(f"predict: checkpoint {args.checkpoint} has no head for {', '.join(missing)}; "
-              "train with --tasks including them", file=sys.stderr)
+        print(
+            f"predict: checkpoint {args.checkpoint} has no head for {', '.join(missing)}; "
+            "train with --tasks including them",
+            file=sys.stderr,
+        )
         return 2
     total = 0
     for task, languages in tasks.items():

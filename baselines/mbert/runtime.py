@@ -1,4 +1,4 @@
-"""Where and how fast the baseline runs: device, precision, CPU threads and a memory-based batch size."""
+"""Where and how the baseline runs: device, precision, CPU threads, a memory-based batch size."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 
 def pick_dtype(device: torch.device, requested: str = "auto") -> torch.dtype:
-    """Autocast dtype: bf16 on GPUs that have it, else fp16; fp32 on CPU (CPU autocast is slower)."""
+    """Autocast dtype: bf16 on GPUs that have it, else fp16; fp32 on CPU (autocast is slower)."""
     choices = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
     if requested != "auto":
         if requested not in choices:
@@ -42,7 +42,7 @@ def _read_int(path: str) -> int | None:
 
 
 def cpu_count() -> int:
-    """CPUs this process may really use: the cpuset, capped by a cgroup v2 CPU quota (docker --cpus)."""
+    """CPUs this process may use: its cpuset, capped by a cgroup v2 CPU quota (docker --cpus)."""
     count = len(os.sched_getaffinity(0))
     try:
         quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()

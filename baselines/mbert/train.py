@@ -1,7 +1,7 @@
-"""Fine-tune the shared encoder on XTREME tasks (zero-shot: English by default) and keep the best dev checkpoint.
+"""Fine-tune the shared encoder on XTREME tasks (zero-shot: English); keep the best dev checkpoint.
 
-    python -m baselines.mbert.train --model mbert --data huggingface --out runs/mbert
-    python -m baselines.mbert.train --model tiny --data synthetic --size tiny --out runs/tiny
+python -m baselines.mbert.train --model mbert --data huggingface --out runs/mbert
+python -m baselines.mbert.train --model tiny --data synthetic --size tiny --out runs/tiny
 """
 
 from __future__ import annotations
@@ -32,21 +32,30 @@ DEFAULT_EPOCHS = {"classification": 5, "tagging": 10}  # XTREME's scripts/train_
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--model", default="mbert",
-                   help="hub name or local dir; shorthands: mbert, minilm (offline), tiny (offline)")
+    p.add_argument(
+        "--model",
+        default="mbert",
+        help="hub name or local dir; shorthands: mbert, minilm (offline), tiny (offline)",
+    )
     p.add_argument("--data", default="synthetic", choices=["synthetic", "huggingface", "local"])
     p.add_argument("--data-path", help="directory for --data local")
     p.add_argument("--size", default="tiny", help="synthetic data size (tiny, small, full)")
     p.add_argument("--data-seed", type=int, default=0, help="synthetic data seed")
     p.add_argument("--tasks", default=",".join(ALL_TASKS), help="comma-separated task ids")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
-    p.add_argument("--train-languages", default="en",
-                   help="'en' (zero-shot, XTREME's setting), 'all', or a comma list")
+    p.add_argument(
+        "--train-languages",
+        default="en",
+        help="'en' (zero-shot, XTREME's setting), 'all', or a comma list",
+    )
     p.add_argument("--epochs", type=float, help="epochs for every task (overrides the two below)")
     p.add_argument("--cls-epochs", type=float, default=DEFAULT_EPOCHS["classification"])
     p.add_argument("--tag-epochs", type=float, default=DEFAULT_EPOCHS["tagging"])
-    p.add_argument("--lr", type=float, help="peak learning rate (default: 2e-5 for mbert, "
-                   "1e-4 minilm, 1e-3 tiny, else 2e-5)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        help="peak learning rate (default: 2e-5 for mbert, 1e-4 minilm, 1e-3 tiny, else 2e-5)",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--grad-accum", type=int, default=4)
     p.add_argument("--max-seq-length", type=int, default=128)
@@ -120,7 +129,9 @@ def load_task_data(args, specs):
     train, dev = {}, {}
     for task, spec in specs.items():
         langs = train_languages(spec, args.train_languages)
-        examples = [e for rows in load_examples(config, task, langs, "train").values() for e in rows]
+        examples = [
+            e for rows in load_examples(config, task, langs, "train").values() for e in rows
+        ]
         if not examples:
             raise SystemExit(f"{task}: no training examples for languages {langs}")
         random.Random(args.seed).shuffle(examples)
@@ -147,8 +158,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.model in ("minilm", "tiny"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # these never need the hub; fail fast offline
-    from evaluator.registry import get_task
     from transformers import AutoTokenizer
+
+    from evaluator.registry import get_task
 
     torch.manual_seed(args.seed)
     specs = {t: get_task(t.strip()) for t in args.tasks.split(",") if t.strip()}
@@ -171,7 +183,9 @@ def main(argv=None) -> int:
     features, batches = {}, {}
     for task, spec in specs.items():
         features[task] = encode(tokenizer, spec.kind, train[task], spec.labels, args.max_seq_length)
-        epochs = args.epochs or (args.cls_epochs if spec.kind == "classification" else args.tag_epochs)
+        epochs = args.epochs or (
+            args.cls_epochs if spec.kind == "classification" else args.tag_epochs
+        )
         lengths = [len(f) for f in features[task]]
         batches[task] = epoch_batches(lengths, args.batch_size, epochs, args.seed)
     schedule = mixed_schedule(batches, args.seed)
@@ -180,8 +194,11 @@ def main(argv=None) -> int:
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda s: (s + 1) / max(1, warmup) if s < warmup
-        else max(0.0, (total_steps - s) / max(1, total_steps - warmup)),
+        lambda s: (
+            (s + 1) / max(1, warmup)
+            if s < warmup
+            else max(0.0, (total_steps - s) / max(1, total_steps - warmup))
+        ),
     )
     scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
     n_evals = args.evals or max(1, math.ceil(args.epochs or max(args.cls_epochs, args.tag_epochs)))
@@ -190,9 +207,18 @@ def main(argv=None) -> int:
     log_path = out / "train_log.jsonl"
     log = log_path.open("w")
     write = lambda record: (log.write(json.dumps(record) + "\n"), log.flush())  # noqa: E731
-    write({"event": "start", "model": args.model, "device": str(device), "dtype": str(dtype),
-           "lr": lr, "total_steps": total_steps, "micro_batches": len(schedule),
-           "train_examples": {t: len(v) for t, v in train.items()}})
+    write(
+        {
+            "event": "start",
+            "model": args.model,
+            "device": str(device),
+            "dtype": str(dtype),
+            "lr": lr,
+            "total_steps": total_steps,
+            "micro_batches": len(schedule),
+            "train_examples": {t: len(v) for t, v in train.items()},
+        }
+    )
     best, best_scores, step, started = -1.0, {}, 0, time.monotonic()
     running: dict[str, list[float]] = {}
     model.train()
@@ -215,8 +241,15 @@ def main(argv=None) -> int:
             bar.update(1)
             if step % args.log_every == 0:
                 losses = {t: sum(v) / len(v) for t, v in running.items()}
-                write({"event": "loss", "step": step, "lr": scheduler.get_last_lr()[0],
-                       "loss": sum(losses.values()) / len(losses), "task_loss": losses})
+                write(
+                    {
+                        "event": "loss",
+                        "step": step,
+                        "lr": scheduler.get_last_lr()[0],
+                        "loss": sum(losses.values()) / len(losses),
+                        "task_loss": losses,
+                    }
+                )
                 bar.set_postfix(loss=f"{sum(losses.values()) / len(losses):.3f}")
                 running = {}
         if micro in eval_at:
@@ -225,16 +258,37 @@ def main(argv=None) -> int:
             improved = mean > best
             if improved:
                 best, best_scores = mean, scores
-                model.config.extra = {"dev_en": scores, "dev_en_mean": mean, "step": step,
-                                      "lr": lr, "train_languages": args.train_languages}
+                model.config.extra = {
+                    "dev_en": scores,
+                    "dev_en_mean": mean,
+                    "step": step,
+                    "lr": lr,
+                    "train_languages": args.train_languages,
+                }
                 model.save(out, tokenizer)
-            write({"event": "dev", "step": step, "scores": scores, "mean": mean,
-                   "best": improved, "elapsed_s": round(time.monotonic() - started, 1)})
-            bar.write(f"step {step}: English dev {json.dumps({t: round(s, 2) for t, s in scores.items()})}"
-                      f"{' (best)' if improved else ''}")
+            write(
+                {
+                    "event": "dev",
+                    "step": step,
+                    "scores": scores,
+                    "mean": mean,
+                    "best": improved,
+                    "elapsed_s": round(time.monotonic() - started, 1),
+                }
+            )
+            bar.write(
+                f"step {step}: English dev { {t: round(s, 2) for t, s in scores.items()} }"
+                f"{' (best)' if improved else ''}"
+            )
     bar.close()
-    write({"event": "end", "best_dev_en_mean": best, "best_dev_en": best_scores,
-           "elapsed_s": round(time.monotonic() - started, 1)})
+    write(
+        {
+            "event": "end",
+            "best_dev_en_mean": best,
+            "best_dev_en": best_scores,
+            "elapsed_s": round(time.monotonic() - started, 1),
+        }
+    )
     log.close()
     print(json.dumps({"checkpoint": str(out), "dev_en": best_scores, "dev_en_mean": best}))
     return 0
