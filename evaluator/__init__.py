@@ -1,0 +1,1 @@
+"""Podium's evaluator: XTREME tasks, data, container contract, scoring, ranking (no Django)."""
