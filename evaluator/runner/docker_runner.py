@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import tempfile
 import time
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import docker
 import requests
+
+import docker
 
 from .limits import Limits
 from .lockdown import LABEL, keeper_config, locked_down_config, output_volume_options
-from .output_copy import OutputTooLarge, copy_output_archive
 from .outcome import PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
+from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
 
 BASE_IMAGE = "podium/base:bookworm"
@@ -75,7 +77,7 @@ class DockerRunner:
         return outcome
 
     def _run(self, image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created):
-        run_id = uuid.uuid4().hex[:12]
+        run_id = outcome.run_id = uuid.uuid4().hex[:12]
         volume = self.client.volumes.create(
             name=f"podium-output-{run_id}",
             driver="local",
@@ -106,7 +108,9 @@ class DockerRunner:
         container.reload()
         state = container.attrs["State"]
         outcome.oom_killed = bool(state.get("OOMKilled"))
-        outcome.docker_duration_s = docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
+        outcome.docker_duration_s = docker_duration_s(
+            state.get("StartedAt"), state.get("FinishedAt")
+        )
         outcome.stdout = _tail(container, stdout=True)
         outcome.stderr = _tail(container, stdout=False)
         outcome.logs = combine_logs(outcome.stdout, outcome.stderr)
@@ -307,10 +311,9 @@ def _tail(container, *, stdout: bool) -> str:
 
 
 def _kill_quietly(container) -> None:
-    try:
+    # APIError: it exited on its own between the timeout and the kill.
+    with contextlib.suppress(docker.errors.APIError):
         container.kill()
-    except docker.errors.APIError:
-        pass  # it exited on its own between the timeout and the kill
 
 
 def _remove_quietly(kind: str, thing, outcome: RunOutcome) -> None:

@@ -41,7 +41,7 @@ def container_environment(limits: Limits, extra: dict[str, str] | None = None) -
         "PODIUM_OUTPUT": "/output",
         "PODIUM_TIME_LIMIT_S": f"{limits.time_limit_s:g}",
         "PODIUM_MEMORY_MB": str(limits.memory_mb),
-        # nobody's home does not exist and the root is read-only: caches (pip, torch, HF) go to /tmp.
+        # nobody has no home and the root is read-only: caches (pip, torch, HF) go to /tmp.
         "HOME": "/tmp",
     }
     env.update(extra or {})

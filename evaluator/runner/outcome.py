@@ -45,6 +45,8 @@ class RunOutcome:
     output_bytes: int = 0
     image_id: str | None = None
     runner_total_s: float | None = None
+    # Names the Docker objects of this run: podium-run-<id>, podium-keeper-<id>, podium-output-<id>.
+    run_id: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -1,0 +1,203 @@
+"""DockerRunner against the real engine: the valid example and every hostile example."""
+
+import os
+
+import pytest
+
+from evaluator.runner import PLATFORM, TEAM, Limits
+
+pytestmark = pytest.mark.docker
+
+
+def run_example(runner, name, sample_input, tmp_path, limits, **kwargs):
+    return runner.run(
+        f"podium-example/{name}:latest", sample_input, tmp_path / "out", limits, **kwargs
+    )
+
+
+def test_valid_image_writes_predictions(
+    runner, assert_cleaned_up, sample_input, tmp_path, small_limits
+):
+    outcome = run_example(runner, "valid", sample_input, tmp_path, small_limits, cpuset="0")
+    assert outcome.ok, outcome.failure
+    assert (outcome.exit_code, outcome.fault, outcome.timed_out, outcome.oom_killed) == (
+        0,
+        None,
+        False,
+        False,
+    )
+    assert (tmp_path / "out" / "xnli" / "test-en.tsv").read_text() == "entailment\n" * 3
+    assert (tmp_path / "out" / "panx" / "test-de.tsv").read_text() == "O\nO\nO\n\n"
+    assert "wrote predictions for 2 test files" in outcome.logs
+    # The runner's own clock: positive, inside the limit, and no shorter than dockerd's window.
+    assert 0 < outcome.docker_duration_s <= outcome.duration_s < small_limits.time_limit_s
+    assert outcome.runner_total_s > outcome.duration_s
+    assert outcome.started_at < outcome.finished_at
+    assert outcome.measurements == (outcome.duration_s,)
+    assert_cleaned_up(outcome)
+
+
+def test_inputs_are_untouched(runner, sample_input, tmp_path, small_limits):
+    before = {p: p.read_bytes() for p in sample_input.rglob("*") if p.is_file()}
+    run_example(runner, "escape-write", sample_input, tmp_path, small_limits)
+    after = {p: p.read_bytes() for p in sample_input.rglob("*") if p.is_file()}
+    assert before == after
+
+
+HOSTILE = [
+    # name, failure must contain, log must contain, extra checks
+    ("bad-exit", "exited with code 3; last lines: error: model weights not found", "loading model"),
+    ("sleeper", "time limit of 5 s exceeded", ""),
+    ("memory-hog", "out of memory: the container used more than 128 MB", "allocated 16 MB"),
+    ("network", "exited with code 1", "Network is unreachable"),
+    ("fork-bomb", "exited with code 1", "Resource temporarily unavailable"),
+    ("output-flood", "output limit exceeded: /output may hold at most 8 MB", "No space left"),
+    ("escape-write", "all writes outside /output were refused", "Read-only file system"),
+    ("symlink", "is a link to", "left symbolic links"),
+]
+
+
+@pytest.mark.parametrize(("name", "failure", "log"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_image_fails_as_team_fault(
+    runner, assert_cleaned_up, sample_input, tmp_path, small_limits, name, failure, log
+):
+    outcome = run_example(runner, name, sample_input, tmp_path, small_limits)
+    assert outcome.fault == TEAM, outcome
+    assert failure in outcome.failure
+    assert log in outcome.logs
+    assert_cleaned_up(outcome)
+
+
+def test_time_limit_kills_promptly(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "sleeper", sample_input, tmp_path, small_limits)
+    assert outcome.timed_out and not outcome.oom_killed
+    assert 5 <= outcome.duration_s < 8
+    assert outcome.runner_total_s < 12
+
+
+def test_oom_is_detected(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "memory-hog", sample_input, tmp_path, small_limits)
+    assert outcome.oom_killed and outcome.exit_code == 137 and not outcome.timed_out
+
+
+def test_fork_bomb_stops_at_the_pids_limit(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "fork-bomb", sample_input, tmp_path, small_limits)
+    count = int(outcome.stderr.split("fork failed after ")[1].split()[0])
+    assert count < small_limits.pids
+
+
+def test_network_is_unreachable(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "network", sample_input, tmp_path, small_limits)
+    assert "NETWORK REACHED" not in outcome.logs
+    assert "connect 1.1.1.1:53 failed: [Errno 101] Network is unreachable" in outcome.logs
+    assert "connect 172.17.0.1:2375 failed: [Errno 101] Network is unreachable" in outcome.logs
+
+
+def test_output_cap_is_enforced_by_the_kernel(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "output-flood", sample_input, tmp_path, small_limits)
+    flood = tmp_path / "out" / "flood.bin"
+    assert flood.stat().st_size <= small_limits.output_mb * 1024 * 1024
+    assert outcome.output_bytes == flood.stat().st_size
+
+
+def test_escape_writes_are_refused(runner, sample_input, tmp_path, small_limits):
+    outcome = run_example(runner, "escape-write", sample_input, tmp_path, small_limits)
+    assert "ESCAPED" not in outcome.logs
+    assert "/tmp full after 1" in outcome.stderr  # /tmp capped at 16 MB, not filled to 4 GB
+    assert not (sample_input / "podium-escape").exists()
+
+
+def test_symlinks_are_never_created_or_followed(runner, sample_input, tmp_path, small_limits):
+    run_example(runner, "symlink", sample_input, tmp_path, small_limits)
+    out = tmp_path / "out"
+    assert not any(p.is_symlink() for p in out.rglob("*"))
+    assert not (out / "xnli" / "test-en.tsv").exists()
+    assert not (out / "escape.tsv").exists()
+
+
+def test_environment_holds_only_the_contract(
+    runner, sample_input, tmp_path, small_limits, monkeypatch
+):
+    monkeypatch.setenv("PODIUM_SECRET_KEY", "do-not-leak")
+    outcome = run_example(runner, "env-secrets", sample_input, tmp_path, small_limits)
+    assert outcome.ok
+    env = dict(
+        line[4:].split("=", 1) for line in outcome.stdout.splitlines() if line.startswith("ENV ")
+    )
+    assert "do-not-leak" not in outcome.logs
+    assert env["PODIUM_INPUT"] == "/input" and env["PODIUM_OUTPUT"] == "/output"
+    # The image's own variables, Docker's HOSTNAME and the contract's: nothing from the worker.
+    allowed = {"PATH", "HOME", "HOSTNAME", "LANG", "PYTHONDONTWRITEBYTECODE"}
+    assert {key for key in env if not key.startswith("PODIUM_")} <= allowed
+    assert set(env) & {key for key in os.environ if key not in allowed} <= {
+        "PODIUM_INPUT",
+        "PODIUM_OUTPUT",
+        "PODIUM_TIME_LIMIT_S",
+        "PODIUM_MEMORY_MB",
+    }
+    assert "PATH /var/run/docker.sock exists=False" in outcome.stdout
+
+
+def test_container_runs_locked_down(runner, docker_client, sample_input, tmp_path, small_limits):
+    """Inspect a live container: the settings really reach the engine."""
+    outcome_holder = {}
+    original_start = runner._start_and_wait
+
+    def inspect_then_wait(container, limits, outcome):
+        container.reload()
+        outcome_holder["host"] = container.attrs["HostConfig"]
+        outcome_holder["config"] = container.attrs["Config"]
+        return original_start(container, limits, outcome)
+
+    runner._start_and_wait = inspect_then_wait
+    try:
+        run_example(runner, "valid", sample_input, tmp_path, small_limits, cpuset="1")
+    finally:
+        del runner._start_and_wait
+    host, config = outcome_holder["host"], outcome_holder["config"]
+    assert host["NetworkMode"] == "none" and host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+    assert config["User"] == "65534:65534"
+    assert host["PidsLimit"] == 64
+    assert host["Memory"] == host["MemorySwap"] == 128 * 1024 * 1024
+    assert host["CpusetCpus"] == "1"
+    assert not host.get("DeviceRequests")
+    mounts = {m["Target"]: m for m in host["Mounts"]}
+    assert mounts["/input"]["ReadOnly"] is True and mounts["/input"]["Type"] == "bind"
+    assert mounts["/output"]["Type"] == "volume"
+
+
+def test_missing_image_is_a_platform_fault(runner, docker_client, sample_input, tmp_path):
+    outcome = runner.run(
+        "podium-example/does-not-exist:latest", sample_input, tmp_path / "o", Limits()
+    )
+    assert outcome.fault == PLATFORM
+    assert "platform error" in outcome.failure
+    leftovers = [c.name for c in docker_client.containers.list(all=True)]
+    assert f"podium-keeper-{outcome.run_id}" not in leftovers
+
+
+def test_output_directory_must_be_empty(runner, sample_input, tmp_path, small_limits):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "stale.tsv").write_text("x")
+    with pytest.raises(ValueError, match="must be empty"):
+        run_example(runner, "valid", sample_input, tmp_path, small_limits)
+
+
+def test_startup_overhead_and_repeats(runner, sample_input, tmp_path, small_limits):
+    overhead = runner.measure_startup_overhead(repeats=3, cpuset="1")
+    assert len(overhead.measurements) == 3 and 0 < overhead.median_s < 5
+    outcome = runner.run_repeated(
+        "podium-example/valid:latest", sample_input, tmp_path / "out", small_limits, repeats=3
+    )
+    assert outcome.ok and len(outcome.measurements) == 3
+    assert sorted(outcome.measurements)[1] == outcome.duration_s
+    assert outcome.startup_overhead_s == overhead.median_s
+    assert (tmp_path / "out" / "xnli" / "test-en.tsv").exists()
+
+
+def test_repeats_stop_at_the_first_failure(runner, sample_input, tmp_path, small_limits):
+    outcome = runner.run_repeated(
+        "podium-example/bad-exit:latest", sample_input, tmp_path / "out", small_limits, repeats=3
+    )
+    assert outcome.fault == TEAM and len(outcome.measurements) == 1
