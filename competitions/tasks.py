@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from competitions.services import runs
-from competitions.services.evaluation import evaluate_run as evaluate
 
 
 @shared_task(
@@ -14,6 +13,9 @@ from competitions.services.evaluation import evaluate_run as evaluate
 )
 def evaluate_run(run_id: int) -> str | None:
     """Evaluate one run on this worker; a second delivery of the same message does nothing."""
+    # Imported here so the web process, which only sends messages, never loads the runner.
+    from competitions.services.evaluation import evaluate_run as evaluate
+
     return evaluate(run_id)
 
 

@@ -165,6 +165,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis is the broker; the database is the source of truth for runs.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# "celery": runs go to the workers through Redis; "poll": no broker, `manage.py evaluate --pending
+# --watch` takes queued runs straight from the database (the demo, machines without Redis).
+PODIUM_DISPATCH = os.environ.get("PODIUM_DISPATCH", "celery")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -87,3 +87,63 @@ def built_images(docker_client):
             f"docker/build-images.sh failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return True
+
+
+@pytest.fixture(autouse=True)
+def _no_broker_unless_asked(settings):
+    """Tests hand runs over through the database; Celery tests switch dispatch back on."""
+    settings.PODIUM_DISPATCH = "poll"
+
+
+# --- Domain objects -----------------------------------------------------------------------------
+
+DEMO_YAML = ROOT / "examples" / "demo.yaml"
+
+
+@pytest.fixture
+def competition(db):
+    """The demo competition (synthetic data), loaded from its YAML file as organisers do."""
+    from competitions.services.competitions import load_competition
+    from competitions.spec import parse_competition
+
+    return load_competition(parse_competition(DEMO_YAML.read_text())).competition
+
+
+@pytest.fixture
+def eval_phase(competition):
+    return competition.phases.get(key="eval")
+
+
+@pytest.fixture
+def team(db):
+    from django.contrib.auth.models import User
+
+    from competitions.models import Membership, Team
+
+    team = Team.objects.create(name="Neurotic Networks", slug="neurotic-networks")
+    user = User.objects.create_user("ada", "ada@example.com", "pw-ada-123")
+    Membership.objects.create(team=team, user=user)
+    return team
+
+
+@pytest.fixture
+def member(team):
+    return team.members.get()
+
+
+@pytest.fixture
+def other_team(db):
+    from django.contrib.auth.models import User
+
+    from competitions.models import Membership, Team
+
+    team = Team.objects.create(name="Token Ring", slug="token-ring")
+    Membership.objects.create(team=team, user=User.objects.create_user("barbara", "", "pw-b-123"))
+    return team
+
+
+@pytest.fixture
+def organiser(db):
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("olga", "olga@example.com", "pw-olga-123")

@@ -6,6 +6,7 @@ and the periodic reconcile sends it again.
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def send_run(run_id: int, queue: str) -> bool:
-    """Publish one evaluation message; True when the broker took it."""
+    """Publish one evaluation message; True when the broker took it.
+
+    With PODIUM_DISPATCH=poll there is no broker: `manage.py evaluate --pending --watch` drains
+    the queued runs from the database instead (the demo, and machines without Redis).
+    """
+    if settings.PODIUM_DISPATCH == "poll":
+        return False
     from competitions.tasks import evaluate_run
 
     try:

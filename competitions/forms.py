@@ -1,0 +1,114 @@
+"""Web forms: a team's submission, and the organiser's limits, phase rules and efficiency rule."""
+
+from django import forms
+
+from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.spec import validate_bonus_places
+
+
+class SubmissionForm(forms.Form):
+    image = forms.FileField(
+        required=False,
+        help_text="The output of `docker save IMAGE -o image.tar` (optionally gzipped).",
+    )
+    image_ref = forms.CharField(
+        required=False,
+        max_length=300,
+        label="or image reference",
+        help_text="registry/name@sha256:<digest>, pinned by digest.",
+    )
+    code = forms.FileField(
+        required=False, label="Code archive", help_text="zip or tar of your training code."
+    )
+    description = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    training_gpu_hours = forms.FloatField(required=False, min_value=0, label="Training GPU-hours")
+
+    def clean(self):
+        data = super().clean()
+        has_file, has_ref = bool(data.get("image")), bool((data.get("image_ref") or "").strip())
+        if has_file == has_ref:
+            raise forms.ValidationError(
+                "Give exactly one of: an image archive to upload, or an image reference."
+            )
+        return data
+
+
+class LimitsForm(forms.ModelForm):
+    class Meta:
+        model = Competition
+        fields = ["time_limit_s", "memory_mb", "cpus", "gpus", "output_mb", "timing_repeats"]
+
+    def clean_memory_mb(self):
+        value = self.cleaned_data["memory_mb"]
+        if value < 64:
+            raise forms.ValidationError("Give at least 64 MB; containers cannot start with less.")
+        return value
+
+    def clean_timing_repeats(self):
+        value = self.cleaned_data["timing_repeats"]
+        if not 1 <= value <= 20:
+            raise forms.ValidationError("Time each test phase between 1 and 20 times.")
+        return value
+
+
+class PhaseRulesForm(forms.ModelForm):
+    class Meta:
+        model = Phase
+        fields = ["max_attempts", "failed_runs_count", "leaderboard_policy", "results_visibility"]
+
+    def clean_max_attempts(self):
+        value = self.cleaned_data["max_attempts"]
+        if value < 1:
+            raise forms.ValidationError("A phase needs at least one attempt.")
+        return value
+
+
+class BonusPlacesField(forms.CharField):
+    """Bonus places typed as "2, 1"; validated by the same rule as the competition YAML."""
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip().strip("[]")
+        if not text:
+            return []
+        try:
+            places = [int(part) for part in text.replace(" ", "").split(",") if part]
+        except ValueError as error:
+            raise forms.ValidationError(
+                f"{value!r} is not a list of whole numbers; write it like 2, 1"
+            ) from error
+        try:
+            validate_bonus_places(places)
+        except ValueError as error:
+            raise forms.ValidationError(f"Bonus places {error}.") from error
+        return places
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+
+class EfficiencyRuleForm(forms.ModelForm):
+    bonus_places = BonusPlacesField(
+        required=False, help_text="Places gained by the most efficient teams, largest first: 2, 1"
+    )
+
+    class Meta:
+        model = EfficiencyRule
+        fields = ["metric", "bonus_places", "max_score_gap", "min_efficiency_gap"]
+
+    def clean_max_score_gap(self):
+        value = self.cleaned_data["max_score_gap"]
+        if value is None or value < 0:
+            raise forms.ValidationError("The score gap is in points and cannot be negative.")
+        return value
+
+    def clean_min_efficiency_gap(self):
+        value = self.cleaned_data["min_efficiency_gap"]
+        if value is None or not 0 <= value < 1:
+            raise forms.ValidationError(
+                "Give the efficiency gap as a fraction between 0 and 1 (0.05 means 5%)."
+            )
+        return value

@@ -1,0 +1,109 @@
+"""Organiser actions on a competition: open and close phases, freeze and publish boards, edit
+limits and the efficiency rule. Run actions (re-run, cancel, disqualify) live in services.runs."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from competitions.models import Competition, EfficiencyRule, Phase
+
+
+class OrganiserActionRefused(ValueError):
+    """An action the phase's state does not allow; the message says why and what to do."""
+
+
+def open_phase(phase: Phase) -> Phase:
+    if phase.frozen_at:
+        raise OrganiserActionRefused(
+            f"phase {phase.title!r} is frozen; unfreeze it before opening it again"
+        )
+    Phase.objects.filter(pk=phase.pk).update(is_open=True)
+    phase.is_open = True
+    return phase
+
+
+def close_phase(phase: Phase) -> Phase:
+    Phase.objects.filter(pk=phase.pk).update(is_open=False)
+    phase.is_open = False
+    return phase
+
+
+def freeze_phase(phase: Phase, now=None) -> Phase:
+    """Stop the board: no new submissions; non-organisers see scores as of now until publication."""
+    if phase.frozen_at:
+        raise OrganiserActionRefused(f"phase {phase.title!r} is already frozen")
+    phase.frozen_at = now or timezone.now()
+    Phase.objects.filter(pk=phase.pk).update(frozen_at=phase.frozen_at)
+    return phase
+
+
+def unfreeze_phase(phase: Phase) -> Phase:
+    if phase.published_at:
+        raise OrganiserActionRefused(
+            f"phase {phase.title!r} is published; withdraw the publication first"
+        )
+    Phase.objects.filter(pk=phase.pk).update(frozen_at=None)
+    phase.frozen_at = None
+    return phase
+
+
+@transaction.atomic
+def publish_phase(phase: Phase, now=None) -> Phase:
+    """Publish the final board: every score of the phase becomes visible to everyone.
+
+    Publishing freezes the phase too (if it was not), so the published board cannot change under
+    new submissions.
+    """
+    now = now or timezone.now()
+    if phase.published_at:
+        raise OrganiserActionRefused(f"phase {phase.title!r} is already published")
+    phase.frozen_at = phase.frozen_at or now
+    phase.published_at = now
+    Phase.objects.filter(pk=phase.pk).update(frozen_at=phase.frozen_at, published_at=now)
+    return phase
+
+
+def withdraw_publication(phase: Phase) -> Phase:
+    Phase.objects.filter(pk=phase.pk).update(published_at=None)
+    phase.published_at = None
+    return phase
+
+
+PHASE_ACTIONS = {
+    "open": open_phase,
+    "close": close_phase,
+    "freeze": freeze_phase,
+    "unfreeze": unfreeze_phase,
+    "publish": publish_phase,
+    "unpublish": withdraw_publication,
+}
+
+
+def update_limits(competition: Competition, values: dict) -> list[str]:
+    """Set run limits (already validated by a form); returns the names of fields changed."""
+    changed = [name for name, value in values.items() if getattr(competition, name) != value]
+    for name in changed:
+        setattr(competition, name, values[name])
+    if changed:
+        competition.full_clean()
+        competition.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+def update_phase_rules(phase: Phase, values: dict) -> list[str]:
+    changed = [name for name, value in values.items() if getattr(phase, name) != value]
+    for name in changed:
+        setattr(phase, name, values[name])
+    if changed:
+        phase.full_clean()
+        phase.save(update_fields=changed)
+    return changed
+
+
+def update_rule(competition: Competition, values: dict) -> EfficiencyRule:
+    """Create or change the competition's efficiency rule (validated by the model's clean())."""
+    rule = getattr(competition, "efficiency_rule", None) or EfficiencyRule(competition=competition)
+    for name, value in values.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return rule
