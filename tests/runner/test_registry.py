@@ -1,0 +1,86 @@
+"""Pulling a digest-pinned image from a real local registry (Debian's docker-registry)."""
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+import docker
+from evaluator.runner import ArtifactError, parse_digest_reference, pull_image
+
+pytestmark = pytest.mark.docker
+DIGEST = "sha256:" + "ab" * 32
+
+
+def test_references_must_be_pinned():
+    assert parse_digest_reference(f"registry.example:5000/team/model@{DIGEST}") == (
+        "registry.example:5000/team/model",
+        DIGEST,
+    )
+    for reference in ["team/model:latest", "team/model", f"team/model@sha256:{'a' * 10}"]:
+        with pytest.raises(ArtifactError, match="not pinned by digest"):
+            parse_digest_reference(reference)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        from tests.conftest import service_missing
+
+        service_missing("docker-registry is not installed (apt-get install docker-registry)")
+    root = tmp_path_factory.mktemp("registry")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = root / "config.yml"
+    # Debian's default config demands htpasswd auth; this one serves loopback without auth.
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("docker-registry did not start")
+    yield f"127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_pull_by_digest(docker_client, built_images, registry):
+    image = docker_client.images.get("podium-example/valid:latest")
+    repository = f"{registry}/team/valid"
+    image.tag(repository, "v1")
+    docker_client.images.push(repository, tag="v1")
+    digests = [d for d in docker_client.images.get(image.id).attrs["RepoDigests"] if registry in d]
+    assert digests, "the push left no digest"
+    reference = digests[0]
+    # Forget the registry names locally (removing the tag drops its digest reference too), so
+    # the pull has to fetch the manifest from the registry.
+    docker_client.images.remove(f"{repository}:v1")
+    assert not any(registry in d for d in docker_client.images.get(image.id).attrs["RepoDigests"])
+    try:
+        assert pull_image(docker_client, reference) == image.id
+        unknown = f"{repository}@sha256:{'0' * 64}"
+        with pytest.raises(ArtifactError, match=r"not found|could not pull"):
+            pull_image(docker_client, unknown)
+        with pytest.raises(ArtifactError, match="not pinned by digest"):
+            pull_image(docker_client, f"{repository}:v1")
+    finally:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            docker_client.images.remove(reference)
