@@ -189,7 +189,8 @@ def seqeval_f1(gold, pred, convention: str = CONVENTION_XTREME) -> float:
 def token_accuracy(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
     """Share of tokens whose predicted tag equals the gold tag (UD-POS's usual accuracy)."""
     total = sum(len(s) for s in gold)
-    correct = sum(g == p for gs, ps in zip(gold, pred, strict=True) for g, p in zip(gs, ps, strict=True))
+    pairs = zip(gold, pred, strict=True)
+    correct = sum(g == p for gs, ps in pairs for g, p in zip(gs, ps, strict=True))
     return correct / total if total else 0.0
 
 
@@ -232,7 +233,7 @@ class Scores:
 
 
 def score_language(task_id: str, gold: list, pred: list, convention: str = CONVENTION_XTREME):
-    """Metrics x 100 of one task and language: accuracy, or f1, precision, recall, token_accuracy."""
+    """Metrics x 100 for one task and language: accuracy, or f1/precision/recall/token_accuracy."""
     spec = get_task(task_id)
     if spec.metric == "accuracy":
         return {"accuracy": accuracy(gold, pred) * 100}
