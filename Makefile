@@ -27,8 +27,10 @@ images: install
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo runs on embedded defaults: SQLite, local artifacts, no broker (a polling worker).
 demo: install
-	$(PY) manage.py demo $(DEMO_ARGS)
+	PODIUM_DISPATCH=poll PODIUM_RUNNER=process PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS=1 \
+	  $(PY) manage.py demo $(DEMO_ARGS)
 
 test: install services images
 	$(MAKE) test-sqlite

@@ -16,12 +16,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from evaluator.contract import PredictionError, read_predictions
-from evaluator.scoring import score_directory
 
 from competitions.models import Run, Submission
 from competitions.services import runs as run_service
 from competitions.services.splits import local_split
 from evaluator.runner import Limits, RunOutcome
+from evaluator.scoring import Scores, score_directory
 
 log = logging.getLogger(__name__)
 
@@ -158,14 +158,29 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
     measurements = [o.duration_s for o in outcomes if o.duration_s is not None]
     return run_service.RunResult(
         overall=scores.overall,
-        scores=list(scores.rows()),
+        scores=score_rows(scores),
         runtime_s=_median(measurements),
         runtime_measurements=measurements,
         startup_overhead_s=outcomes[0].startup_overhead_s,
         hardware=fingerprint,
-        hardware_id=str(fingerprint.get("id", "")),
+        hardware_id=str(fingerprint.get("fingerprint_id", "")),
         logs=outcomes[0].logs,
     )
+
+
+def score_rows(scores: Scores) -> list[tuple[str, str, str, float]]:
+    """Every metric per (task, language), and the task averages with language ""."""
+    rows = [
+        (task, language, metric, value)
+        for (task, language), metrics in scores.per_language.items()
+        for metric, value in metrics.items()
+    ]
+    rows += [
+        (task, "", metric, value)
+        for task, metrics in scores.task_metrics.items()
+        for metric, value in metrics.items()
+    ]
+    return rows
 
 
 def _median(values: list[float]) -> float:

@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -87,8 +88,12 @@ def submit(
     ]
     if sum(given) != 1:
         raise SubmissionRefused("give exactly one of: an image archive file, or an image reference")
-    if artifact.trusted_command is not None and not team.is_reference:
-        raise SubmissionRefused("only platform reference submissions may run as a local process")
+    if artifact.trusted_command is not None and not (
+        team.is_reference or settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS
+    ):
+        raise SubmissionRefused(
+            "only platform reference submissions may run as a local process; teams submit images"
+        )
     image_ref = _check_image_ref(artifact.image_ref) if artifact.image_ref else ""
     if training_gpu_hours is not None and training_gpu_hours < 0:
         raise SubmissionRefused("training_gpu_hours cannot be negative")
