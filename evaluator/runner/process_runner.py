@@ -46,7 +46,7 @@ class ProcessRunner:
         if not trusted and not self.allow_untrusted:
             raise UntrustedCodeRefused(
                 "team submissions run only in Docker; an organiser can allow local processes "
-                "with the PODIUM_ALLOW_UNTRUSTED_PROCESSES setting (no isolation at all)"
+                "with the PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS setting (no isolation at all)"
             )
         input_dir, output_dir = Path(input_dir).resolve(), Path(output_dir).resolve()
         output_dir.mkdir(parents=True, exist_ok=True)
