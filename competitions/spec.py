@@ -46,15 +46,30 @@ class TaskSpec(_Strict):
 
 class DataSpec(_Strict):
     source: Literal["synthetic", "huggingface", "local"] = "synthetic"
-    seed: int = 0
-    size: str | int = "small"
-    path: str | None = None
+    seed: int = 0  # synthetic
+    size: Literal["tiny", "small", "full"] | Annotated[int, Field(ge=1)] = "small"  # synthetic
+    path: str | None = None  # local: XTREME's own layout
+    dataset: str | None = None  # huggingface: defaults to google/xtreme
+    revision: str | None = None  # huggingface
+    local_dir: str | None = None  # huggingface: files in the hub's layout, no network
 
     @model_validator(mode="after")
-    def _local_needs_path(self) -> "DataSpec":
+    def _fits_source(self) -> "DataSpec":
         if self.source == "local" and not self.path:
             raise ValueError("source 'local' needs a path to the XTREME data folder")
+        allowed = {"synthetic": {"seed", "size"}, "local": {"path"},
+                   "huggingface": {"dataset", "revision", "local_dir"}}[self.source]  # fmt: skip
+        stray = sorted(self.model_fields_set - allowed - {"source"})
+        if stray:
+            raise ValueError(f"{', '.join(stray)} does not apply to source {self.source!r}")
         return self
+
+    def to_config(self) -> dict:
+        """The data-source configuration `evaluator.data.open_source` takes."""
+        keys = {"synthetic": ("seed", "size"), "local": ("path",),
+                "huggingface": ("dataset", "revision", "local_dir")}[self.source]  # fmt: skip
+        values = {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
+        return {"source": self.source, **values}
 
 
 class PhaseSpec(_Strict):

@@ -102,6 +102,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so that worker processes started by the tests see the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-podium.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -41,7 +41,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
         {
             "title": spec.title,
             "description": spec.description,
-            "data_config": spec.data.model_dump(exclude_none=True),
+            "data_config": spec.data.to_config(),
             "time_limit_s": spec.limits.time_limit_s,
             "memory_mb": spec.limits.memory_mb,
             "cpus": spec.limits.cpus,

@@ -90,3 +90,20 @@ def test_local_data_needs_a_path():
 def test_duplicate_phase_keys_refused():
     text = VALID.replace("key: final", "key: eval")
     assert any("repeated: eval" in p for p in problems_of(text))
+
+
+def test_data_keys_must_fit_the_source():
+    problems = problems_of(
+        VALID.replace("source: synthetic, seed: 0", "source: huggingface, seed: 3")
+    )
+    assert any(
+        p.startswith("data") and "seed does not apply to source 'huggingface'" in p
+        for p in problems
+    )
+    spec = parse_competition(VALID.replace("source: synthetic, seed: 0", "source: huggingface"))
+    assert spec.data.to_config() == {"source": "huggingface"}
+    assert parse_competition(VALID).data.to_config() == {
+        "source": "synthetic",
+        "seed": 0,
+        "size": "small",
+    }
