@@ -37,6 +37,12 @@ class Row:
     final_rank: int | None = None
     moved: int = 0
     reason: str = ""
+    # (task, average, [(language, score), ...]) in the competition's task order, for templates.
+    cells: list[tuple[str, float | None, list[tuple[str, float]]]] = field(default_factory=list)
+
+    @property
+    def places_moved(self) -> int:
+        return abs(self.moved)
 
     @property
     def runtime_spread(self) -> float | None:
@@ -109,7 +115,7 @@ def rule_of(competition: Competition) -> ranking.EfficiencyRule | None:
 
 
 def _finished_runs(phase: Phase, *, viewer_is_organiser: bool):
-    """Finished runs of a phase's eligible submissions; what the viewer may see of a frozen board."""
+    """Finished runs of a phase's eligible submissions, as the viewer may see a frozen board."""
     runs = Run.objects.filter(
         submission__phase=phase, status=Run.Status.FINISHED, submission__disqualified=False
     )
@@ -250,6 +256,19 @@ def leaderboard(phase: Phase, *, viewer=None, with_languages: bool = False) -> B
         return Board(phase, tasks, [], [], True, False, rule, hidden_teams=teams)
     rows = [_row(run) for run in counting]
     _attach_scores(rows, with_languages=with_languages)
+    for row in rows:
+        row.cells = [
+            (
+                task,
+                row.tasks.get(task),
+                [
+                    (lang, row.languages[task][lang])
+                    for lang in langs
+                    if lang in row.languages.get(task, {})
+                ],
+            )
+            for task, langs in tasks
+        ]
     references = sorted((r for r in rows if r.is_reference), key=lambda r: -r.overall)
     for row in references:
         row.efficiency = _efficiency(row, rule.metric) if rule else row.runtime_s
@@ -376,3 +395,68 @@ def queue_overview() -> dict[str, list[Run]]:
     for run in runs:
         grouped[run.status].append(run)
     return grouped
+
+
+@dataclass
+class WorkerActivity:
+    name: str
+    runs: list[int]
+    last_heartbeat: object
+
+
+def active_workers() -> list[WorkerActivity]:
+    """Workers seen on active runs, with their latest heartbeat (from the database, never Redis)."""
+    seen: dict[str, WorkerActivity] = {}
+    active = Run.objects.filter(status__in=Run.ACTIVE).exclude(worker="")
+    for name, run_id, beat in active.values_list("worker", "id", "heartbeat_at"):
+        entry = seen.setdefault(name, WorkerActivity(name, [], beat))
+        entry.runs.append(run_id)
+        if beat and (entry.last_heartbeat is None or beat > entry.last_heartbeat):
+            entry.last_heartbeat = beat
+    return sorted(seen.values(), key=lambda w: w.name)
+
+
+def recent_runs(competition: Competition, limit: int = 50) -> list[Run]:
+    """The competition's latest runs, for the organiser's re-run / cancel / disqualify controls."""
+    return list(
+        Run.objects.filter(submission__phase__competition=competition)
+        .select_related("submission__team", "submission__phase")
+        .defer("logs", "hardware")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:
+    """The efficiency rule as a sentence for teams."""
+    if rule is None or not rule.bonus_places:
+        return "Teams are ranked on their overall score alone; there is no efficiency bonus."
+    nouns = ["most efficient", "second most efficient", "third most efficient"]
+    figure = "lowest test-phase runtime" if rule.metric == "runtime" else "lowest measured energy"
+    gains = []
+    for i, places in enumerate(rule.bonus_places):
+        who = nouns[i] if i < len(nouns) else f"{i + 1}th most efficient"
+        gains.append(f"the {who} model may climb up to {places} place{'s' if places != 1 else ''}")
+    better = "faster" if rule.metric == "runtime" else "more energy-efficient"
+    return (
+        f"After ranking on the overall score, efficiency ({figure}) earns a bonus: "
+        + ", ".join(gains)
+        + f". A model passes the team directly above it only if it is less than "
+        f"{rule.max_score_gap:g} points behind it and more than {rule.min_efficiency_gap:.0%} "
+        f"{better}, judged on its slowest and the other team's fastest timed run."
+    )
+
+
+def published_code(viewer_team: Team) -> list[Submission]:
+    """Other teams' code archives a participant may download: phase closed, competition says so."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    candidates = (
+        Submission.objects.filter(phase__competition__publish_code_after_close=True)
+        .exclude(code_archive="")
+        .exclude(team=viewer_team)
+        .select_related("team", "phase")
+        .defer("trusted_command")
+        .order_by("phase__order", "team__name", "attempt_number")
+    )
+    return [s for s in candidates if s.phase.has_closed(now)]

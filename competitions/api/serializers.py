@@ -1,0 +1,206 @@
+"""API shapes: the submit request, a submission with its run, and a leaderboard.
+
+Responses are built from plain dicts (see `submission_payload`, `board_payload`) so the same
+visibility decisions as the pages apply; the serializers describe and validate the shapes.
+"""
+
+from rest_framework import serializers
+
+from competitions.models import Run, Submission
+from competitions.selectors import Board, Row, is_organiser
+
+
+class SubmitRequestSerializer(serializers.Serializer):
+    image = serializers.FileField(
+        required=False, help_text="A `docker save` archive (.tar or .tar.gz)."
+    )
+    image_ref = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Or an image pinned by digest: registry/name@sha256:<64 hex digits>.",
+    )
+    code = serializers.FileField(required=False, help_text="Training code archive (zip/tar).")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    training_gpu_hours = serializers.FloatField(required=False, allow_null=True, min_value=0)
+
+    def validate(self, attrs):
+        has_file, has_ref = bool(attrs.get("image")), bool(attrs.get("image_ref", "").strip())
+        if has_file == has_ref:
+            raise serializers.ValidationError(
+                "give exactly one of: `image` (a docker save archive) or `image_ref`"
+            )
+        return attrs
+
+
+class ScoreSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    language = serializers.CharField(help_text='"" for the average over the task\'s languages.')
+    metric = serializers.CharField()
+    value = serializers.FloatField()
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Run.Status.choices)
+    failure_reason = serializers.CharField()
+    fault = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    runtime_s = serializers.FloatField(allow_null=True)
+    runtime_measurements = serializers.ListField(child=serializers.FloatField())
+    energy_kwh = serializers.FloatField(allow_null=True)
+    overall_score = serializers.FloatField(allow_null=True)
+    scores_hidden = serializers.BooleanField(
+        help_text="True while the phase's scores are unpublished."
+    )
+    scores = ScoreSerializer(many=True)
+
+
+class SubmissionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    competition = serializers.CharField()
+    phase = serializers.CharField()
+    team = serializers.CharField()
+    attempt_number = serializers.IntegerField()
+    counts_as_attempt = serializers.BooleanField()
+    disqualified = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    description = serializers.CharField()
+    training_gpu_hours = serializers.FloatField(allow_null=True)
+    image_ref = serializers.CharField()
+    image_archive_sha256 = serializers.CharField()
+    status = serializers.CharField(help_text="Status of the latest run.")
+    run = RunSerializer(allow_null=True, help_text="The latest run.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
+    if run is None:
+        return None
+    scores = [] if scores_hidden else list(run.scores.values("task", "language", "metric", "value"))
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "failure_reason": run.failure_reason,
+        "fault": run.fault,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "runtime_s": run.runtime_s,
+        "runtime_measurements": run.runtime_measurements or [],
+        "energy_kwh": run.energy_kwh,
+        "overall_score": None if scores_hidden else run.overall_score,
+        "scores_hidden": scores_hidden,
+        "scores": scores,
+    }
+
+
+def submission_payload(submission: Submission, viewer) -> dict:
+    phase = submission.phase
+    hidden = not phase.scores_public and not is_organiser(viewer)
+    run = submission.runs.defer("logs").order_by("-created_at").first()
+    return {
+        "id": submission.pk,
+        "competition": phase.competition.slug,
+        "phase": phase.key,
+        "team": submission.team.name,
+        "attempt_number": submission.attempt_number,
+        "counts_as_attempt": submission.counts_as_attempt,
+        "disqualified": submission.disqualified,
+        "created_at": submission.created_at,
+        "description": submission.description,
+        "training_gpu_hours": submission.training_gpu_hours,
+        "image_ref": submission.image_ref,
+        "image_archive_sha256": submission.image_archive_sha256,
+        "status": run.status if run else "",
+        "run": run_payload(run, scores_hidden=hidden),
+    }
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True, help_text="Final rank; null for references.")
+    performance_rank = serializers.IntegerField(allow_null=True, help_text="Rank on score alone.")
+    team = serializers.CharField()
+    reference = serializers.BooleanField(help_text="A reference (baseline): shown, not ranked.")
+    attempt_number = serializers.IntegerField()
+    overall = serializers.FloatField()
+    tasks = serializers.DictField(child=serializers.FloatField())
+    languages = serializers.DictField(
+        child=serializers.DictField(child=serializers.FloatField()),
+        help_text="Per task, per language (only with ?languages=1).",
+    )
+    runtime_s = serializers.FloatField(allow_null=True)
+    runtime_spread_s = serializers.FloatField(allow_null=True)
+    energy_kwh = serializers.FloatField(allow_null=True)
+    efficiency = serializers.FloatField(allow_null=True, help_text="The rule's metric figure.")
+    moved = serializers.IntegerField(help_text="Places gained by the re-ranking (negative: lost).")
+    reason = serializers.CharField()
+
+
+class RuleSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    bonus_places = serializers.ListField(child=serializers.IntegerField())
+    max_score_gap = serializers.FloatField()
+    min_efficiency_gap = serializers.FloatField()
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    competition = serializers.CharField()
+    phase = serializers.CharField()
+    policy = serializers.CharField()
+    scores_hidden = serializers.BooleanField()
+    frozen = serializers.BooleanField()
+    published = serializers.BooleanField()
+    tasks = serializers.ListField(child=serializers.CharField())
+    rule = RuleSerializer(allow_null=True)
+    rows = LeaderboardRowSerializer(many=True)
+    teams_with_results = serializers.ListField(
+        child=serializers.CharField(), help_text="While scores are hidden: who has a result."
+    )
+
+
+def _row_payload(row: Row) -> dict:
+    return {
+        "rank": None if row.is_reference else row.final_rank,
+        "performance_rank": None if row.is_reference else row.performance_rank,
+        "team": row.team,
+        "reference": row.is_reference,
+        "attempt_number": row.attempt_number,
+        "overall": row.overall,
+        "tasks": row.tasks,
+        "languages": row.languages,
+        "runtime_s": row.runtime_s,
+        "runtime_spread_s": row.runtime_spread,
+        "energy_kwh": row.energy_kwh,
+        "efficiency": row.efficiency,
+        "moved": 0 if row.is_reference else row.moved,
+        "reason": "reference, not ranked" if row.is_reference else row.reason,
+    }
+
+
+def board_payload(board: Board) -> dict:
+    rule = board.rule
+    return {
+        "competition": board.phase.competition.slug,
+        "phase": board.phase.key,
+        "policy": board.phase.leaderboard_policy,
+        "scores_hidden": board.scores_hidden,
+        "frozen": board.phase.frozen_at is not None,
+        "published": board.phase.published_at is not None,
+        "tasks": [task for task, _ in board.tasks],
+        "rule": None
+        if rule is None
+        else {
+            "metric": rule.metric,
+            "bonus_places": list(rule.bonus_places),
+            "max_score_gap": rule.max_score_gap,
+            "min_efficiency_gap": rule.min_efficiency_gap,
+        },
+        "rows": [_row_payload(r) for r in [*board.rows, *board.references]],
+        "teams_with_results": board.hidden_teams,
+    }

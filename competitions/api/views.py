@@ -1,0 +1,162 @@
+"""API views: thin — check who is asking, parse, call one service or selector, answer."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from competitions import selectors
+from competitions.api import serializers as s
+from competitions.api.permissions import may_see_submission
+from competitions.api.uploads import oversized
+from competitions.models import Submission
+from competitions.services.submissions import (
+    Artifact,
+    SubmissionRefused,
+    attempts_left,
+    submit,
+)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(s.ErrorSerializer, description=description)
+
+
+class SubmitView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: the session CSRF check would parse (read) the whole body.
+        message = oversized(request.META)
+        if message:
+            raise PayloadTooLarge(message)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="submit",
+        summary="Submit a model for a phase (one attempt)",
+        request={"multipart/form-data": s.SubmitRequestSerializer},
+        responses={
+            201: s.SubmissionSerializer,
+            400: _error("Invalid input: the detail says which field and why."),
+            401: _error("Not authenticated: send `Authorization: Token <key>`."),
+            403: _error("Not in a team, or the phase is not accepting submissions."),
+            404: _error("No such competition or phase."),
+            409: _error("No attempt left in this phase."),
+            413: _error("The upload is above the size limit."),
+        },
+    )
+    def post(self, request, slug: str, key: str):
+        phase = selectors.phase_for(slug, key)
+        if phase is None:
+            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        team = selectors.team_of(request.user)
+        if team is None:
+            raise PermissionDenied(
+                "you are not a member of any team; ask the organisers to add you to one"
+            )
+        if not team.is_reference:
+            if not phase.accepts_submissions(timezone.now()):
+                raise PermissionDenied(f"phase {phase.title!r} is not accepting submissions now")
+            if attempts_left(team, phase) == 0:
+                raise Conflict(
+                    f"team {team.name} has used all {phase.max_attempts} attempts of phase "
+                    f"{phase.title!r}"
+                )
+        form = s.SubmitRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        artifact = Artifact(
+            image_file=data.get("image"),
+            image_ref=(data.get("image_ref") or "").strip(),
+            code_file=data.get("code"),
+        )
+        try:
+            submission = submit(
+                team,
+                phase,
+                artifact,
+                user=request.user,
+                description=data.get("description", ""),
+                training_gpu_hours=data.get("training_gpu_hours"),
+            )
+        except SubmissionRefused as refusal:
+            text = str(refusal)
+            if "attempts" in text or "same moment" in text:
+                raise Conflict(text) from refusal
+            return Response({"detail": text}, status=status.HTTP_400_BAD_REQUEST)
+        payload = s.submission_payload(submission, request.user)
+        return Response(s.SubmissionSerializer(payload).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="submission_detail",
+        summary="A submission's latest run: status, failure reason, scores, runtime",
+        responses={
+            200: s.SubmissionSerializer,
+            401: _error("Not authenticated."),
+            404: _error("No such submission, or not your team's."),
+        },
+    )
+    def get(self, request, submission_id: int):
+        submission = (
+            Submission.objects.select_related("team", "phase__competition")
+            .filter(pk=submission_id)
+            .first()
+        )
+        # Another team's submission answers like a missing one: its existence is not shared.
+        if submission is None or not may_see_submission(request.user, submission):
+            raise NotFound(f"no submission {submission_id} of your team")
+        payload = s.submission_payload(submission, request.user)
+        return Response(s.SubmissionSerializer(payload).data)
+
+
+class LeaderboardView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="leaderboard",
+        summary="A phase's leaderboard after the efficiency re-ranking",
+        parameters=[
+            OpenApiParameter("phase", str, required=True, description="Phase key, e.g. eval."),
+            OpenApiParameter(
+                "languages", bool, required=False, description="Include per-language scores."
+            ),
+        ],
+        responses={
+            200: s.LeaderboardSerializer,
+            400: _error("The phase parameter is missing."),
+            404: _error("No such competition or phase."),
+        },
+    )
+    def get(self, request, slug: str):
+        key = request.query_params.get("phase", "")
+        if not key:
+            return Response(
+                {"detail": "give the phase key as ?phase=<key>"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        phase = selectors.phase_for(slug, key)
+        if phase is None:
+            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
+        board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
+        return Response(s.LeaderboardSerializer(s.board_payload(board)).data)

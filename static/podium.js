@@ -1,0 +1,164 @@
+/* Podium's own browser code: upload progress, leaderboard charts, keeping open details open
+   across live (htmx) refreshes. No framework; Chart.js and htmx are vendored in static/vendor. */
+(function () {
+  "use strict";
+
+  function mb(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+
+  /* Upload with a progress bar: XHR's upload progress events, the file streamed by the browser. */
+  function wireUpload(form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var bar = form.querySelector(".progress");
+      var fill = form.querySelector(".progress .bar");
+      var status = form.querySelector(".upload-status");
+      var button = form.querySelector("button[type=submit]");
+      var data = new FormData(form);
+      var xhr = new XMLHttpRequest();
+      var started = Date.now();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.setRequestHeader("X-CSRFToken", data.get("csrfmiddlewaretoken") || "");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var pct = Math.round((e.loaded / e.total) * 100);
+        var secs = Math.max((Date.now() - started) / 1000, 0.001);
+        fill.style.width = pct + "%";
+        status.textContent = "Uploading " + mb(e.loaded) + " of " + mb(e.total) +
+          " (" + pct + "%, " + mb(e.loaded / secs) + "/s)";
+      });
+      xhr.upload.addEventListener("load", function () {
+        status.textContent = "Upload complete; checking and storing the archive…";
+      });
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (err) { body = { error: xhr.responseText }; }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          status.textContent = body.message || "Submitted.";
+          window.location.href = body.redirect || window.location.href;
+        } else {
+          bar.classList.remove("shown");
+          button.disabled = false;
+          status.textContent = body.error || ("The server answered " + xhr.status + ".");
+          status.style.color = "#d93025";
+        }
+      });
+      xhr.addEventListener("error", function () {
+        button.disabled = false;
+        status.textContent = "The upload was interrupted (network error); try again.";
+        status.style.color = "#d93025";
+      });
+      status.style.color = "";
+      bar.classList.add("shown");
+      button.disabled = true;
+      xhr.send(data);
+    });
+  }
+
+  /* Charts: score per attempt over time (line) and runtime per team (bar). */
+  var PALETTE = ["#4f46e5", "#0f9d58", "#e8710a", "#d93025", "#9334e6", "#12b5cb", "#f9ab00",
+    "#e52592", "#1a73e8", "#188038", "#a142f4", "#5f6368"];
+  var charts = {};
+
+  function colour(i, reference) { return reference ? "#9aa0b4" : PALETTE[i % PALETTE.length]; }
+
+  function readChartData() {
+    var node = document.getElementById("chart-data");
+    if (!node) return null;
+    try { return JSON.parse(node.textContent); } catch (err) { return null; }
+  }
+
+  function lineDatasets(data) {
+    return data.lines.map(function (line, i) {
+      return {
+        label: line.team + (line.reference ? " (reference)" : ""),
+        data: line.points.map(function (p) { return { x: Date.parse(p.x), y: p.y, attempt: p.attempt }; }),
+        borderColor: colour(i, line.reference),
+        backgroundColor: colour(i, line.reference),
+        borderDash: line.reference ? [6, 4] : [],
+        tension: 0.2, pointRadius: 4, pointHoverRadius: 6,
+      };
+    });
+  }
+
+  function barData(data) {
+    return {
+      labels: data.bars.map(function (b) { return b.team; }),
+      datasets: [{
+        label: "Runtime (s, median)",
+        data: data.bars.map(function (b) { return b.runtime; }),
+        backgroundColor: data.bars.map(function (b, i) { return b.reference ? "#c4c8d6" : colour(i, false); }),
+        borderRadius: 4,
+        ranges: data.bars.map(function (b) { return [b.low, b.high]; }),
+      }],
+    };
+  }
+
+  function drawCharts() {
+    var data = readChartData();
+    if (!data || typeof Chart === "undefined") return;
+    var lineCanvas = document.getElementById("attempts-chart");
+    var barCanvas = document.getElementById("runtime-chart");
+    if (lineCanvas) {
+      if (charts.line) { charts.line.data.datasets = lineDatasets(data); charts.line.update("none"); }
+      else {
+        charts.line = new Chart(lineCanvas, {
+          type: "line",
+          data: { datasets: lineDatasets(data) },
+          options: {
+            maintainAspectRatio: false, animation: false, parsing: false,
+            scales: {
+              x: { type: "linear", title: { display: true, text: "time" },
+                ticks: { maxTicksLimit: 6, callback: function (v) { return new Date(v).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }); } } },
+              y: { title: { display: true, text: "overall score" } },
+            },
+            plugins: {
+              legend: { position: "bottom", labels: { boxWidth: 12 } },
+              tooltip: { callbacks: {
+                title: function (items) { return new Date(items[0].raw.x).toLocaleString(); },
+                label: function (item) { return item.dataset.label + " — attempt " + item.raw.attempt + ": " + item.raw.y.toFixed(2); },
+              } },
+            },
+          },
+        });
+      }
+    }
+    if (barCanvas) {
+      if (charts.bar) { charts.bar.data = barData(data); charts.bar.update("none"); }
+      else {
+        charts.bar = new Chart(barCanvas, {
+          type: "bar",
+          data: barData(data),
+          options: {
+            maintainAspectRatio: false, animation: false,
+            scales: { y: { beginAtZero: true, title: { display: true, text: "seconds" } } },
+            plugins: {
+              legend: { display: false },
+              tooltip: { callbacks: { label: function (item) {
+                var r = item.dataset.ranges[item.dataIndex];
+                var text = item.raw.toFixed(2) + " s";
+                if (r && r[1] > r[0]) text += " (measured " + r[0].toFixed(2) + "–" + r[1].toFixed(2) + " s)";
+                return text;
+              } } },
+            },
+          },
+        });
+      }
+    }
+  }
+
+  /* Live refresh swaps the board; keep the per-language details the reader opened. */
+  var openDetails = [];
+  document.addEventListener("htmx:beforeSwap", function () {
+    openDetails = Array.prototype.map.call(document.querySelectorAll("details[id][open]"), function (d) { return d.id; });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openDetails.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    drawCharts();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), wireUpload);
+    drawCharts();
+  });
+})();

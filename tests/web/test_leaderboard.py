@@ -1,0 +1,143 @@
+"""The leaderboard selector, page and JSON: counting attempts, re-ranking, references, hiding."""
+
+import pytest
+from django.test import Client
+
+from competitions import selectors
+from competitions.models import Team
+from competitions.services import organiser
+from competitions.services import runs as run_service
+from tests.web.conftest import PASSWORD, finish, submit_ref
+
+pytestmark = pytest.mark.django_db
+
+
+def _board(world, viewer=None, **kw):
+    return selectors.leaderboard(world.eval, viewer=viewer, **kw)
+
+
+def test_efficient_team_is_reranked_with_reason(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    finish(submit_ref(world.baseline, world.eval), overall=60.0, runtime=50.0)
+    board = _board(world)
+    assert [r.team for r in board.rows] == ["Beta", "Alpha"]
+    beta, alpha = board.rows
+    assert (beta.final_rank, beta.performance_rank, beta.moved) == (1, 2, 1)
+    assert "faster than Alpha" in beta.reason and beta.reason.startswith("up 1")
+    assert alpha.moved == -1 and "passed by Beta" in alpha.reason
+    assert [r.team for r in board.references] == ["mBERT baseline"]
+    assert board.references[0].final_rank is None
+    assert beta.tasks == {"xnli": 75.0, "panx": 75.0}
+    assert beta.runtime_spread == pytest.approx(0.4)
+
+
+def test_best_policy_counts_highest_and_skips_disqualified(world):
+    first = submit_ref(world.alpha, world.eval)
+    finish(first, overall=70.0, runtime=10.0)
+    second = submit_ref(world.alpha, world.eval)
+    finish(second, overall=85.0, runtime=10.0)
+    third = submit_ref(world.alpha, world.eval)
+    finish(third, overall=60.0, runtime=10.0)
+    (row,) = _board(world).rows
+    assert (row.overall, row.attempt_number) == (85.0, 2)
+    run_service.set_disqualified(second, True)
+    (row,) = _board(world).rows
+    assert (row.overall, row.attempt_number) == (70.0, 1)
+
+
+def test_latest_policy_counts_latest_attempt(world):
+    world.eval.leaderboard_policy = "latest"
+    world.eval.save()
+    finish(submit_ref(world.alpha, world.eval), overall=90.0, runtime=10.0)
+    finish(submit_ref(world.alpha, world.eval), overall=50.0, runtime=10.0)
+    (row,) = _board(world).rows
+    assert (row.overall, row.attempt_number) == (50.0, 2)
+
+
+def test_rerun_latest_finished_run_of_submission_counts(world):
+    submission = submit_ref(world.alpha, world.eval)
+    finish(submission, overall=70.0, runtime=10.0)
+    run_service.rerun(submission)
+    finish(submission, overall=72.0, runtime=9.0)
+    (row,) = _board(world).rows
+    assert row.overall == 72.0 and row.runtime_s == 9.0
+
+
+def test_final_scores_hidden_until_published(world):
+    finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=10.0)
+    hidden = selectors.leaderboard(world.final, viewer=world.ada)
+    assert hidden.scores_hidden and hidden.rows == [] and hidden.hidden_teams == ["Alpha"]
+    staff_view = selectors.leaderboard(world.final, viewer=world.olga)
+    assert not staff_view.scores_hidden and staff_view.rows[0].overall == 80.0
+    assert selectors.attempt_history(world.final, viewer=world.ada) == {}
+    organiser.publish_phase(world.final)
+    assert selectors.leaderboard(world.final, viewer=world.ada).rows[0].overall == 80.0
+
+
+def test_frozen_board_hides_later_results_from_participants(world):
+    finish(submit_ref(world.alpha, world.eval), overall=70.0, runtime=10.0)
+    queued_before_freeze = submit_ref(world.beta, world.eval)
+    organiser.freeze_phase(world.eval)
+    finish(queued_before_freeze, overall=90.0, runtime=10.0)
+    world.eval.refresh_from_db()
+    assert [r.team for r in selectors.leaderboard(world.eval, viewer=world.ada).rows] == ["Alpha"]
+    assert len(selectors.leaderboard(world.eval, viewer=world.olga).rows) == 2
+    organiser.publish_phase(world.eval)
+    assert len(selectors.leaderboard(world.eval, viewer=world.ada).rows) == 2
+
+
+def test_leaderboard_queries_do_not_grow_with_teams(world, django_assert_max_num_queries):
+    for i in range(12):
+        team = Team.objects.create(name=f"T{i:02d}", slug=f"t{i:02d}")
+        for attempt in range(2):
+            finish(submit_ref(team, world.eval), overall=50.0 + i + attempt, runtime=10.0 + i)
+    with django_assert_max_num_queries(6):
+        board = _board(world, with_languages=True)
+        selectors.chart_data(board, selectors.attempt_history(world.eval))
+    assert len(board.rows) == 12
+    best = next(r for r in board.rows if r.team == "T11")
+    assert (best.overall, best.attempt_number) == (62.0, 2)
+    assert best.languages["xnli"] == {"de": 61.5, "en": 62.5}
+
+
+def test_leaderboard_page_shows_rerank_reference_and_charts(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    finish(submit_ref(world.baseline, world.eval), overall=60.0, runtime=50.0)
+    page = Client().get("/c/xf/leaderboard/eval/?languages=1")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "▲1" in html and "▼1" in html and "faster than Alpha" in html
+    assert "reference" in html and "mBERT baseline" in html
+    assert 'id="chart-data"' in html and "attempts-chart" in html and "runtime-chart" in html
+    assert 'hx-trigger="every 3s"' in html
+    assert "vendor/chart.umd.min.js" in html and "vendor/htmx.min.js" in html
+    assert "lang-grid" in html  # per-language breakdown on demand
+
+
+def test_leaderboard_json_has_reranked_row_and_reference(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    finish(submit_ref(world.baseline, world.eval), overall=60.0, runtime=50.0)
+    body = Client().get("/api/v1/competitions/xf/leaderboard/?phase=eval").json()
+    rows = {r["team"]: r for r in body["rows"]}
+    assert body["tasks"] == ["xnli", "panx"]
+    assert rows["Beta"]["rank"] == 1 and rows["Beta"]["moved"] == 1
+    assert rows["Beta"]["performance_rank"] == 2 and "faster" in rows["Beta"]["reason"]
+    assert rows["Beta"]["efficiency"] == 20.0 and rows["Beta"]["tasks"]["panx"] == 75.0
+    assert rows["Alpha"]["rank"] == 2 and rows["Alpha"]["moved"] == -1
+    assert rows["mBERT baseline"]["reference"] is True and rows["mBERT baseline"]["rank"] is None
+    assert rows["Beta"]["languages"] == {}
+    detailed = Client().get("/api/v1/competitions/xf/leaderboard/?phase=eval&languages=1").json()
+    assert detailed["rows"][0]["languages"]["xnli"]["en"] == 75.5
+
+
+def test_hidden_final_board_json_for_participant(world):
+    finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=10.0)
+    client = Client()
+    client.login(username="bob", password=PASSWORD)
+    body = client.get("/api/v1/competitions/xf/leaderboard/?phase=final").json()
+    assert body["scores_hidden"] is True and body["rows"] == []
+    assert body["teams_with_results"] == ["Alpha"]
+    assert "80" not in client.get("/c/xf/leaderboard/final/").content.decode().split("<main>")[1]
