@@ -147,3 +147,57 @@ def organiser(db):
     from django.contrib.auth.models import User
 
     return User.objects.create_superuser("olga", "olga@example.com", "pw-olga-123")
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory):
+    """Debian's docker-registry on loopback without auth (its default config demands htpasswd)."""
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        service_missing("docker-registry is not installed (scripts/services.sh install)")
+    root = tmp_path_factory.mktemp("registry")
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("docker-registry did not start")
+    yield f"127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pushed_example(docker_client, built_images, local_registry):
+    """Push an example submission image to the local registry; returns its digest reference."""
+    cache: dict[str, str] = {}
+
+    def push(name: str) -> str:
+        if name not in cache:
+            image = docker_client.images.get(f"podium-example/{name}:latest")
+            repository = f"{local_registry}/teams/{name}"
+            image.tag(repository, "v1")
+            docker_client.images.push(repository, tag="v1")
+            digests = [
+                d
+                for d in docker_client.images.get(image.id).attrs["RepoDigests"]
+                if d.startswith(repository)
+            ]
+            cache[name] = digests[0]
+        return cache[name]
+
+    return push

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from evaluator.contract import PredictionError, read_predictions
 
 from competitions.models import Run, Submission
 from competitions.services import runs as run_service
 from competitions.services.splits import local_split
+from evaluator.contract import PredictionError, read_gold, read_predictions
 from evaluator.runner import Limits, RunOutcome
-from evaluator.scoring import Scores, score_directory
+from evaluator.scoring import Scores, score_predictions
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +146,12 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
         run_service.advance(run, Run.Status.SCORING)
         try:
-            read_predictions(first_output, split.manifest)
+            predictions = read_predictions(first_output, split.manifest)
         except PredictionError as error:
             raise RunFailed(
                 f"invalid predictions: {error}", Run.Fault.TEAM, outcomes[0].logs
             ) from None
-        scores = score_directory(split.gold_dir, first_output, competition.task_languages())
+        scores = score_predictions(read_gold(split.gold_dir, split.manifest), predictions)
         fingerprint = executor.fingerprint()
     finally:
         executor.close()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
-from evaluator.contract import write_split
 
 from competitions.models import Phase
+from evaluator.contract import write_split
 from evaluator.data import open_source
 
 BUNDLE_FORMAT = 1
@@ -100,7 +100,8 @@ def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    manifest = json.loads((target / "input" / "manifest.json").read_text())
+    # The gold manifest: the input one plus each sentence's token count, for precise errors.
+    manifest = json.loads((target / "gold" / "manifest.json").read_text())
     return LocalSplit(
         key=key, input_dir=target / "input", gold_dir=target / "gold", manifest=manifest
     )
