@@ -213,8 +213,12 @@ def _pairs(task: str, language: str, n: int, rng, seed: int) -> list[dict]:
                     s2[j] = partners.get(s2[j], s2[j])
             else:
                 a, b = sorted(rng.choice(len(s2), size=2, replace=False).tolist())
-                if s2[a] == s2[b]:
-                    s2[a] = nouns[int(rng.integers(len(nouns)))]
+                if s2[a] == s2[b]:  # swapping equal words would change nothing
+                    others = [j for j, w in enumerate(s2) if w != s2[a]]
+                    if others:
+                        b = others[int(rng.integers(len(others)))]
+                    else:
+                        s2[b] = nouns[int(rng.integers(len(nouns)))]
                 s2[a], s2[b] = s2[b], s2[a]
         else:
             start = int(rng.integers(0, len(s1) - 3))

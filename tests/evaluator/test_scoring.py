@@ -56,9 +56,9 @@ def test_overall_is_unweighted_mean_of_tasks(mock_scores):
 def _read_all(task):
     langs = sorted(p.stem[5:] for p in (MOCK / "labels" / task).glob("test-*.tsv"))
     return [
-        (read_tag_file(MOCK / "labels" / task / f"test-{l}.tsv"),
-         read_tag_file(MOCK / "predictions" / task / f"test-{l}.tsv"))
-        for l in langs
+        (read_tag_file(MOCK / "labels" / task / f"test-{lang}.tsv"),
+         read_tag_file(MOCK / "predictions" / task / f"test-{lang}.tsv"))
+        for lang in langs
     ]  # fmt: skip
 
 
@@ -182,5 +182,5 @@ def test_mismatched_prediction_files_are_reported(tmp_path):
     ):
         score_directory(tmp_path / "gold", tmp_path / "pred")
     (tmp_path / "pred" / "panx" / "test-de.tsv").unlink()
-    with pytest.raises(ScoringError, match="prediction file panx/test-de.tsv is missing"):
+    with pytest.raises(ScoringError, match=r"prediction file panx/test-de\.tsv is missing"):
         score_directory(tmp_path / "gold", tmp_path / "pred")
