@@ -16,7 +16,13 @@ import requests
 import docker
 
 from .limits import Limits
-from .lockdown import LABEL, keeper_config, locked_down_config, output_volume_options
+from .lockdown import (
+    LABEL,
+    OWNER_LABEL,
+    keeper_config,
+    locked_down_config,
+    output_volume_options,
+)
 from .outcome import PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
 from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
@@ -36,11 +42,18 @@ class StartupOverhead:
 
 
 class DockerRunner:
-    """Runs images with the Podium lockdown. One instance per worker; not thread-safe."""
+    """Runs images with the Podium lockdown. One instance per worker; not thread-safe.
 
-    def __init__(self, client=None, *, helper_image: str = BASE_IMAGE) -> None:
+    `owner` labels every Docker object this runner creates (use the worker's name, e.g.
+    "gpu0@host") so that `remove_leftovers(client, owner)` after a crash touches only its own.
+    """
+
+    def __init__(
+        self, client=None, *, helper_image: str = BASE_IMAGE, owner: str = "default"
+    ) -> None:
         self.client = client or docker.from_env(timeout=DOCKER_GRACE_S)
         self.helper_image = helper_image
+        self.owner = owner
         self.startup_overhead_s: float | None = None
 
     def run(
@@ -82,25 +95,40 @@ class DockerRunner:
             name=f"podium-output-{run_id}",
             driver="local",
             driver_opts=output_volume_options(limits),
-            labels={LABEL: "output"},
+            labels={LABEL: "output", OWNER_LABEL: self.owner},
         )
         created.append(("volume", volume))
         keeper = self.client.containers.create(
             self.helper_image,
             ["sleep", "infinity"],
             name=f"podium-keeper-{run_id}",
-            **keeper_config(volume.name),
+            **keeper_config(volume.name, self.owner),
         )
         created.append(("container", keeper))
         keeper.start()
         config = locked_down_config(
-            limits, input_dir=input_dir, output_volume=volume.name, gpu=gpu, cpuset=cpuset, env=env
+            limits,
+            input_dir=input_dir,
+            output_volume=volume.name,
+            gpu=gpu,
+            cpuset=cpuset,
+            env=env,
+            owner=self.owner,
         )
-        container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
-        created.append(("container", container))
-        outcome.image_id = container.image.id if container.image else None
-
-        exit_code, duration_ns = self._start_and_wait(container, limits, outcome)
+        try:
+            container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
+            created.append(("container", container))
+            outcome.image_id = container.image.id if container.image else None
+            exit_code, duration_ns = self._start_and_wait(container, limits, outcome)
+        except docker.errors.APIError as error:
+            if not _is_image_fault(error):
+                raise
+            outcome.failure = (
+                f"the image could not be started: {_short(error.explanation or str(error))}; "
+                "check its ENTRYPOINT/CMD and that the program exists in the image"
+            )
+            outcome.fault = TEAM
+            return
         outcome.exit_code = exit_code
         outcome.duration_s = duration_ns / 1e9
         outcome.measurements = (outcome.duration_s,)
@@ -229,20 +257,33 @@ class DockerRunner:
         return overhead
 
 
-def remove_leftovers(client) -> int:
-    """Remove containers and volumes a crashed worker left behind; returns how many.
+def remove_leftovers(client, owner: str = "default") -> int:
+    """Remove the containers and volumes a crashed worker `owner` left behind; returns how many.
 
-    Call it when a worker starts, before it takes a run: nothing labelled by Podium survives
-    a clean run, so anything found belongs to a run that died with its worker.
+    Call it when a worker starts, before it takes a run: nothing a runner creates survives a
+    clean run, so anything found with its owner label belongs to a run that died with it.
     """
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
+    labels = {"label": [LABEL, f"{OWNER_LABEL}={owner}"]}
+    for container in client.containers.list(all=True, filters=labels):
         container.remove(force=True)
         removed += 1
-    for volume in client.volumes.list(filters={"label": LABEL}):
+    for volume in client.volumes.list(filters=labels):
         volume.remove(force=True)
         removed += 1
     return removed
+
+
+# What dockerd says when the image itself cannot be started: the team's to fix, not ours.
+# runc reports a missing or unrunnable program as `exec: "<path>": <reason>`.
+_IMAGE_FAULTS = ('exec: "', "no command specified", "exec format error")
+
+
+def _is_image_fault(error: docker.errors.APIError) -> bool:
+    if isinstance(error, docker.errors.ImageNotFound):
+        return False  # the worker should have loaded or pulled it: a platform problem
+    text = str(error.explanation or error).lower()
+    return any(fragment in text for fragment in _IMAGE_FAULTS)
 
 
 def _judge(outcome: RunOutcome, limits: Limits, copied) -> None:

@@ -12,6 +12,9 @@ from .limits import Limits
 CONTAINER_UID = 65534
 CONTAINER_USER = f"{CONTAINER_UID}:{CONTAINER_UID}"
 LABEL = "podium.role"
+# Which worker created an object: several workers share one engine (one per GPU), and a worker
+# cleaning up after a crash must only touch its own leftovers.
+OWNER_LABEL = "podium.owner"
 
 # dockerd itself keeps a container's stdout/stderr on the host's disk; rotate so that a container
 # printing forever cannot fill it. The runner keeps only the last 64 KiB of each stream anyway.
@@ -57,6 +60,7 @@ def locked_down_config(
     cpuset: str | None = None,
     env: dict[str, str] | None = None,
     role: str = "run",
+    owner: str = "default",
 ) -> dict:
     """Keyword arguments for `client.containers.create` that apply every restriction of a run.
 
@@ -83,7 +87,7 @@ def locked_down_config(
         "ipc_mode": "private",
         "log_config": LOG_CONFIG,
         "environment": container_environment(limits, env),
-        "labels": {LABEL: role},
+        "labels": {LABEL: role, OWNER_LABEL: owner},
     }
     if cpuset:
         # Pinning to the worker's own cores both limits the CPUs and keeps timing steadier than a
@@ -96,7 +100,7 @@ def locked_down_config(
     return config
 
 
-def keeper_config(volume_name: str) -> dict:
+def keeper_config(volume_name: str, owner: str = "default") -> dict:
     """A tiny idle container that keeps the /output tmpfs volume mounted after the run exits.
 
     Docker unmounts a tmpfs volume (and loses its content) when the last container using it
@@ -111,5 +115,5 @@ def keeper_config(volume_name: str) -> dict:
         "user": CONTAINER_USER,
         "pids_limit": 8,
         "mem_limit": "32m",
-        "labels": {LABEL: "keeper"},
+        "labels": {LABEL: "keeper", OWNER_LABEL: owner},
     }

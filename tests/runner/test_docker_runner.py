@@ -1,10 +1,11 @@
 """DockerRunner against the real engine: the valid example and every hostile example."""
 
+import io
 import os
 
 import pytest
 
-from evaluator.runner import PLATFORM, TEAM, Limits
+from evaluator.runner import PLATFORM, TEAM, Limits, remove_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -201,3 +202,28 @@ def test_repeats_stop_at_the_first_failure(runner, sample_input, tmp_path, small
         "podium-example/bad-exit:latest", sample_input, tmp_path / "out", small_limits, repeats=3
     )
     assert outcome.fault == TEAM and len(outcome.measurements) == 1
+
+
+def test_image_that_cannot_start_is_a_team_fault(runner, docker_client, sample_input, tmp_path):
+    dockerfile = io.BytesIO(b'FROM podium/base:bookworm\nCMD ["/app/missing-predictor"]\n')
+    image, _ = docker_client.images.build(fileobj=dockerfile, tag="podium-test/no-program:latest")
+    outcome = runner.run(image.tags[0], sample_input, tmp_path / "out", Limits())
+    assert outcome.fault == TEAM, outcome.failure
+    assert "could not be started" in outcome.failure and "/app/missing-predictor" in outcome.failure
+
+
+def test_leftovers_are_removed_per_owner(docker_client, built_images):
+    from evaluator.runner.lockdown import LABEL, OWNER_LABEL
+
+    mine, theirs = (
+        docker_client.containers.create(
+            "podium/base:bookworm", ["true"], labels={LABEL: "run", OWNER_LABEL: owner}
+        )
+        for owner in ("test-owner-a", "test-owner-b")
+    )
+    try:
+        assert remove_leftovers(docker_client, "test-owner-a") == 1
+        names = {c.id for c in docker_client.containers.list(all=True)}
+        assert mine.id not in names and theirs.id in names
+    finally:
+        theirs.remove(force=True)
