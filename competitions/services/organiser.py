@@ -84,7 +84,8 @@ def update_limits(competition: Competition, values: dict) -> list[str]:
     for name in changed:
         setattr(competition, name, values[name])
     if changed:
-        competition.full_clean()
+        # data_config ({} for synthetic defaults) is not edited here and counts as "blank".
+        competition.full_clean(exclude=["data_config"])
         competition.save(update_fields=[*changed, "updated_at"])
     return changed
 

@@ -1,0 +1,179 @@
+"""Every URL and API endpoint × every role: anonymous, another team's member, the team's member,
+an organiser. The URL list comes from the URLconf, so a new URL without a row here fails."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from competitions.models import Submission
+from tests.web.conftest import DIGEST, finish, submit_ref
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "other", "member", "organiser")
+LOGIN = "login"  # a redirect to the login page
+HIDDEN = 404  # another team's things answer like missing ones
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    url: str  # formatted with the objects below
+    expect: tuple  # per role, in ROLES order
+    data: dict | None = None
+
+
+REF = {"image_ref": f"registry.local/x@{DIGEST}"}
+LIMITS = {
+    "time_limit_s": 600,
+    "memory_mb": 4096,
+    "cpus": 2,
+    "gpus": 0,
+    "output_mb": 100,
+    "timing_repeats": 3,
+}
+RULE = {"metric": "runtime", "bonus_places": "2, 1", "max_score_gap": 5, "min_efficiency_gap": 0.1}
+PHASE_RULES = {
+    "p{eval_pk}-max_attempts": 4,
+    "p{eval_pk}-leaderboard_policy": "best",
+    "p{eval_pk}-results_visibility": "live",
+}
+
+MATRIX = {
+    "home": Case("get", "/", (200, 200, 200, 200)),
+    "login": Case("get", "/accounts/login/", (200, 200, 200, 200)),
+    "logout": Case("post", "/accounts/logout/", (302, 302, 302, 302)),
+    "competition": Case("get", "/c/xf/", (200, 200, 200, 200)),
+    "leaderboard": Case("get", "/c/xf/leaderboard/eval/", (200, 200, 200, 200)),
+    "team": Case("get", "/team/", (LOGIN, 200, 200, 200)),
+    "submit": Case("post", "/team/submit/xf/eval/", (LOGIN, 302, 302, 403), REF),
+    "run": Case("get", "/runs/{run}/", (LOGIN, HIDDEN, 200, 200)),
+    "cancel-run": Case("post", "/runs/{queued_run}/cancel/", (LOGIN, HIDDEN, 302, 302)),
+    "code-download": Case("get", "/submissions/{submission}/code/", (LOGIN, HIDDEN, 200, 200)),
+    "organiser": Case("get", "/organiser/xf/", (LOGIN, 403, 403, 200)),
+    "organiser-limits": Case("post", "/organiser/xf/limits/", (LOGIN, 403, 403, 302), LIMITS),
+    "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
+    "organiser-phase-rules": Case(
+        "post", "/organiser/xf/phases/eval/rules/", (LOGIN, 403, 403, 302), PHASE_RULES
+    ),
+    "organiser-phase-action": Case(
+        "post", "/organiser/xf/phases/final/publish/", (LOGIN, 403, 403, 302)
+    ),
+    "organiser-run-action": Case(
+        "post", "/organiser/runs/{run}/disqualify/", (LOGIN, 403, 403, 302)
+    ),
+    "api-submit": Case(
+        "post", "/api/v1/competitions/xf/phases/eval/submissions/", (401, 201, 201, 403), REF
+    ),
+    "api-submission": Case("get", "/api/v1/submissions/{submission}/", (401, 404, 200, 200)),
+    "api-leaderboard": Case(
+        "get", "/api/v1/competitions/xf/leaderboard/?phase=eval", (200, 200, 200, 200)
+    ),
+    "api-schema": Case("get", "/api/v1/schema/", (200, 200, 200, 200)),
+    "api-docs": Case("get", "/api/v1/docs/", (200, 200, 200, 200)),
+}
+
+
+def _names(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or f'<unnamed {pattern.pattern}>'}"
+
+
+def site_url_names() -> set[str]:
+    return {n for n in _names(get_resolver().url_patterns) if not n.startswith("admin:")}
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    missing = site_url_names() - set(MATRIX)
+    assert not missing, f"add these URLs to the authorization matrix: {sorted(missing)}"
+    assert not set(MATRIX) - site_url_names(), "the matrix lists URLs that no longer exist"
+
+
+@pytest.fixture
+def objects(world, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    finished = submit_ref(world.alpha, world.eval)
+    run = finish(finished, overall=70.0, runtime=10.0)
+    finished.code_archive.save("code.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    queued = submit_ref(world.alpha, world.eval)
+    return {
+        "run": run.pk,
+        "queued_run": queued.runs.get().pk,
+        "submission": finished.pk,
+        "eval_pk": world.eval.pk,
+    }
+
+
+def _client(world, role) -> Client:
+    client = Client()
+    user = {"other": world.bob, "member": world.ada, "organiser": world.olga}.get(role)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _check(response, expected, role, name):
+    if expected == LOGIN:
+        assert response.status_code == 302, (name, role, response.status_code)
+        assert response["Location"].startswith("/accounts/login/"), (name, role)
+    else:
+        assert response.status_code == expected, (
+            f"{name} as {role}: expected {expected}, got {response.status_code}: "
+            f"{response.content[:300]!r}"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(name, role, world, objects):
+    case = MATRIX[name]
+    url = case.url.format(**objects)
+    data = {k.format(**objects): v for k, v in (case.data or {}).items()}
+    client = _client(world, role)
+    response = (
+        getattr(client, case.method)(url, data) if data else getattr(client, case.method)(url)
+    )
+    _check(response, case.expect[ROLES.index(role)], role, name)
+
+
+def test_admin_is_staff_only(world):
+    for role in ROLES:
+        response = _client(world, role).get("/admin/")
+        if role == "organiser":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_other_team_cannot_see_logs_or_scores_of_a_run(world, objects):
+    client = _client(world, "other")
+    assert client.get(f"/runs/{objects['run']}/").status_code == 404
+    assert client.get(f"/api/v1/submissions/{objects['submission']}/").status_code == 404
+    member = _client(world, "member").get(f"/runs/{objects['run']}/").content.decode()
+    assert "predicting..." in member  # the logs are on the team's own page
+
+
+def test_code_published_to_participants_only_after_the_phase_closes(world, objects):
+    url = f"/submissions/{objects['submission']}/code/"
+    assert _client(world, "other").get(url).status_code == 404
+    world.eval.is_open = False
+    world.eval.save()
+    assert _client(world, "other").get(url).status_code == 200
+    assert _client(world, "anonymous").get(url).status_code == 302
+    world.competition.publish_code_after_close = False
+    world.competition.save()
+    assert _client(world, "other").get(url).status_code == 404
+    assert Submission.objects.get(pk=objects["submission"]).code_archive

@@ -1,0 +1,162 @@
+"""Pages and forms: CSRF on every form, web submission, cancelling, organiser controls."""
+
+import io
+
+import pytest
+from django.test import Client
+
+from competitions.models import EfficiencyRule, Phase, Run, Submission
+from tests.web.conftest import DIGEST, PASSWORD, finish, submit_ref
+from tests.web.test_authorization import LIMITS, MATRIX, PHASE_RULES, RULE
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user, csrf=False) -> Client:
+    client = Client(enforce_csrf_checks=csrf)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, c in MATRIX.items() if c.method == "post" and not n.startswith("api"))
+)
+def test_every_form_refuses_a_post_without_csrf_token(name, world):
+    queued = submit_ref(world.alpha, world.eval)
+    objects = {"run": queued.runs.get().pk, "queued_run": queued.runs.get().pk}
+    objects["eval_pk"] = world.eval.pk
+    case = MATRIX[name]
+    user = world.olga if name.startswith("organiser") else world.ada
+    data = {k.format(**objects): v for k, v in (case.data or {}).items()}
+    response = logged_in(user, csrf=True).post(case.url.format(**objects), data)
+    assert response.status_code == 403, (name, response.status_code)
+
+
+def test_login_form_needs_csrf_too(world):
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "ada", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+def test_api_with_session_needs_csrf_but_token_does_not(world):
+    response = logged_in(world.ada, csrf=True).post(
+        "/api/v1/competitions/xf/phases/eval/submissions/", {"image_ref": f"r/a@{DIGEST}"}
+    )
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+def test_web_submission_with_token_upload_and_xhr(world, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    client = logged_in(world.ada, csrf=True)
+    page = client.get("/team/")
+    token = page.cookies["csrftoken"].value
+    assert b"data-upload" in page.content and b"attempts left" in page.content
+    upload = io.BytesIO(b"not really a tar, the worker checks it")
+    upload.name = "image.tar"
+    response = client.post(
+        "/team/submit/xf/eval/",
+        {"image": upload, "description": "web"},
+        headers={"X-CSRFToken": token, "X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["redirect"] == "/team/"
+    submission = Submission.objects.get()
+    assert submission.image_archive and submission.description == "web"
+    both = client.post(
+        "/team/submit/xf/eval/",
+        {"image_ref": f"r/a@{DIGEST}", "image": io.BytesIO(b"x")},
+        headers={"X-CSRFToken": token, "X-Requested-With": "XMLHttpRequest"},
+    )
+    assert both.status_code == 400 and "exactly one" in both.json()["error"]
+
+
+def test_team_page_shows_runs_scores_and_live_polling(world):
+    done = submit_ref(world.alpha, world.eval)
+    finish(done, overall=66.6, runtime=3.0)
+    submit_ref(world.alpha, world.eval)
+    html = logged_in(world.ada).get("/team/").content.decode()
+    assert "66.60" in html and "xnli 66.6" in html
+    assert 'hx-trigger="every 3s"' in html  # a queued run: the list refreshes itself
+    assert html.count('data-testid="run-status"') == 2
+    assert ">1<" in html  # attempts left: 3 - 2
+
+
+def test_team_cancels_queued_run_and_gets_attempt_back(world):
+    submission = submit_ref(world.alpha, world.eval)
+    run = submission.runs.get()
+    response = logged_in(world.ada).post(f"/runs/{run.pk}/cancel/", follow=True)
+    assert b"cancelled" in response.content
+    run.refresh_from_db()
+    submission.refresh_from_db()
+    assert run.status == Run.Status.CANCELLED and not submission.counts_as_attempt
+
+
+def test_run_page_shows_failure_reason_and_bounded_logs(world):
+    from competitions.services import runs as run_service
+
+    submission = submit_ref(world.alpha, world.eval)
+    run = run_service.claim_run(submission.runs.get().pk, "w1")
+    run_service.fail_run(run, "panx/test-de.tsv: sentence 3 has 2 tags", "team", "x" * 100_000)
+    html = logged_in(world.ada).get(f"/runs/{run.pk}/").content.decode()
+    assert "sentence 3 has 2 tags" in html and "Showing the last 20000 characters" in html
+
+
+def test_organiser_rule_form_validates_with_clear_message(world):
+    client = logged_in(world.olga)
+    bad = client.post("/organiser/xf/rule/", {**RULE, "bonus_places": "1, 2"})
+    assert bad.status_code == 400
+    assert "did you mean [2, 1]" in bad.content.decode()
+    gap = client.post("/organiser/xf/rule/", {**RULE, "min_efficiency_gap": 5})
+    assert gap.status_code == 400 and "between 0 and 1" in gap.content.decode()
+    assert client.post("/organiser/xf/rule/", RULE).status_code == 302
+    rule = EfficiencyRule.objects.get()
+    assert rule.bonus_places == [2, 1] and rule.max_score_gap == 5
+
+
+def test_organiser_limits_and_phase_rules(world):
+    client = logged_in(world.olga)
+    assert client.post("/organiser/xf/limits/", LIMITS).status_code == 302
+    world.competition.refresh_from_db()
+    assert world.competition.time_limit_s == 600 and world.competition.timing_repeats == 3
+    bad = client.post("/organiser/xf/limits/", {**LIMITS, "memory_mb": 10})
+    assert bad.status_code == 400 and "at least 64 MB" in bad.content.decode()
+    data = {k.format(eval_pk=world.eval.pk): v for k, v in PHASE_RULES.items()}
+    assert client.post("/organiser/xf/phases/eval/rules/", data).status_code == 302
+    assert Phase.objects.get(pk=world.eval.pk).max_attempts == 4
+
+
+def test_organiser_page_shows_baseline_queue_and_workers(world):
+    finish(submit_ref(world.baseline, world.eval), overall=61.25, runtime=42.0)
+    queued = submit_ref(world.alpha, world.eval)
+    from competitions.services import runs as run_service
+
+    run_service.claim_run(queued.runs.get().pk, "gpu-host-1:42")
+    html = logged_in(world.olga).get("/organiser/xf/").content.decode()
+    assert "61.25" in html and "42.00 s" in html  # beside the rule's thresholds
+    assert "gpu-host-1:42" in html
+
+
+def test_organiser_phase_lifecycle_and_run_actions(world):
+    client = logged_in(world.olga)
+    submission = submit_ref(world.alpha, world.eval)
+    run = submission.runs.get()
+    assert client.post(f"/organiser/runs/{run.pk}/cancel/").status_code == 302
+    assert Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED
+    client.post(f"/organiser/runs/{run.pk}/rerun/")
+    assert submission.runs.filter(status=Run.Status.QUEUED).count() == 1
+    client.post(f"/organiser/runs/{run.pk}/disqualify/")
+    assert Submission.objects.get(pk=submission.pk).disqualified
+    for action in ("close", "open", "freeze", "publish"):
+        assert client.post(f"/organiser/xf/phases/final/{action}/").status_code == 302
+    final = Phase.objects.get(pk=world.final.pk)
+    assert final.is_open and final.frozen_at and final.published_at
+    again = client.post("/organiser/xf/phases/final/publish/", follow=True)
+    assert b"already published" in again.content
+    assert client.post("/organiser/xf/phases/final/explode/").status_code == 404
