@@ -109,17 +109,22 @@ def celery_broker(settings, redis_url):
     from podium.celery import app
 
     settings.PODIUM_DISPATCH = "celery"
-    app.conf.broker_url = redis_url
-    app.pool.force_close_all()
+    if app.conf.broker_url != redis_url:
+        # The producer pool is made on first use from broker_url; make it again for this Redis.
+        app.conf.broker_url = redis_url
+        app._pool = None
+        app.amqp._producer_pool = None
     yield redis_url
-    app.pool.force_close_all()
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+def wait_for(predicate, timeout: float, what, interval: float = 0.2):
+    """Poll `predicate` until it is true; `what` (text or a callable giving text) explains a timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {what() if callable(what) else what}"
+    )

@@ -42,7 +42,9 @@ def test_a_worker_evaluates_a_queued_run(
     )
     submission = submit_process(process_team, eval_phase, 0)
     run = submission.runs.get()
-    wait_for(lambda: Run.objects.get(pk=run.pk).is_done, 120, f"run to finish\n{worker.output()}")
+    wait_for(
+        lambda: Run.objects.get(pk=run.pk).is_done, 60, lambda: f"run to finish\n{worker.output()}"
+    )
     run.refresh_from_db()
     assert run.status == Run.Status.FINISHED, (run.failure_reason, worker.output())
     assert run.worker == "w1" and run.runtime_s > 0
@@ -60,7 +62,7 @@ def test_worker_killed_mid_run_gives_one_finished_run_and_no_lost_attempt(
     wait_for(
         lambda: Run.objects.get(pk=run.pk).status == Run.Status.RUNNING,
         120,
-        f"the run to start\n{first.output()}",
+        lambda: f"the run to start\n{first.output()}",
     )
     first.kill()
 
@@ -71,7 +73,9 @@ def test_worker_killed_mid_run_gives_one_finished_run_and_no_lost_attempt(
 
     wait_for(requeued, 30, "reconcile to requeue the run", interval=1)
     second = start_worker(worker_env("survivor", celery_broker, **extra))
-    wait_for(lambda: Run.objects.get(pk=run.pk).is_done, 120, f"run to finish\n{second.output()}")
+    wait_for(
+        lambda: Run.objects.get(pk=run.pk).is_done, 60, lambda: f"run to finish\n{second.output()}"
+    )
     run.refresh_from_db()
     assert run.status == Run.Status.FINISHED, (run.failure_reason, second.output())
     assert run.worker == "survivor" and run.platform_retries == 1
