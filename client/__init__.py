@@ -1,0 +1,1 @@
+"""Podium's command-line client for teams: submit, follow a submission, read a leaderboard."""

@@ -1,0 +1,214 @@
+"""The team client: `submit`, `status` and `leaderboard` over Podium's REST API (/api/v1/).
+
+    python -m client submit --url https://podium.example --token T --competition xf \
+        --phase eval image.tar --description "distilled mBERT"
+    python -m client status 42 --url ... --token ...
+    python -m client leaderboard --competition xf --phase eval --url ...
+
+--url and --token default to $PODIUM_URL and $PODIUM_TOKEN.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+from client.multipart import MultipartStream
+
+DONE = {"finished", "failed", "cancelled"}
+
+
+class ClientError(Exception):
+    """Something the user can fix; printed without a traceback."""
+
+
+class Podium:
+    def __init__(self, url: str, token: str = "", timeout: float = 30.0):
+        if not url:
+            raise ClientError("give the site's address with --url or $PODIUM_URL")
+        self.url, self.timeout = url.rstrip("/"), timeout
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Token {token}"
+
+    def _answer(self, response: requests.Response) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"detail": response.text[:500]}
+        if response.status_code >= 400:
+            detail = body.get("detail") if isinstance(body, dict) else None
+            raise ClientError(f"the server refused ({response.status_code}): {detail or body}")
+        return body
+
+    def submit(
+        self,
+        competition: str,
+        phase: str,
+        *,
+        image: Path | None = None,
+        image_ref: str = "",
+        code: Path | None = None,
+        description: str = "",
+        training_gpu_hours: float | None = None,
+        progress: bool = True,
+    ) -> dict:
+        fields = {"description": description}
+        if image_ref:
+            fields["image_ref"] = image_ref
+        if training_gpu_hours is not None:
+            fields["training_gpu_hours"] = str(training_gpu_hours)
+        files = {}
+        for name, path in (("image", image), ("code", code)):
+            if path is not None:
+                if not Path(path).is_file():
+                    raise ClientError(f"{path}: no such file")
+                files[name] = Path(path)
+        bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, disable=not progress)
+        body = MultipartStream(fields, files, on_progress=bar.update)
+        bar.total = body.file_bytes
+        bar.set_description("uploading")
+        try:
+            response = self.session.post(
+                f"{self.url}/api/v1/competitions/{competition}/phases/{phase}/submissions/",
+                data=body,
+                headers={"Content-Type": body.content_type},
+                timeout=(self.timeout, None),  # the upload itself may take long
+            )
+        except requests.RequestException as error:
+            raise ClientError(f"could not reach {self.url}: {error}") from error
+        finally:
+            bar.close()
+        return self._answer(response)
+
+    def status(self, submission_id: int) -> dict:
+        response = self.session.get(
+            f"{self.url}/api/v1/submissions/{submission_id}/", timeout=self.timeout
+        )
+        return self._answer(response)
+
+    def leaderboard(self, competition: str, phase: str) -> dict:
+        response = self.session.get(
+            f"{self.url}/api/v1/competitions/{competition}/leaderboard/",
+            params={"phase": phase},
+            timeout=self.timeout,
+        )
+        return self._answer(response)
+
+
+def format_status(body: dict) -> str:
+    run = body.get("run") or {}
+    lines = [
+        f"submission {body['id']}: {body['team']}, {body['competition']}/{body['phase']}, "
+        f"attempt {body['attempt_number']}",
+        f"status: {body['status']}",
+    ]
+    if run.get("failure_reason"):
+        lines.append(f"reason: {run['failure_reason']}")
+    if run.get("runtime_s") is not None:
+        lines.append(f"runtime: {run['runtime_s']:.2f} s")
+    if run.get("scores_hidden"):
+        lines.append("scores: hidden until the organisers publish the final board")
+    elif run.get("overall_score") is not None:
+        lines.append(f"overall: {run['overall_score']:.2f}")
+        for score in run.get("scores", []):
+            if not score["language"]:
+                lines.append(f"  {score['task']}: {score['value']:.2f} ({score['metric']})")
+    return "\n".join(lines)
+
+
+def format_board(body: dict) -> str:
+    if body["scores_hidden"]:
+        teams = ", ".join(body["teams_with_results"]) or "none yet"
+        return f"scores are hidden until published; teams with a result: {teams}"
+    tasks = body["tasks"]
+    header = f"{'#':>3} {'team':<24} " + " ".join(f"{t:>7}" for t in tasks)
+    header += f" {'overall':>8} {'runtime':>9}  moved  reason"
+    lines = [header]
+    for row in body["rows"]:
+        rank = "ref" if row["reference"] else str(row["rank"])
+        cells = " ".join(f"{row['tasks'].get(t, float('nan')):7.2f}" for t in tasks)
+        runtime = f"{row['runtime_s']:8.2f}s" if row["runtime_s"] is not None else f"{'—':>9}"
+        moved = (
+            f"▲{row['moved']}" if row["moved"] > 0 else f"▼{-row['moved']}" if row["moved"] else "–"
+        )
+        lines.append(
+            f"{rank:>3} {row['team'][:24]:<24} {cells} {row['overall']:8.2f} {runtime}  "
+            f"{moved:<5}  {row['reason']}"
+        )
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=os.environ.get("PODIUM_URL", ""), help="site address")
+    common.add_argument("--token", default=os.environ.get("PODIUM_TOKEN", ""), help="API token")
+    common.add_argument("--json", action="store_true", help="print the raw JSON answer")
+    parser = argparse.ArgumentParser(prog="python -m client", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    submit = commands.add_parser("submit", parents=[common], help="submit an attempt")
+    submit.add_argument("--competition", required=True)
+    submit.add_argument("--phase", required=True)
+    submit.add_argument("image", nargs="?", type=Path, help="`docker save` archive (.tar)")
+    submit.add_argument("--image-ref", default="", help="or an image pinned by digest")
+    submit.add_argument("--code", type=Path, help="training code archive")
+    submit.add_argument("--description", default="")
+    submit.add_argument("--gpu-hours", type=float, dest="training_gpu_hours")
+    submit.add_argument("--wait", action="store_true", help="follow the run until it ends")
+    submit.add_argument("--no-progress", action="store_true")
+
+    status = commands.add_parser("status", parents=[common], help="a submission's status")
+    status.add_argument("submission_id", type=int)
+    status.add_argument("--wait", action="store_true", help="follow the run until it ends")
+
+    board = commands.add_parser("leaderboard", parents=[common], help="a phase's leaderboard")
+    board.add_argument("--competition", required=True)
+    board.add_argument("--phase", required=True)
+    return parser
+
+
+def _follow(podium: Podium, submission_id: int, every_s: float = 5.0) -> dict:
+    while True:
+        body = podium.status(submission_id)
+        if body["status"] in DONE:
+            return body
+        time.sleep(every_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        podium = Podium(args.url, args.token)
+        if args.command == "submit":
+            if bool(args.image) == bool(args.image_ref):
+                raise ClientError("give exactly one of: an IMAGE.tar file, or --image-ref")
+            body = podium.submit(
+                args.competition,
+                args.phase,
+                image=args.image,
+                image_ref=args.image_ref,
+                code=args.code,
+                description=args.description,
+                training_gpu_hours=args.training_gpu_hours,
+                progress=not args.no_progress,
+            )
+            if args.wait:
+                body = _follow(podium, body["id"])
+            print(json.dumps(body, indent=2) if args.json else format_status(body))
+        elif args.command == "status":
+            body = _follow(podium, args.submission_id) if args.wait else None
+            body = body or podium.status(args.submission_id)
+            print(json.dumps(body, indent=2) if args.json else format_status(body))
+        else:
+            body = podium.leaderboard(args.competition, args.phase)
+            print(json.dumps(body, indent=2) if args.json else format_board(body))
+    except ClientError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

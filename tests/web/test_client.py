@@ -1,0 +1,104 @@
+"""The team command-line client against a live server: streamed upload, status, leaderboard."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from rest_framework.authtoken.models import Token
+
+from client.multipart import MultipartStream
+from client.podium_client import main
+from competitions.models import Submission
+from tests.web.conftest import DIGEST, finish, make_world, submit_ref
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def live(transactional_db, live_server, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "store")},
+        },
+    }
+    world = make_world()
+    token = Token.objects.create(user=world.ada).key
+    return world, live_server.url, token, tmp_path
+
+
+def test_multipart_stream_length_matches_body(tmp_path):
+    path = tmp_path / "image.tar"
+    path.write_bytes(b"\x00" * 3_000_001)
+    sent = []
+    body = MultipartStream({"description": 'say "hi"'}, {"image": path}, on_progress=sent.append)
+    data = b"".join(body)
+    assert len(data) == len(body) and sum(sent) == 3_000_001
+    assert data.count(b"\x00" * 1000) >= 3000 and b'say "hi"' in data
+
+
+def test_cli_submit_streams_an_upload_with_progress(live):
+    _, url, token, tmp = live
+    image = tmp / "image.tar"
+    image.write_bytes(b"\x7f" * (3 * 1024 * 1024 + 17))
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "submit", "--url", url, "--token", token,
+         "--competition", "xf", "--phase", "eval", str(image), "--description", "from the CLI",
+         "--gpu-hours", "1.5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "status: queued" in result.stdout and "attempt 1" in result.stdout
+    assert "uploading" in result.stderr and "100%" in result.stderr  # the tqdm bar
+    submission = Submission.objects.get()
+    assert submission.description == "from the CLI" and submission.training_gpu_hours == 1.5
+    with submission.image_archive.open("rb") as stored:
+        assert stored.read() == image.read_bytes()
+
+
+def test_cli_status_and_leaderboard(live, capsys):
+    world, url, token, _ = live
+    assert main(["submit", "--url", url, "--token", token, "--competition", "xf",
+                 "--phase", "eval", "--image-ref", f"r/a@{DIGEST}", "--no-progress"]) == 0  # fmt: skip
+    submission = Submission.objects.get(team=world.alpha)
+    finish(submission, overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    capsys.readouterr()
+    assert main(["status", str(submission.pk), "--url", url, "--token", token]) == 0
+    out = capsys.readouterr().out
+    assert "status: finished" in out and "overall: 80.00" in out and "xnli: 80.00" in out
+    assert main(["leaderboard", "--competition", "xf", "--phase", "eval", "--url", url]) == 0
+    board = capsys.readouterr().out
+    assert "Beta" in board.splitlines()[1] and "▲1" in board and "faster than Alpha" in board
+
+
+def test_cli_reports_refusals_without_traceback(live, capsys):
+    _, url, token, _ = live
+    args = ["submit", "--url", url, "--token", token, "--competition", "xf", "--phase", "eval",
+            "--image-ref", f"r/a@{DIGEST}", "--no-progress"]  # fmt: skip
+    for _ in range(3):
+        assert main(args) == 0
+    assert main(args) == 1
+    assert "refused (409)" in capsys.readouterr().err
+    assert main(["status", "999", "--url", url, "--token", "wrong"]) == 1
+    assert "refused (401): Invalid token" in capsys.readouterr().err
+    assert main(["leaderboard", "--competition", "xf", "--phase", "eval", "--url", ""]) == 1
+
+
+def test_server_refuses_oversized_stream_from_its_length(live, settings):
+    _, url, token, tmp = live
+    settings.PODIUM_MAX_UPLOAD_BYTES = 1024
+    image = tmp / "big.tar"
+    image.write_bytes(b"\x00" * 10_000)
+    body = MultipartStream({}, {"image": image})
+    response = requests.post(
+        f"{url}/api/v1/competitions/xf/phases/eval/submissions/",
+        data=body,
+        headers={"Content-Type": body.content_type, "Authorization": f"Token {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and "limit" in response.json()["detail"]
+    assert not Submission.objects.exists()
