@@ -108,7 +108,10 @@ def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None
 
 
 def limits_for(run: Run) -> Limits:
-    competition = run.submission.phase.competition
+    return limits_for_competition(run.submission.phase.competition)
+
+
+def limits_for_competition(competition) -> Limits:
     return Limits(
         time_limit_s=competition.time_limit_s,
         memory_mb=competition.memory_mb,

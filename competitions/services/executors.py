@@ -22,7 +22,6 @@ from evaluator.runner import (
     hardware_fingerprint,
     load_image_archive,
     pull_image,
-    validate_image_archive,
 )
 
 MAX_IMAGE_BYTES = 64 * 1024**3
@@ -54,8 +53,7 @@ class DockerExecutor:
                 raise RunFailed(str(error), Run.Fault.TEAM) from None
         archive = download_artifact(submission.image_archive.name, scratch / "artifact")
         try:
-            validate_image_archive(archive, MAX_IMAGE_BYTES)
-            return load_image_archive(self.client, archive), True
+            return load_image_archive(self.client, archive, MAX_IMAGE_BYTES), True
         except ArtifactError as error:
             raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
         finally:

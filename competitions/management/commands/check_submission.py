@@ -1,0 +1,73 @@
+"""`manage.py check_submission IMAGE`: run an image on a public sample before an attempt."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from competitions.models import Competition
+from competitions.services.evaluation import limits_for_competition
+from evaluator.check import check_image
+from evaluator.registry import TASKS
+from evaluator.runner import ArtifactError, DockerRunner, load_image_archive
+
+MAX_ARCHIVE_BYTES = 64 * 1024**3
+
+
+class Command(BaseCommand):
+    help = (
+        "Run IMAGE (a local image name, or a `docker save` .tar/.tar.gz) on a small public sample "
+        "exactly as the platform would, and check its /output. Costs no attempt."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("image")
+        parser.add_argument("--competition", help="use this competition's tasks and limits")
+        parser.add_argument(
+            "--per-language", type=int, default=5, help="sample examples per language"
+        )
+        parser.add_argument("--gpu", type=int, help="GPU index to pass to the container")
+
+    def handle(self, *args, image: str, competition=None, per_language=5, gpu=None, **options):
+        import docker
+
+        try:
+            client = docker.from_env(timeout=120)
+            client.ping()
+        except Exception as error:
+            raise CommandError(
+                f"Docker is not reachable ({error}); start Docker and try again"
+            ) from None
+        tasks, limits = self._rules(competition)
+        if Path(image).is_file():
+            try:
+                image = load_image_archive(client, image, MAX_ARCHIVE_BYTES)
+            except ArtifactError as error:
+                raise CommandError(f"{image}: {error}") from None
+        else:
+            try:
+                client.images.get(image)
+            except docker.errors.ImageNotFound:
+                raise CommandError(
+                    f"no local image {image!r}: build it (docker build -t {image} .) or give a .tar"
+                ) from None
+        report = check_image(
+            DockerRunner(client), image, tasks, limits, per_language=per_language, gpu=gpu
+        )
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.passed:
+            if report.logs:
+                self.stdout.write("  last output of the container:\n" + report.logs[-2000:])
+            raise CommandError("the image does not follow the submission contract (see above)")
+        self.stdout.write(self.style.SUCCESS("the image follows the submission contract"))
+
+    def _rules(self, slug):
+        if slug:
+            found = Competition.objects.filter(slug=slug).first()
+            if found is None:
+                raise CommandError(f"no competition {slug!r}")
+            return found.task_languages(), limits_for_competition(found)
+        from evaluator.runner import Limits
+
+        tasks = {task_id: list(spec.languages) for task_id, spec in TASKS.items()}
+        return tasks, Limits(time_limit_s=600, memory_mb=4096, cpus=2, gpus=0, output_mb=256)
