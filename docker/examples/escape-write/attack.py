@@ -1,6 +1,5 @@
 """Hostile: tries to write outside /output (root filesystem, /input) and to fill /tmp."""
 
-import os
 import sys
 
 escaped = []

@@ -1,4 +1,4 @@
-"""Hostile: leaves links in /output pointing at host-looking files, hoping the platform follows them."""
+"""Hostile: leaves links in /output pointing at host files, hoping the platform follows them."""
 
 import os
 
