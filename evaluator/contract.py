@@ -253,6 +253,12 @@ def read_predictions(
     lengths_by_task = manifest.get("sentence_lengths", {})
     for task_id, entry in manifest["tasks"].items():
         spec = get_task(task_id)
+        if not os.path.lexists(os.path.join(output_dir, task_id)):
+            problems.append(
+                f"{task_id}/: missing; write {task_id}/test-<lang>.tsv for "
+                f"{', '.join(entry['languages'])}"
+            )
+            continue
         for lang in entry["languages"]:
             relative = file_name(task_id, lang, "tsv")
             expected = entry["counts"][lang]

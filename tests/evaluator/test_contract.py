@@ -106,6 +106,9 @@ def test_validation_messages_name_file_place_and_problem(split):
     (out / "pawsx" / "test-de.tsv").unlink()
     assert "pawsx/test-de.tsv: missing" in _problem(tmp, manifest)
 
+    os.rename(out / "panx", tmp / "panx-elsewhere")
+    assert "panx/: missing; write panx/test-<lang>.tsv for de, zh" in _problem(tmp, manifest)
+
 
 def test_size_limit_symlinks_and_special_files_are_refused(split, tmp_path):
     source, manifest, tmp = split
