@@ -151,9 +151,9 @@ def submit_view(request, slug, phase_key):
     except SubmissionRefused as refusal:
         return _submit_answer(request, 409, f"Submission refused: {refusal}.")
     text = f"Attempt {submission.attempt_number} of {phase.title} submitted and queued."
+    messages.success(request, text)  # shown on the team page the browser goes to next
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"ok": True, "message": text, "redirect": "/team/"}, status=201)
-    messages.success(request, text)
     return redirect("team")
 
 
@@ -257,8 +257,31 @@ def _organiser_context(comp: Competition, **forms) -> dict:
         "workers": selectors.active_workers(),
         "recent_runs": selectors.recent_runs(comp),
         "baseline_known": any(baselines.values()),
+        "calibration": _calibration(phases, baselines, selectors.rule_of(comp)),
         "phase_buttons": PHASE_BUTTONS,
     }
+
+
+def _calibration(phases, baselines, rule) -> list[dict]:
+    """What a model needs, under the current rule, to pass a model as good as the baseline."""
+    rows = []
+    for phase in phases:
+        for ref in baselines[phase.pk]:
+            # The rule compares the mover's slowest run with the other team's fastest.
+            fastest = min(ref.runtime_measurements) if ref.runtime_measurements else None
+            figure = fastest if rule and rule.metric == "runtime" and fastest else ref.efficiency
+            rows.append(
+                {
+                    "phase": phase,
+                    "ref": ref,
+                    "min_score": ref.overall - rule.max_score_gap if rule else None,
+                    "max_figure": figure / (1 + rule.min_efficiency_gap)
+                    if rule and figure
+                    else None,
+                    "unit": "s" if not rule or rule.metric == "runtime" else "kWh",
+                }
+            )
+    return rows
 
 
 PHASE_BUTTONS = [

@@ -60,7 +60,24 @@
     "#e52592", "#1a73e8", "#188038", "#a142f4", "#5f6368"];
   var charts = {};
 
-  function colour(i, reference) { return reference ? "#9aa0b4" : PALETTE[i % PALETTE.length]; }
+  var teamColours = {};
+  /* One colour per team in both charts: assigned in name order, stable across refreshes. */
+  function assignColours(data) {
+    var names = data.lines.map(function (l) { return l.team; })
+      .concat(data.bars.map(function (b) { return b.team; }))
+      .filter(function (name, i, all) { return all.indexOf(name) === i; }).sort();
+    teamColours = {};
+    names.forEach(function (name, i) { teamColours[name] = PALETTE[i % PALETTE.length]; });
+  }
+  function colour(team, reference) { return reference ? "#9aa0b4" : teamColours[team] || PALETTE[0]; }
+
+  function timeLabel(value, span) {
+    var d = new Date(value);
+    if (span < 36e5) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    if (span < 864e5) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " +
+      d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
 
   function readChartData() {
     var node = document.getElementById("chart-data");
@@ -69,12 +86,12 @@
   }
 
   function lineDatasets(data) {
-    return data.lines.map(function (line, i) {
+    return data.lines.map(function (line) {
       return {
         label: line.team + (line.reference ? " (reference)" : ""),
         data: line.points.map(function (p) { return { x: Date.parse(p.x), y: p.y, attempt: p.attempt }; }),
-        borderColor: colour(i, line.reference),
-        backgroundColor: colour(i, line.reference),
+        borderColor: colour(line.team, line.reference),
+        backgroundColor: colour(line.team, line.reference),
         borderDash: line.reference ? [6, 4] : [],
         tension: 0.2, pointRadius: 4, pointHoverRadius: 6,
       };
@@ -87,7 +104,7 @@
       datasets: [{
         label: "Runtime (s, median)",
         data: data.bars.map(function (b) { return b.runtime; }),
-        backgroundColor: data.bars.map(function (b, i) { return b.reference ? "#c4c8d6" : colour(i, false); }),
+        backgroundColor: data.bars.map(function (b) { return b.reference ? "#c4c8d6" : colour(b.team, false); }),
         borderRadius: 4,
         ranges: data.bars.map(function (b) { return [b.low, b.high]; }),
       }],
@@ -97,6 +114,7 @@
   function drawCharts() {
     var data = readChartData();
     if (!data || typeof Chart === "undefined") return;
+    assignColours(data);
     var lineCanvas = document.getElementById("attempts-chart");
     var barCanvas = document.getElementById("runtime-chart");
     if (lineCanvas) {
@@ -109,7 +127,7 @@
             maintainAspectRatio: false, animation: false, parsing: false,
             scales: {
               x: { type: "linear", title: { display: true, text: "time" },
-                ticks: { maxTicksLimit: 6, callback: function (v) { return new Date(v).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }); } } },
+                ticks: { maxTicksLimit: 6, callback: function (v) { return timeLabel(v, this.max - this.min); } } },
               y: { title: { display: true, text: "overall score" } },
             },
             plugins: {

@@ -140,6 +140,8 @@ def test_organiser_page_shows_baseline_queue_and_workers(world):
     run_service.claim_run(queued.runs.get().pk, "gpu-host-1:42")
     html = logged_in(world.olga).get("/organiser/xf/").content.decode()
     assert "61.25" in html and "42.00 s" in html  # beside the rule's thresholds
+    # 10 points below, and faster than the baseline's fastest run (41.16 s) by more than 5%.
+    assert "above <strong>51.25</strong>" in html and "under <strong>39.20 s</strong>" in html
     assert "gpu-host-1:42" in html
 
 
