@@ -77,6 +77,11 @@ class SubmissionSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Invalid input only: the problems of each field.",
+    )
 
 
 def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:

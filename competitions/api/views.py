@@ -32,6 +32,15 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+def _summary(errors: dict) -> str:
+    """Field errors as one sentence: `field: problem; other: problem`."""
+    parts = []
+    for field, problems in errors.items():
+        label = "" if field == "non_field_errors" else f"{field}: "
+        parts.append(label + " ".join(str(p) for p in problems))
+    return "; ".join(parts)
+
+
 def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(s.ErrorSerializer, description=description)
 
@@ -79,7 +88,11 @@ class SubmitView(APIView):
                     f"{phase.title!r}"
                 )
         form = s.SubmitRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            return Response(
+                {"detail": _summary(form.errors), "errors": form.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         data = form.validated_data
         artifact = Artifact(
             image_file=data.get("image"),

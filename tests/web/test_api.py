@@ -92,13 +92,15 @@ def test_attempts_exhausted_is_refused_with_409_and_a_reason(world):
     [
         ({}, 400, "exactly one of"),
         ({"image_ref": "team/model:latest"}, 400, "not pinned by digest"),
-        ({"image_ref": f"r/a@{DIGEST}", "training_gpu_hours": -1}, 400, "greater than or equal"),
+        ({"image_ref": f"r/a@{DIGEST}", "training_gpu_hours": -1}, 400, "training_gpu_hours: "),
+        ({"image_ref": f"r/a@{DIGEST}", "training_gpu_hours": "nan"}, 400, "valid number"),
+        ({"image_ref": "x\x00y"}, 400, "image_ref: Null characters are not allowed"),
     ],
 )
 def test_bad_input_gets_400_with_detail(world, data, status, words):
     response = token_client(world.ada).post(SUBMIT, data)
     assert response.status_code == status
-    assert words in str(response.json())
+    assert words in response.json()["detail"]
 
 
 def test_closed_phase_and_unknown_phase(world):
