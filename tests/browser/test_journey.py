@@ -131,3 +131,8 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     assert_not_reloaded(team)
     expect(team.locator("main")).to_contain_text(re.compile("final board published"))
     team.screenshot(path=str(screenshots / "final-published.png"), full_page=True)
+
+    # The API docs render with the vendored Swagger UI (no CDN).
+    organiser.goto(f"{url}/api/v1/docs/")
+    expect(organiser.locator(".swagger-ui")).to_contain_text("Podium API", timeout=WAIT_MS)
+    expect(organiser.locator(".swagger-ui")).to_contain_text("/api/v1/submissions/")

@@ -162,3 +162,16 @@ def test_organiser_phase_lifecycle_and_run_actions(world):
     again = client.post("/organiser/xf/phases/final/publish/", follow=True)
     assert b"already published" in again.content
     assert client.post("/organiser/xf/phases/final/explode/").status_code == 404
+
+
+def test_no_page_loads_anything_from_another_site(world):
+    import re
+
+    client = logged_in(world.olga)
+    pages = ["/", "/c/xf/", "/c/xf/leaderboard/eval/", "/team/", "/organiser/xf/", "/api/v1/docs/"]
+    for url in pages:
+        html = client.get(url).content.decode()
+        external = re.findall(r'(?:src|href)=["\'](?:https?:)?//[^"\']+', html)
+        assert not external, (url, external)
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
