@@ -3,11 +3,12 @@ and a team's own runs. A handful of queries per call, whatever the number of tea
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch, Sum
 
 from competitions.models import Competition, Membership, Phase, Run, Submission, TaskScore, Team
 from evaluator import ranking
@@ -241,6 +242,27 @@ def _rank(rows: list[Row], rule: ranking.EfficiencyRule | None) -> list[Row]:
         row.performance_rank = performance_rank[row.team]
         row.moved = row.performance_rank - final_rank
     return ordered
+
+
+def board_version(phase: Phase, *, viewer_is_organiser: bool) -> str:
+    """Changes whenever the board a viewer of this kind sees would change: one aggregate query.
+
+    Finishing, re-running, disqualifying or requalifying changes the set of eligible finished
+    runs (count, id sum, latest finish); the phase's and the rule's settings are in it too.
+    """
+    runs = _finished_runs(phase, viewer_is_organiser=viewer_is_organiser)
+    figures = runs.aggregate(n=Count("id"), ids=Sum("id"), last=Max("finished_at"))
+    state = (
+        phase.pk,
+        phase.leaderboard_policy,
+        phase.results_visibility,
+        phase.frozen_at,
+        phase.published_at,
+        rule_of(phase.competition),
+        viewer_is_organiser,
+        sorted(figures.items()),
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
 
 
 def leaderboard(phase: Phase, *, viewer=None, with_languages: bool = False) -> Board:

@@ -5,11 +5,14 @@ Public pages first, then a team's pages, then the organisers' (staff only).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,6 +25,7 @@ from competitions.services import runs as run_service
 from competitions.services.submissions import Artifact, SubmissionRefused, attempts_left, submit
 
 LOG_TAIL_CHARS = 20_000
+BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
 
 
 @require_GET
@@ -49,17 +53,30 @@ def leaderboard(request, slug, phase_key):
     if phase is None:
         raise Http404(f"competition {slug} has no phase {phase_key}")
     with_languages = request.GET.get("languages") == "1"
-    board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
-    history = selectors.attempt_history(phase, viewer=request.user)
-    charts = selectors.chart_data(board, history)
+    organiser = selectors.is_organiser(request.user)
+    # Every viewer polls every 3 s: the board is rendered once per change, not per request.
+    version = selectors.board_version(phase, viewer_is_organiser=organiser)
+    key = f"board-html:{version}:{int(with_languages)}:{request.path}"
+    cached = cache.get(key)
+    if cached is None:
+        board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
+        history = selectors.attempt_history(phase, viewer=request.user)
+        fragment = {
+            "phase": phase,
+            "board": board,
+            "charts": selectors.chart_data(board, history),
+            "with_languages": with_languages,
+            "path": request.path,
+        }
+        cached = (render_to_string("competitions/_board.html", fragment), board.scores_hidden)
+        cache.set(key, cached, BOARD_CACHE_S)
+    board_html, scores_hidden = cached
     context = {
         "phase": phase,
         "competition": phase.competition,
         "phases": phase.competition.phases.all(),
-        "board": board,
-        "charts": charts,
-        "with_languages": with_languages,
-        "is_organiser": selectors.is_organiser(request.user),
+        "board_html": mark_safe(board_html),  # noqa: S308 - rendered by our own template
+        "scores_hidden": scores_hidden,
     }
     return render(request, "competitions/leaderboard.html", context)
 

@@ -39,6 +39,14 @@ def _memory_broker():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rendered boards are cached by version; row ids repeat between tests on a rolled-back DB.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # The production hasher costs ~0.3 s per login; these tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from competitions import selectors
-from competitions.models import Team
+from competitions.models import Submission, Team
 from competitions.services import organiser
 from competitions.services import runs as run_service
 from tests.web.conftest import PASSWORD, finish, submit_ref
@@ -141,3 +141,15 @@ def test_hidden_final_board_json_for_participant(world):
     assert body["scores_hidden"] is True and body["rows"] == []
     assert body["teams_with_results"] == ["Alpha"]
     assert "80" not in client.get("/c/xf/leaderboard/final/").content.decode().split("<main>")[1]
+
+
+def test_rendered_board_is_reused_until_it_changes(world, django_assert_max_num_queries):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    client = Client()
+    first = client.get("/c/xf/leaderboard/eval/").content
+    with django_assert_max_num_queries(4):  # phase, version, phase list: no board queries
+        assert client.get("/c/xf/leaderboard/eval/").content == first
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    assert b"Beta" in client.get("/c/xf/leaderboard/eval/").content
+    run_service.set_disqualified(Submission.objects.get(team=world.beta), True)
+    assert b'data-team="Beta"' not in client.get("/c/xf/leaderboard/eval/").content
