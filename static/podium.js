@@ -114,6 +114,9 @@
   function drawCharts() {
     var data = readChartData();
     if (!data || typeof Chart === "undefined") return;
+    // Hidden (unpublished) boards carry no chart data; a live refresh may publish them.
+    var box = document.querySelector(".charts");
+    if (box) box.hidden = data.lines.length === 0 && data.bars.length === 0;
     assignColours(data);
     var lineCanvas = document.getElementById("attempts-chart");
     var barCanvas = document.getElementById("runtime-chart");

@@ -130,6 +130,8 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     expect(team.locator("tr[data-team='Alpha'] td.overall")).to_have_text("77.00", timeout=WAIT_MS)
     assert_not_reloaded(team)
     expect(team.locator("main")).to_contain_text(re.compile("final board published"))
+    expect(team.locator("#runtime-chart")).to_be_visible()
+    team.wait_for_function("Chart.getChart('runtime-chart').data.labels.includes('Alpha')")
     team.screenshot(path=str(screenshots / "final-published.png"), full_page=True)
 
     # The API docs render with the vendored Swagger UI (no CDN).
