@@ -111,6 +111,16 @@
     };
   }
 
+  /* Pad the time axis (a single attempt would otherwise get an axis spanning years). */
+  function timeRange(datasets) {
+    var xs = [];
+    datasets.forEach(function (d) { d.data.forEach(function (p) { xs.push(p.x); }); });
+    if (!xs.length) return {};
+    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
+    var pad = Math.max((hi - lo) * 0.05, 60000);
+    return { min: lo - pad, max: hi + pad };
+  }
+
   function drawCharts() {
     var data = readChartData();
     if (!data || typeof Chart === "undefined") return;
@@ -121,15 +131,21 @@
     var lineCanvas = document.getElementById("attempts-chart");
     var barCanvas = document.getElementById("runtime-chart");
     if (lineCanvas) {
-      if (charts.line) { charts.line.data.datasets = lineDatasets(data); charts.line.update("none"); }
+      var datasets = lineDatasets(data), range = timeRange(datasets);
+      if (charts.line) {
+        charts.line.data.datasets = datasets;
+        charts.line.options.scales.x.min = range.min;
+        charts.line.options.scales.x.max = range.max;
+        charts.line.update("none");
+      }
       else {
         charts.line = new Chart(lineCanvas, {
           type: "line",
-          data: { datasets: lineDatasets(data) },
+          data: { datasets: datasets },
           options: {
             maintainAspectRatio: false, animation: false, parsing: false,
             scales: {
-              x: { type: "linear", title: { display: true, text: "time" },
+              x: { type: "linear", min: range.min, max: range.max, title: { display: true, text: "time" },
                 ticks: { maxTicksLimit: 6, callback: function (v) { return timeLabel(v, this.max - this.min); } } },
               y: { title: { display: true, text: "overall score" } },
             },
