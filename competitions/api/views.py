@@ -16,6 +16,8 @@ from competitions.api.uploads import oversized
 from competitions.models import Submission
 from competitions.services.submissions import (
     Artifact,
+    AttemptsExhausted,
+    PhaseNotOpen,
     SubmissionRefused,
     attempts_left,
     submit,
@@ -79,14 +81,14 @@ class SubmitView(APIView):
             raise PermissionDenied(
                 "you are not a member of any team; ask the organisers to add you to one"
             )
-        if not team.is_reference:
-            if not phase.accepts_submissions(timezone.now()):
-                raise PermissionDenied(f"phase {phase.title!r} is not accepting submissions now")
-            if attempts_left(team, phase) == 0:
-                raise Conflict(
-                    f"team {team.name} has used all {phase.max_attempts} attempts of phase "
-                    f"{phase.title!r}"
-                )
+        # Refuse before validating the upload's contents; submit() checks again under a lock.
+        if not team.is_reference and not phase.accepts_submissions(timezone.now()):
+            raise PermissionDenied(f"phase {phase.title!r} is not accepting submissions now")
+        if attempts_left(team, phase) == 0:
+            raise Conflict(
+                f"team {team.name} has used all {phase.max_attempts} attempts of phase "
+                f"{phase.title!r}"
+            )
         form = s.SubmitRequestSerializer(data=request.data)
         if not form.is_valid():
             return Response(
@@ -108,11 +110,12 @@ class SubmitView(APIView):
                 description=data.get("description", ""),
                 training_gpu_hours=data.get("training_gpu_hours"),
             )
+        except PhaseNotOpen as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except AttemptsExhausted as refusal:
+            raise Conflict(str(refusal)) from refusal
         except SubmissionRefused as refusal:
-            text = str(refusal)
-            if "attempts" in text or "same moment" in text:
-                raise Conflict(text) from refusal
-            return Response({"detail": text}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         payload = s.submission_payload(submission, request.user)
         return Response(s.SubmissionSerializer(payload).data, status=status.HTTP_201_CREATED)
 

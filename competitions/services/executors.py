@@ -22,6 +22,7 @@ from evaluator.runner import (
     hardware_fingerprint,
     load_image_archive,
     pull_image,
+    validate_image_archive,
 )
 
 MAX_IMAGE_BYTES = 64 * 1024**3
@@ -42,7 +43,7 @@ class DockerExecutor:
             raise RunFailed(
                 f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
             ) from None
-        self.runner = DockerRunner(self.client)
+        self.runner = DockerRunner(self.client, owner=worker.name)
         self.image, self._loaded = self._prepare(submission, scratch)
 
     def _prepare(self, submission: Submission, scratch: Path) -> tuple[str, bool]:
@@ -53,7 +54,11 @@ class DockerExecutor:
                 raise RunFailed(str(error), Run.Fault.TEAM) from None
         archive = download_artifact(submission.image_archive.name, scratch / "artifact")
         try:
-            return load_image_archive(self.client, archive, MAX_IMAGE_BYTES), True
+            info = validate_image_archive(archive, MAX_IMAGE_BYTES)
+            # Only an image this run added is removed afterwards: an identical image may be in
+            # use by another run, or be one of the worker's own.
+            present = _image_exists(self.client, info.image_id)
+            return load_image_archive(self.client, archive), not present
         except ArtifactError as error:
             raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
         finally:
@@ -77,7 +82,17 @@ class DockerExecutor:
         if self._loaded:
             # A leftover image costs disk, not correctness: never fail a scored run over it.
             with contextlib.suppress(Exception):
-                self.client.images.remove(self.image, force=True)
+                self.client.images.remove(self.image, force=False)
+
+
+def _image_exists(client, image_id: str) -> bool:
+    import docker
+
+    try:
+        client.images.get(image_id)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
 
 
 # The empty-container start-up cost of this worker process, re-measured every few minutes.

@@ -16,6 +16,14 @@ class SubmissionRefused(ValueError):
     """A submission the rules do not allow; the message tells the team why and what to do."""
 
 
+class PhaseNotOpen(SubmissionRefused):
+    """The phase does not accept submissions now (not yet open, closed or frozen)."""
+
+
+class AttemptsExhausted(SubmissionRefused):
+    """The team has no attempt left in this phase (or another submission took the last one)."""
+
+
 @dataclass(frozen=True)
 class Artifact:
     """What a team hands in: an uploaded `docker save` archive, or an image pinned by digest."""
@@ -73,7 +81,7 @@ def submit(
     """
     now = now or timezone.now()
     if not phase.accepts_submissions(now) and not team.is_reference:
-        raise SubmissionRefused(
+        raise PhaseNotOpen(
             f"phase {phase.title!r} is not accepting submissions now"
             + (
                 f" (it opens {phase.opens:%Y-%m-%d %H:%M} UTC)"
@@ -145,15 +153,15 @@ def submit(
             if name:
                 stored.image_archive.storage.delete(name)
         if isinstance(error, IntegrityError):
-            raise SubmissionRefused(
+            raise AttemptsExhausted(
                 "another submission of your team was being recorded at the same moment; try again"
             ) from error
         raise
     return submission
 
 
-def _no_attempts_left(team: Team, phase: Phase) -> SubmissionRefused:
-    return SubmissionRefused(
+def _no_attempts_left(team: Team, phase: Phase) -> AttemptsExhausted:
+    return AttemptsExhausted(
         f"team {team.name} has used all {phase.max_attempts} attempts of phase {phase.title!r}; "
         "runs that fail through a platform fault (or a team fault, where the phase says they do "
         "not count) are given back"

@@ -144,13 +144,24 @@ def _read_manifest(small, names, size, uncompressed) -> ImageArchiveInfo:
             f"the image is built for {platform}; the workers run linux/amd64: "
             "rebuild with docker build --platform linux/amd64"
         )
+    tags = tuple(entry.get("RepoTags") or ())
+    reserved = [tag for tag in tags if str(tag).startswith(RESERVED_PREFIXES)]
+    if reserved:
+        # docker load would re-point the worker's own tag (e.g. its base image) at this image.
+        raise ArtifactError(
+            f"the image is tagged {reserved[0]!r}, a name reserved for the platform's own images; "
+            "tag it with your team's name (docker tag IMAGE myteam/model:v1) and save that tag"
+        )
     return ImageArchiveInfo(
         image_id="sha256:" + hashlib.sha256(small[config_name]).hexdigest(),
-        tags=tuple(entry.get("RepoTags") or ()),
+        tags=tags,
         compressed_bytes=size,
         uncompressed_bytes=uncompressed,
         layers=len(entry.get("Layers") or ()),
     )
+
+
+RESERVED_PREFIXES = ("podium/", "podium-")
 
 
 def load_image_archive(client, path, max_bytes: int | None = None) -> str:

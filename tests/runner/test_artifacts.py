@@ -149,12 +149,22 @@ def test_file_over_the_limit(tmp_path):
 @pytest.mark.docker
 def test_real_docker_save_validates_and_loads(docker_client, built_images, tmp_path):
     image = docker_client.images.get("podium-example/valid:latest")
+    image.tag("team-a/model", "v1")
     path = tmp_path / "valid.tar"
     with path.open("wb") as out:
         # Save by name: the image may carry other tags (registry tests) that save(named=True) picks.
-        for chunk in docker_client.api.get_image("podium-example/valid:latest"):
+        for chunk in docker_client.api.get_image("team-a/model:v1"):
             out.write(chunk)
     info = validate_image_archive(path, max_bytes=2048 * MB)
     assert info.image_id == image.id
-    assert info.tags == ("podium-example/valid:latest",)
+    assert info.tags == ("team-a/model:v1",)
     assert load_image_archive(docker_client, path, max_bytes=2048 * MB) == image.id
+
+
+def test_archive_tagged_with_a_platform_name_is_refused(docker_client, built_images, tmp_path):
+    path = tmp_path / "sneaky.tar"
+    with path.open("wb") as out:
+        for chunk in docker_client.api.get_image("podium-example/valid:latest"):
+            out.write(chunk)
+    with pytest.raises(ArtifactError, match="reserved for the platform"):
+        validate_image_archive(path, max_bytes=2048 * MB)

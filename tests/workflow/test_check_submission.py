@@ -36,5 +36,5 @@ def test_unknown_image_says_what_to_do(docker_client):
 def test_archive_that_is_not_an_image_is_refused(tmp_path, docker_client):
     bogus = tmp_path / "model.tar"
     bogus.write_bytes(b"this is not a tar file")
-    with pytest.raises(CommandError, match="model.tar"):
+    with pytest.raises(CommandError, match=r"model\.tar"):
         check(str(bogus))

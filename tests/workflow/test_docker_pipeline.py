@@ -40,9 +40,8 @@ def test_valid_archive_upload_goes_queued_to_finished(
     small_competition, team, worker, tmp_path, docker_client, built_images
 ):
     archive = tmp_path / "valid.tar"
-    subprocess.run(
-        ["docker", "save", "-o", str(archive), "podium-example/valid:latest"], check=True
-    )
+    docker_client.images.get("podium-example/valid:latest").tag("neurotic/model", "v1")
+    subprocess.run(["docker", "save", "-o", str(archive), "neurotic/model:v1"], check=True)
     phase = small_competition.phases.get(key="eval")
     with archive.open("rb") as handle:
         submission = submit(team, phase, Artifact(image_file=File(handle, name="valid.tar")))
@@ -52,6 +51,8 @@ def test_valid_archive_upload_goes_queued_to_finished(
     assert run.overall_score is not None and 0 <= run.overall_score <= 100
     assert run.runtime_s > 0 and run.runtime_measurements
     assert run.hardware["docker_version"] and run.hardware_id
+    # The worker's own images survive a team image that is identical to one of them.
+    assert docker_client.images.get("podium-example/valid:latest")
     languages = small_competition.task_languages()
     for task, langs in languages.items():
         assert run.scores.filter(task=task, language="").exists()
@@ -99,3 +100,21 @@ def test_hostile_images_fail_with_reasons_and_affect_nobody(
         c.name for c in docker_client.containers.list(all=True) if c.name.startswith("podium-")
     ]
     assert not leftovers
+
+
+def test_archive_claiming_a_platform_image_name_is_refused(
+    small_competition, team, worker, tmp_path, docker_client, built_images
+):
+    archive = tmp_path / "sneaky.tar"
+    docker_client.images.get("podium-example/sleeper:latest").tag("podium/base", "evil")
+    try:
+        subprocess.run(["docker", "save", "-o", str(archive), "podium/base:evil"], check=True)
+    finally:
+        docker_client.images.remove("podium/base:evil")
+    phase = small_competition.phases.get(key="eval")
+    with archive.open("rb") as handle:
+        submission = submit(team, phase, Artifact(image_file=File(handle, name="sneaky.tar")))
+    run = evaluate(submission, worker)
+    assert run.status == Run.Status.FAILED and run.fault == Run.Fault.TEAM
+    assert "reserved for the platform" in run.failure_reason
+    assert attempts_left(team, phase) == 3
