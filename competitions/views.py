@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions import selectors
-from competitions.api.uploads import oversized
+from competitions.api.uploads import archive_problem, oversized
 from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm, SubmissionForm
 from competitions.models import Competition, Phase, Run, Submission
 from competitions.services import organiser as organiser_service
@@ -152,6 +152,9 @@ def submit_view(request, slug, phase_key):
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
         return _submit_answer(request, 400, errors)
     data = form.cleaned_data
+    problem = archive_problem(data["image"])
+    if problem:
+        return _submit_answer(request, 400, f"Image archive refused: {problem}")
     try:
         submission = submit(
             team,

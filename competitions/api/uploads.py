@@ -1,4 +1,6 @@
-"""Refusing oversized uploads from the request headers, before a byte of the body is read."""
+"""Checking uploads: oversized ones from the headers before the body is read, then the archive."""
+
+import tempfile
 
 from django.conf import settings
 
@@ -26,3 +28,39 @@ def human_bytes(count: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{count} B"
+
+
+# The unpacked size an uploaded image may reach (a gzip bomb stops here, while being read).
+DEFAULT_MAX_IMAGE_UNPACKED_BYTES = 64 * 1024**3
+
+
+def archive_problem(upload) -> str | None:
+    """Why an uploaded image archive cannot run (not a tar, links out, wrong platform...), or None.
+
+    Checked at upload time so that a broken archive is answered at once and never costs an
+    attempt; the worker checks the stored file again before `docker load`. Off unless
+    PODIUM_CHECK_UPLOADED_ARCHIVES is set.
+    """
+    from evaluator.runner import ArtifactError, validate_image_archive
+
+    if upload is None or not getattr(settings, "PODIUM_CHECK_UPLOADED_ARCHIVES", False):
+        return None
+    limit = int(
+        getattr(settings, "PODIUM_MAX_IMAGE_UNPACKED_BYTES", DEFAULT_MAX_IMAGE_UNPACKED_BYTES)
+    )
+    try:
+        if hasattr(upload, "temporary_file_path"):
+            validate_image_archive(upload.temporary_file_path(), limit)
+        else:
+            # Small uploads stay in memory; the validator streams from a path.
+            with tempfile.NamedTemporaryFile(suffix=".tar") as copy:
+                upload.seek(0)
+                for chunk in upload.chunks():
+                    copy.write(chunk)
+                copy.flush()
+                validate_image_archive(copy.name, limit)
+    except ArtifactError as error:
+        return str(error)
+    finally:
+        upload.seek(0)
+    return None

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from competitions import selectors
 from competitions.api import serializers as s
 from competitions.api.permissions import may_see_submission
-from competitions.api.uploads import oversized
+from competitions.api.uploads import archive_problem, oversized
 from competitions.models import Submission
 from competitions.services.submissions import (
     Artifact,
@@ -96,6 +96,12 @@ class SubmitView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         data = form.validated_data
+        problem = archive_problem(data.get("image"))
+        if problem:
+            return Response(
+                {"detail": f"image: {problem}", "errors": {"image": [problem]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         artifact = Artifact(
             image_file=data.get("image"),
             image_ref=(data.get("image_ref") or "").strip(),

@@ -1,0 +1,148 @@
+"""Builders of `docker save`-shaped archives, sound and broken, written with tarfile (no Docker).
+
+A sound one has manifest.json, an image config and one layer, as `docker save` writes them;
+each broken one differs from it in exactly one way, so a refusal can be traced to that way.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+
+def _layer() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as layer:
+        _add(layer, "app/predict.py", b"print('hello')\n")
+    return buffer.getvalue()
+
+
+def _config(arch: str, layer: bytes) -> bytes:
+    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
+    return json.dumps(
+        {
+            "architecture": arch,
+            "os": "linux",
+            "config": {"Cmd": ["python3", "/app/predict.py"]},
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        }
+    ).encode()
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    archive.addfile(info, io.BytesIO(data))
+
+
+def image_members(arch: str = "amd64", images: int = 1) -> list[tuple[str, bytes]]:
+    """(name, bytes) of a docker save archive holding `images` images of one layer each."""
+    layer = _layer()
+    members, manifest = [], []
+    for number in range(images):
+        config = _config(arch, layer) if number == 0 else _config(arch, layer + bytes(number))
+        config_name = hashlib.sha256(config).hexdigest() + ".json"
+        members.append((config_name, config))
+        manifest.append(
+            {
+                "Config": config_name,
+                "RepoTags": [f"team/model:v{number}"],
+                "Layers": ["l/layer.tar"],
+            }
+        )
+    members.append(("l/layer.tar", layer))
+    members.append(("manifest.json", json.dumps(manifest).encode()))
+    return members
+
+
+def write_archive(path: Path, *, arch="amd64", images=1, extra=None, gzipped=False) -> Path:
+    """A docker save archive; `extra(tar)` may add hostile members to it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in image_members(arch, images):
+            _add(archive, name, data)
+        if extra:
+            extra(archive)
+    data = buffer.getvalue()
+    path.write_bytes(gzip.compress(data) if gzipped else data)
+    return path
+
+
+def _traversal(archive):
+    _add(archive, "../../etc/cron.d/evil", b"* * * * * root sh\n")
+
+
+def _absolute(archive):
+    _add(archive, "/etc/passwd", b"root::0:0::/:/bin/sh\n")
+
+
+def _symlink(archive):
+    info = tarfile.TarInfo("l/escape")
+    info.type, info.linkname = tarfile.SYMTYPE, "/etc/shadow"
+    archive.addfile(info)
+
+
+def _hardlink(archive):
+    info = tarfile.TarInfo("l/hard")
+    info.type, info.linkname = tarfile.LNKTYPE, "../../etc/shadow"
+    archive.addfile(info)
+
+
+def _device(archive):
+    info = tarfile.TarInfo("dev/sda")
+    info.type, info.devmajor, info.devminor = tarfile.BLKTYPE, 8, 0
+    archive.addfile(info)
+
+
+def bomb(path: Path, unpacked_mb: int = 32) -> Path:
+    """A gzip of a tar whose one member is `unpacked_mb` of zeros: ~1000:1, a few tens of KB."""
+    zeros = unpacked_mb * 1024 * 1024
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        info = tarfile.TarInfo("zeros")
+        info.size = zeros
+        out.write(info.tobuf(format=tarfile.GNU_FORMAT))
+        chunk = bytes(1024 * 1024)
+        for _ in range(unpacked_mb):
+            out.write(chunk)
+        out.write(bytes(1024 * 2))  # padding and end-of-archive blocks
+    return path
+
+
+def truncated(path: Path) -> Path:
+    write_archive(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 100])
+    return path
+
+
+# name -> (builder(path) -> path, words the refusal must contain)
+BAD_ARCHIVES = {
+    "not-a-tar": (lambda p: (p.write_bytes(b"PK\x03\x04 this is a zip, not a tar\n" * 40), p)[1],
+                  "not a complete image archive"),
+    "empty": (lambda p: (p.write_bytes(b""), p)[1], "empty"),
+    "truncated": (truncated, "not a complete image archive"),
+    "truncated-gzip": (lambda p: (p.write_bytes(gzip.compress(write_archive(p).read_bytes())[:300]), p)[1],
+                       "not a complete image archive"),
+    "path-traversal": (lambda p: write_archive(p, extra=_traversal), "points outside the archive"),
+    "absolute-path": (lambda p: write_archive(p, extra=_absolute), "points outside the archive"),
+    "symlink-out": (lambda p: write_archive(p, extra=_symlink), "outside the archive"),
+    "hardlink-out": (lambda p: write_archive(p, extra=_hardlink), "outside the archive"),
+    "device-node": (lambda p: write_archive(p, extra=_device), "device or pipe"),
+    "decompression-bomb": (bomb, "unpacks to more than"),
+    "arm64": (lambda p: write_archive(p, arch="arm64"), "linux/arm64"),
+    "ten-images": (lambda p: write_archive(p, images=10), "holds 10 images"),
+    "no-manifest": (lambda p: (p.write_bytes(_plain_tar()), p)[1], "no manifest.json"),
+}  # fmt: skip
+
+
+def _plain_tar() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        _add(archive, "model.bin", b"\x00" * 100)
+    return buffer.getvalue()
+
+
+# Small enough that the bomb (32 MB unpacked) is over it, large enough for every sound archive.
+UNPACKED_LIMIT = 4 * 1024 * 1024
