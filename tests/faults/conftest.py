@@ -1,11 +1,11 @@
 """Fixtures for fault tests: recorded executions, a Redis we can restart, a pausable TCP proxy."""
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -150,19 +150,15 @@ class PausableProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.open.clear()
         with self.lock:
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self.dropped += len(self.sockets) // 2
             self.sockets = []
@@ -173,22 +169,6 @@ class PausableProxy:
     def close(self) -> None:
         self.cut()
         self.listener.close()
-
-
-@pytest.fixture
-def wait_until():
-    """`wait_until(predicate, timeout, what)` as a fixture, for readability in long tests."""
-    return wait_for
-
-
-def run_statuses(run_ids) -> Counter:
-    from competitions.models import Run
-
-    return Counter(Run.objects.filter(pk__in=run_ids).values_list("status", flat=True))
-
-
-def sleep_until(deadline: float) -> None:
-    time.sleep(max(0.0, deadline - time.monotonic()))
 
 
 def use_broker(settings, url: str) -> None:
