@@ -18,8 +18,12 @@ def predict_examples(
     dtype: torch.dtype,
     max_tokens: int,
     max_batch: int = 256,
+    on_batch=None,
 ) -> list:
-    """Label strings (classification) or one tag list per sentence (tagging), in input order."""
+    """Label strings (classification) or one tag list per sentence (tagging), in input order.
+
+    `on_batch(rows, width)` is called with each padded batch shape (the benchmark counts FLOPs).
+    """
     head = model.config.tasks[task]
     features = encode(tokenizer, head.kind, examples, None, model.config.max_seq_length)
     if not features:
@@ -33,6 +37,8 @@ def predict_examples(
             k: batch[k].to(device, non_blocking=True)
             for k in ("input_ids", "attention_mask", "token_type_ids")
         }
+        if on_batch is not None:
+            on_batch(*batch["input_ids"].shape)
         with autocast(device, dtype):
             logits = model(task, **inputs)
         predicted = logits.argmax(-1).cpu()

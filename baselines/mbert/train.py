@@ -30,6 +30,18 @@ ALL_TASKS = ("xnli", "pawsx", "udpos", "panx")
 DEFAULT_EPOCHS = {"classification": 5, "tagging": 10}  # XTREME's scripts/train_*.sh
 
 
+def parse_size(text: str):
+    """--size as the synthetic source takes it: a name, an int, or a {task: size} JSON mapping."""
+    if text.isdigit():
+        return int(text)
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise argparse.ArgumentTypeError(f"--size JSON is not valid: {exc}") from None
+    return text
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
@@ -39,7 +51,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--data", default="synthetic", choices=["synthetic", "huggingface", "local"])
     p.add_argument("--data-path", help="directory for --data local")
-    p.add_argument("--size", default="tiny", help="synthetic data size (tiny, small, full)")
+    p.add_argument(
+        "--size",
+        default="tiny",
+        type=parse_size,
+        help="synthetic size: tiny, small, full, a number, or JSON per task "
+        '(\'{"default": "small", "pawsx": 2000}\')',
+    )
     p.add_argument("--data-seed", type=int, default=0, help="synthetic data seed")
     p.add_argument("--tasks", default=",".join(ALL_TASKS), help="comma-separated task ids")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
