@@ -197,7 +197,13 @@ def _registry_problems(raw: dict) -> list[str]:
         languages = (options or {}).get("languages") if isinstance(options, dict) else None
         if isinstance(languages, list):
             valid = TASKS[task_id].languages
-            unknown = [str(lang) for lang in languages if lang not in valid]
+            if not all(isinstance(lang, str) for lang in languages):
+                # Never str() a nested value: YAML aliases can make it exponentially large.
+                problems.append(
+                    f"tasks.{task_id}.languages: must be a list of language codes like [en, de]"
+                )
+                continue
+            unknown = [lang for lang in languages if lang not in valid]
             if unknown:
                 problems.append(
                     f"tasks.{task_id}.languages: {task_id} has no language {', '.join(unknown)}; "
@@ -236,8 +242,18 @@ def _message(error: dict) -> str:
     return msg
 
 
+# A competition file is a few KB; anything this big is the wrong file (or an attack on the parser).
+MAX_SPEC_CHARS = 256 * 1024
+
+
 def parse_competition(text: str, source: str = "competition file") -> CompetitionSpec:
     """Parse and validate a competition YAML document."""
+    if len(text) > MAX_SPEC_CHARS:
+        raise SpecError(
+            [f"the file has {len(text):,} characters, more than the {MAX_SPEC_CHARS:,} a "
+             "competition file may have; check that this is the competition's YAML file"],
+            source,
+        )  # fmt: skip
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
