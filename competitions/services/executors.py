@@ -7,6 +7,7 @@ loads or pulls the image, and cleans up afterwards.
 import contextlib
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -66,7 +67,7 @@ class DockerExecutor:
 
     def run(self, input_dir: Path, output_dir: Path, limits: Limits) -> RunOutcome:
         self.runner.startup_overhead_s = startup_overhead(self.runner, self.worker.cpuset)
-        return self.runner.run(
+        outcome = self.runner.run(
             self.image,
             input_dir,
             output_dir,
@@ -74,6 +75,14 @@ class DockerExecutor:
             gpu=self.worker.gpu if limits.gpus else None,
             cpuset=self.worker.cpuset,
         )
+        if _killed_from_outside(self.client, outcome):
+            outcome.failure = (
+                f"the container was stopped from outside the run (exit code {outcome.exit_code}: "
+                "docker kill or stop, or a Docker restart), not by the submission; the run is "
+                "retried and costs no attempt"
+            )
+            outcome.fault = Run.Fault.PLATFORM
+        return outcome
 
     def fingerprint(self) -> dict:
         return hardware_fingerprint(self.client, gpu=self.worker.gpu)
@@ -83,6 +92,32 @@ class DockerExecutor:
             # A leftover image costs disk, not correctness: never fail a scored run over it.
             with contextlib.suppress(Exception):
                 self.client.images.remove(self.image, force=False)
+
+
+def _killed_from_outside(client, outcome: RunOutcome) -> bool:
+    """A container that died by SIGKILL/SIGTERM is the team's fault unless dockerd was asked to
+    signal it (an operator's docker kill, a daemon shutdown): dockerd logs a `kill` event then,
+    while a process killing itself inside the container leaves none. Our own time-limit kill is
+    `timed_out` and judged before this."""
+    if (
+        outcome.fault != Run.Fault.TEAM
+        or outcome.exit_code not in (128 + 9, 128 + 15)
+        or outcome.timed_out
+        or outcome.oom_killed
+        or not (outcome.run_id and outcome.started_at)
+    ):
+        return False
+    try:
+        events = client.events(
+            since=outcome.started_at - timedelta(seconds=1),
+            until=datetime.now(UTC) + timedelta(seconds=1),
+            filters={"container": f"podium-run-{outcome.run_id}", "event": ["kill", "stop"]},
+            decode=True,
+        )
+        return any(True for _ in events)
+    except Exception as error:  # cannot tell: keep the runner's judgement
+        log.warning("docker events not readable: %s", error)
+        return False
 
 
 def _image_exists(client, image_id: str) -> bool:
@@ -159,3 +194,27 @@ def executor_for(submission: Submission, worker: WorkerContext, scratch: Path):
             Run.Fault.PLATFORM,
         )
     return DockerExecutor(submission, worker, scratch)
+
+
+def remove_worker_leftovers(worker: WorkerContext) -> int:
+    """At worker start: remove the containers and volumes a killed run of this worker left behind.
+
+    Only objects labelled with this worker's name are touched, so the name must be stable across
+    restarts and unique per worker slot (the Celery node name, e.g. gpu0@host, is both).
+    """
+    if worker.runner != "docker":
+        return 0
+    import docker
+
+    try:
+        client = docker.from_env(timeout=60)
+        client.ping()
+    except Exception as error:  # a worker without Docker still serves process runs
+        log.warning("leftovers not checked, Docker is not reachable: %s", error)
+        return 0
+    from evaluator.runner import remove_leftovers
+
+    removed = remove_leftovers(client, owner=worker.name)
+    if removed:
+        log.warning("removed %d container(s)/volume(s) left by an earlier %s", removed, worker.name)
+    return removed

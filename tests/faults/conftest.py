@@ -189,3 +189,22 @@ def submit_recorded(team, phase, log: Path, seconds: float) -> int:
     return (
         submit(team, phase, Artifact(trusted_command=recorded_command(log, seconds))).runs.get().pk
     )
+
+
+@pytest.fixture(scope="session")
+def slow_valid_image(docker_client, built_images, pushed_example):
+    """The valid example, made to take a few seconds first so a test can strike mid-run."""
+    import io
+
+    dockerfile = b'FROM podium-example/valid:latest\nCMD ["sh", "-c", "sleep 4; exec python3 /app/predict.py"]\n'
+    docker_client.images.build(
+        fileobj=io.BytesIO(dockerfile), tag="podium-example/slow-valid:latest", rm=True
+    )
+    return pushed_example("slow-valid")
+
+
+def containers_of(client, owner: str, running_only: bool = False) -> list:
+    from evaluator.runner.lockdown import LABEL, OWNER_LABEL
+
+    labels = {"label": [LABEL, f"{OWNER_LABEL}={owner}"]}
+    return client.containers.list(all=not running_only, filters=labels)
