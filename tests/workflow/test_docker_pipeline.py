@@ -96,10 +96,10 @@ def test_hostile_images_fail_with_reasons_and_affect_nobody(
     good = submit(other_team, phase, Artifact(image_ref=pushed_example("valid")))
     run = evaluate(good, worker)
     assert run.status == Run.Status.FINISHED, run.failure_reason
-    leftovers = [
-        c.name for c in docker_client.containers.list(all=True) if c.name.startswith("podium-")
-    ]
-    assert not leftovers
+    # Nothing of this worker's runs survives them (other test processes may have runs of their own).
+    mine = {"label": [f"podium.owner={worker.name}"]}
+    assert not docker_client.containers.list(all=True, filters=mine)
+    assert not docker_client.volumes.list(filters=mine)
 
 
 def test_archive_claiming_a_platform_image_name_is_refused(
