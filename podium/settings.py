@@ -198,6 +198,8 @@ PODIUM_CPUSET = os.environ.get("PODIUM_CPUSET") or None
 PODIUM_RUNNER = os.environ.get("PODIUM_RUNNER", "docker")
 PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = env_bool("PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS", False)
 PODIUM_PLATFORM_RETRIES = int(os.environ.get("PODIUM_PLATFORM_RETRIES", "3"))
+# Energy (codecarbon): estimated for every run when set, else where a competition ranks by it.
+PODIUM_MEASURE_ENERGY = env_bool("PODIUM_MEASURE_ENERGY", False)
 PODIUM_STARTUP_PROBE_IMAGE = os.environ.get("PODIUM_STARTUP_PROBE_IMAGE", "podium/base:bookworm")
 
 LOGGING = {
@@ -216,3 +218,5 @@ if PRODUCTION:
 PODIUM_HEARTBEAT_S = float(os.environ.get("PODIUM_HEARTBEAT_S", "10"))
 PODIUM_REQUEUE_AFTER_S = int(os.environ.get("PODIUM_REQUEUE_AFTER_S", "600"))
 PODIUM_STALE_AFTER_S = int(os.environ.get("PODIUM_STALE_AFTER_S", "120"))
+# How long a worker keeps retrying its bookkeeping while the database is unreachable.
+PODIUM_DB_RETRY_S = float(os.environ.get("PODIUM_DB_RETRY_S", "60"))

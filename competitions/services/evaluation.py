@@ -15,12 +15,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import DatabaseError
 
 from competitions.models import Run, Submission
 from competitions.services import runs as run_service
 from competitions.services.splits import local_split
 from evaluator.contract import PredictionError, read_gold, read_predictions
 from evaluator.runner import Limits, RunOutcome
+from evaluator.runner.energy import EnergyReading, measure_energy
 from evaluator.scoring import Scores, score_predictions
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,13 @@ class Heartbeat:
 
         try:
             while not self._stop.wait(self.interval_s):
-                run_service.heartbeat(self.run.pk, self.run.worker)
+                try:
+                    run_service.heartbeat(self.run.pk, self.run.worker)
+                except DatabaseError as error:
+                    # The database is away for a moment: keep beating once it is back (a dropped
+                    # connection stays broken until closed), or reconcile takes the run away.
+                    log.warning("run %s: heartbeat not recorded: %s", self.run.pk, error)
+                    connection.close()
         finally:
             connection.close()
 
@@ -135,10 +143,14 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
         limits = limits_for(run)
         outcomes: list[RunOutcome] = []
         first_output = scratch / "output-1"
+        wants_energy = _wants_energy(competition)
+        energy: list[EnergyReading] = []
         for repeat in range(1, competition.timing_repeats + 1):
             output = scratch / f"output-{repeat}"
-            outcome = executor.run(split.input_dir, output, limits)
+            with measure_energy(wants_energy, worker.gpu) as reading:
+                outcome = executor.run(split.input_dir, output, limits)
             outcomes.append(outcome)
+            energy.append(reading)
             if not outcome.ok:
                 raise RunFailed(
                     outcome.failure or "the run failed", outcome.fault or "team", outcome.logs
@@ -168,7 +180,15 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
         logs=outcomes[0].logs,
+        energy_kwh=_median(kwh) if (kwh := [e.kwh for e in energy if e.kwh is not None]) else None,
+        energy_method=next((e.method for e in energy if e.method), ""),
     )
+
+
+def _wants_energy(competition) -> bool:
+    """Energy is estimated when the organisers rank by it, or when the site asks for it always."""
+    rule = getattr(competition, "efficiency_rule", None)
+    return settings.PODIUM_MEASURE_ENERGY or (rule is not None and rule.metric == "energy")
 
 
 def score_rows(scores: Scores) -> list[tuple[str, str, str, float]]:
