@@ -4,12 +4,14 @@ Every transition is a conditional UPDATE on the run's current status, so two wor
 redelivered message) can never both own a run, and a finished run is never redone.
 """
 
+import functools
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +27,32 @@ class RunStateError(ValueError):
     """An action the run's current status does not allow; the message says why."""
 
 
+def survives_database_outage(action):
+    """Retry a worker's bookkeeping step while the database is away (PODIUM_DB_RETRY_S at most).
+
+    A dropped connection stays broken in Django until closed, so close it and reconnect. Every
+    step wrapped here is a conditional UPDATE, safe to repeat if the first try did commit.
+    """
+
+    @functools.wraps(action)
+    def retrying(*args, **kwargs):
+        deadline = time.monotonic() + float(getattr(settings, "PODIUM_DB_RETRY_S", 60))
+        delay = 0.25
+        while True:
+            try:
+                return action(*args, **kwargs)
+            except (OperationalError, InterfaceError) as error:
+                if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("%s: database unavailable (%s); retrying", action.__name__, error)
+                connection.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    return retrying
+
+
+@survives_database_outage
 def claim_run(run_id: int, worker: str) -> Run | None:
     """Move a queued run to `preparing` for this worker; None if another has it or it is done."""
     now = timezone.now()
@@ -38,6 +66,7 @@ def claim_run(run_id: int, worker: str) -> Run | None:
     )
 
 
+@survives_database_outage
 def advance(run: Run, status: str) -> bool:
     """Set an active run's status (preparing → running → scoring); False if it was cancelled."""
     updated = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE, worker=run.worker).update(
@@ -56,6 +85,7 @@ def heartbeat(run_id: int, worker: str) -> bool:
     )
 
 
+@survives_database_outage
 def is_cancelled(run_id: int) -> bool:
     return Run.objects.filter(pk=run_id, status=Run.Status.CANCELLED).exists()
 
@@ -76,6 +106,7 @@ class RunResult:
     energy_method: str = ""
 
 
+@survives_database_outage
 @transaction.atomic
 def finish_run(run: Run, result: RunResult) -> bool:
     """Record the scores of an active run; False (nothing written) if it is no longer active."""
@@ -104,6 +135,7 @@ def finish_run(run: Run, result: RunResult) -> bool:
     return True
 
 
+@survives_database_outage
 @transaction.atomic
 def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     """End an active run that cannot finish.
