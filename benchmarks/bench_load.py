@@ -129,11 +129,12 @@ class Gunicorn:
     def __init__(self, env: dict, workers: int):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+        self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "podium.wsgi", "-w", str(workers),
              "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
+            start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -143,7 +144,7 @@ class Gunicorn:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+        raise SystemExit(f"gunicorn did not start; see {self.log}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -156,7 +157,7 @@ class Gunicorn:
 
 def fetch(url: str) -> tuple[int, float]:
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own loopback
+    with urllib.request.urlopen(url, timeout=30) as response:
         response.read()
         return response.status, time.perf_counter() - started
 
@@ -199,8 +200,9 @@ def main(argv=None) -> int:
 
     admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     admin(f"CREATE DATABASE {DB_NAME}")
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "podium.settings",
-           "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "DB_CONN_MAX_AGE": "60",
+    env = {**os.environ, "DATABASE_URL": database_url(),
+           "DJANGO_SETTINGS_MODULE": "podium.settings", "DEBUG": "0",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "DB_CONN_MAX_AGE": "60",
            "PODIUM_DISPATCH": "poll"}  # fmt: skip
     os.environ.update(env)
     server = None

@@ -1,5 +1,6 @@
 """API views: thin — check who is asking, parse, call one service or selector, answer."""
 
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -22,6 +23,8 @@ from competitions.services.submissions import (
     attempts_left,
     submit,
 )
+
+BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
 
 
 class PayloadTooLarge(APIException):
@@ -180,5 +183,13 @@ class LeaderboardView(APIView):
         if phase is None:
             raise NotFound(f"competition {slug!r} has no phase {key!r}")
         with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
-        board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
-        return Response(s.LeaderboardSerializer(s.board_payload(board)).data)
+        # Polled like the page: built once per change of the board (the version says which).
+        organiser = selectors.is_organiser(request.user)
+        version = selectors.board_version(phase, viewer_is_organiser=organiser)
+        key = f"board-json:{version}:{int(with_languages)}"
+        payload = cache.get(key)
+        if payload is None:
+            board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
+            payload = s.LeaderboardSerializer(s.board_payload(board)).data
+            cache.set(key, payload, BOARD_CACHE_S)
+        return Response(payload)
