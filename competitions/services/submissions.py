@@ -1,6 +1,8 @@
 """Submitting a model: reserving an attempt atomically, storing the artifact, queueing a run."""
 
+import contextlib
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +24,10 @@ class PhaseNotOpen(SubmissionRefused):
 
 class AttemptsExhausted(SubmissionRefused):
     """The team has no attempt left in this phase (or another submission took the last one)."""
+
+
+class ArtifactStoreUnavailable(SubmissionRefused):
+    """The artifact store could not take the upload (full, unwritable); nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +119,25 @@ def submit(
     # Files go to the artifact store before the reservation, so a slow multi-GB copy never holds
     # the team's lock; a refused or failed reservation deletes them again.
     stored = Submission(team=team, phase=phase)
+    storage = stored.image_archive.storage
     image_name = code_name = ""
-    if artifact.image_file:
-        image_name = stored.image_archive.storage.save(
-            artifact_path(stored, _name("image", artifact.image_file)), artifact.image_file
-        )
-    if artifact.code_file:
-        code_name = stored.code_archive.storage.save(
-            artifact_path(stored, _name("code", artifact.code_file)), artifact.code_file
-        )
+    try:
+        if artifact.image_file:
+            image_name = _store(
+                storage,
+                artifact_path(stored, _name("image", artifact.image_file)),
+                artifact.image_file,
+            )
+        if artifact.code_file:
+            code_name = _store(
+                storage,
+                artifact_path(stored, _name("code", artifact.code_file)),
+                artifact.code_file,
+            )
+    except ArtifactStoreUnavailable:
+        if image_name:
+            storage.delete(image_name)
+        raise
     try:
         with transaction.atomic():
             Team.objects.select_for_update().get(pk=team.pk)
@@ -160,6 +176,22 @@ def submit(
     return submission
 
 
+def _store(storage, name: str, file: File) -> str:
+    """Save one upload; a full or unwritable store refuses the submission and leaves nothing."""
+    try:
+        return storage.save(name, file)
+    except OSError as error:
+        # A disk that fills up mid-write leaves a partial file under the name asked for (names
+        # are unique, so it can only be this upload's).
+        with contextlib.suppress(Exception):
+            storage.delete(name)
+        raise ArtifactStoreUnavailable(
+            f"the platform could not store your upload ({error.strerror or error}); nothing was "
+            "recorded and no attempt was used: try again later, and tell the organisers if it "
+            "happens again"
+        ) from error
+
+
 def _no_attempts_left(team: Team, phase: Phase) -> AttemptsExhausted:
     return AttemptsExhausted(
         f"team {team.name} has used all {phase.max_attempts} attempts of phase {phase.title!r}; "
@@ -175,4 +207,5 @@ def _name(kind: str, file: File) -> str:
     )
     if kind == "code":
         suffix = "." + original.split(".", 1)[1] if "." in original else ".zip"
-    return f"{kind}-{timezone.now():%Y%m%dT%H%M%S}{suffix}"
+    # A random part keeps names unique, so a failed save can remove exactly what it wrote.
+    return f"{kind}-{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"

@@ -208,3 +208,26 @@ def containers_of(client, owner: str, running_only: bool = False) -> list:
 
     labels = {"label": [LABEL, f"{OWNER_LABEL}={owner}"]}
     return client.containers.list(all=not running_only, filters=labels)
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real, full filesystem: a 256 KiB tmpfs filled to the last byte (needs root)."""
+    mount = tmp_path / "full-disk"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        service_missing(f"cannot mount a tmpfs to fill up: {result.stderr.strip()}")
+    try:
+        with (mount / "filler").open("wb") as filler:
+            while True:
+                filler.write(b"\0" * 4096)
+                filler.flush()
+    except OSError:
+        pass
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)

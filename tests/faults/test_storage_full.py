@@ -1,0 +1,78 @@
+"""Artifact storage full on submit, and a worker whose disk or artifact store is full."""
+
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+
+from competitions.models import Run, Submission
+from competitions.services.evaluation import WorkerContext, evaluate_run
+from competitions.services.submissions import (
+    Artifact,
+    ArtifactStoreUnavailable,
+    attempts_used,
+    submit,
+)
+from tests.faults.conftest import recorded_command
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def use_store(settings, location) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+
+
+def files_under(root) -> list[str]:
+    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f != "filler"]
+
+
+def test_submit_to_a_full_artifact_store_is_refused_cleanly(settings, full_disk, team, eval_phase):
+    use_store(settings, full_disk)
+    upload = ContentFile(os.urandom(512 * 1024), name="model.tar")
+    with pytest.raises(ArtifactStoreUnavailable) as refused:
+        submit(team, eval_phase, Artifact(image_file=upload))
+    message = str(refused.value)
+    assert "could not store your upload (No space left on device)" in message
+    assert "no attempt was used" in message and "try again later" in message
+    # Nothing half-recorded: no submission, no run, no partial file, the attempt still free.
+    assert not Submission.objects.exists() and not Run.objects.exists()
+    assert files_under(full_disk) == []
+    assert attempts_used(team, eval_phase) == 0
+
+
+@pytest.mark.parametrize("what_is_full", ["worker disk", "artifact store"])
+def test_worker_that_cannot_write_the_split_retries_without_charging(
+    what_is_full, settings, full_disk, team, eval_phase, tmp_path
+):
+    """The split bundle is built into the artifact store and unpacked on the worker's disk."""
+    settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = True
+    healthy_store = tmp_path / "artifacts"
+    use_store(settings, healthy_store)
+    command = recorded_command(tmp_path / "executions.log", 0)
+    run = submit(team, eval_phase, Artifact(trusted_command=command)).runs.get()
+
+    def worker(work_dir) -> WorkerContext:
+        return WorkerContext(
+            name="w", work_dir=work_dir, runner="process", allow_untrusted_process=True
+        )
+
+    if what_is_full == "artifact store":
+        use_store(settings, full_disk)
+        broken = worker(tmp_path / "work")
+    else:
+        broken = worker(full_disk / "work")
+    assert evaluate_run(run.pk, broken) == Run.Status.QUEUED
+    run.refresh_from_db()
+    assert run.platform_retries == 1
+    assert run.failure_reason.startswith("retrying after a platform fault")
+    assert "No space left on device" in run.failure_reason
+
+    use_store(settings, healthy_store)
+    assert evaluate_run(run.pk, worker(tmp_path / "work-2")) == Run.Status.FINISHED
+    assert attempts_used(team, eval_phase) == 1
