@@ -8,10 +8,12 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 
 from competitions.models import Competition, Membership, Phase, Run, Submission, TaskScore, Team
 from evaluator import ranking
+from evaluator.registry import TASKS
+from evaluator.scoring import primary_metric
 
 METRIC_UNITS = {"runtime": "s", "energy": "kWh"}
 
@@ -33,6 +35,7 @@ class Row:
     runtime_s: float | None = None
     runtime_measurements: list[float] = field(default_factory=list)
     energy_kwh: float | None = None
+    hardware_id: str = ""
     efficiency: float | None = None
     performance_rank: int | None = None
     final_rank: int | None = None
@@ -78,6 +81,15 @@ class Board:
     @property
     def has_energy(self) -> bool:
         return any(r.energy_kwh is not None for r in [*self.rows, *self.references])
+
+    @property
+    def hardware_ids(self) -> list[str]:
+        """Distinct hardware fingerprints the shown runtimes were measured on."""
+        return sorted({r.hardware_id for r in [*self.rows, *self.references] if r.hardware_id})
+
+    @property
+    def mixed_hardware(self) -> bool:
+        return len(self.hardware_ids) > 1
 
     @property
     def any_moved(self) -> bool:
@@ -135,6 +147,7 @@ def _counting_runs(phase: Phase, *, viewer_is_organiser: bool) -> list[dict]:
         "runtime_s",
         "runtime_measurements",
         "energy_kwh",
+        "hardware_id",
         "submission_id",
         "submission__attempt_number",
         "submission__team__name",
@@ -181,12 +194,18 @@ def _row(run: dict) -> Row:
         runtime_s=run["runtime_s"],
         runtime_measurements=[float(x) for x in (run["runtime_measurements"] or [])],
         energy_kwh=run["energy_kwh"],
+        hardware_id=run["hardware_id"],
     )
 
 
 def _attach_scores(rows: list[Row], *, with_languages: bool) -> None:
     by_run = {row.run_id: row for row in rows}
-    scores = TaskScore.objects.filter(run_id__in=by_run)
+    # Only each task's primary metric (accuracy, or F1 for tagging) is a board cell; token
+    # accuracy, precision and recall are stored beside it for the run page.
+    primary = Q()
+    for task_id in TASKS:
+        primary |= Q(task=task_id, metric=primary_metric(task_id))
+    scores = TaskScore.objects.filter(primary, run_id__in=by_run)
     if not with_languages:
         scores = scores.filter(language="")
     for run_id, task, language, value in scores.values_list("run_id", "task", "language", "value"):

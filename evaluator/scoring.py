@@ -246,7 +246,7 @@ def score_language(task_id: str, gold: list, pred: list, convention: str = CONVE
     }
 
 
-def _primary(task_id: str) -> str:
+def primary_metric(task_id: str) -> str:
     return "accuracy" if get_task(task_id).metric == "accuracy" else "f1"
 
 
@@ -266,7 +266,7 @@ def aggregate(
             m: sum(per_language[(task_id, lang)][m] for lang in langs) / len(langs)
             for m in metric_names
         }
-        per_task[task_id] = task_metrics[task_id][_primary(task_id)]
+        per_task[task_id] = task_metrics[task_id][primary_metric(task_id)]
     overall = sum(per_task.values()) / len(per_task) if per_task else None
     return Scores(
         per_language={k: dict(v) for k, v in per_language.items()},
@@ -274,7 +274,7 @@ def aggregate(
         task_metrics=task_metrics,
         overall=overall,
         convention=convention,
-        primary_metric={t: _primary(t) for t in task_ids},
+        primary_metric={t: primary_metric(t) for t in task_ids},
     )
 
 

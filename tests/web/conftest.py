@@ -19,6 +19,7 @@ from competitions.models import (
 )
 from competitions.services import runs as run_service
 from competitions.services.submissions import Artifact, submit
+from evaluator.scoring import primary_metric
 
 PASSWORD = "correct horse battery staple"
 DIGEST = "sha256:" + "a" * 64
@@ -129,7 +130,7 @@ def finish(submission, overall: float, runtime: float, measurements=None, energy
     claimed = run_service.claim_run(run.pk, "test-worker")
     scores = []
     for task, langs in TASKS.items():
-        metric = "accuracy" if task == "xnli" else "f1"
+        metric = primary_metric(task)
         for i, lang in enumerate(langs):
             scores.append((task, lang, metric, overall + (i - 0.5)))
         scores.append((task, "", metric, overall))
