@@ -165,10 +165,13 @@ def _read_regular_file(root, relative: str, max_bytes: int) -> bytes:
         raise PredictionError(
             [f"{relative}: must be a regular file, not a link ({exc.strerror})"]
         ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        # Checked on the descriptor before wrapping it: fdopen itself fails on a directory.
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe or device"
+        raise PredictionError([f"{relative}: must be a regular file, not {kind}"])
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise PredictionError([f"{relative}: must be a regular file"])
         if info.st_size > max_bytes:
             raise PredictionError(
                 [f"{relative}: {info.st_size:,} bytes, more than the {max_bytes:,}-byte limit"]

@@ -121,3 +121,18 @@ def test_specific_problems_name_file_and_line():
             text = str(error)
         assert "xnli/test-en.tsv: line 5: unknown label 'maybe\\x00'" in text
         assert "panx/test-en.tsv: line 1 is not UTF-8" in text
+
+
+def test_folder_or_pipe_named_like_the_file_is_a_prediction_error(tmp_path):
+    """A folder named test-en.tsv once escaped as IsADirectoryError (a 'platform error')."""
+    import os
+
+    (tmp_path / "xnli" / "test-en.tsv").mkdir(parents=True)
+    (tmp_path / "panx").mkdir()
+    os.mkfifo(tmp_path / "panx" / "test-en.tsv")
+    try:
+        read_predictions(tmp_path, manifest(), max_bytes=MAX_BYTES)
+    except PredictionError as error:
+        text = str(error)
+    assert "xnli/test-en.tsv: must be a regular file, not a folder" in text
+    assert "panx/test-en.tsv: must be a regular file, not a pipe or device" in text
