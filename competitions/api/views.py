@@ -46,6 +46,15 @@ def _summary(errors: dict) -> str:
     return "; ".join(parts)
 
 
+# Path parameters as the URLconf routes them (<slug:...>, <int:...>): anything else is no URL.
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=SLUG_PATTERN)
+KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, pattern=SLUG_PATTERN)
+SUBMISSION_ID = OpenApiParameter(
+    "submission_id", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH
+)
+
+
 def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(s.ErrorSerializer, description=description)
 
@@ -64,6 +73,7 @@ class SubmitView(APIView):
     @extend_schema(
         operation_id="submit",
         summary="Submit a model for a phase (one attempt)",
+        parameters=[SLUG, KEY],
         request={"multipart/form-data": s.SubmitRequestSerializer},
         responses={
             201: s.SubmissionSerializer,
@@ -135,6 +145,7 @@ class SubmissionDetailView(APIView):
     @extend_schema(
         operation_id="submission_detail",
         summary="A submission's latest run: status, failure reason, scores, runtime",
+        parameters=[SUBMISSION_ID],
         responses={
             200: s.SubmissionSerializer,
             401: _error("Not authenticated."),
@@ -161,6 +172,7 @@ class LeaderboardView(APIView):
         operation_id="leaderboard",
         summary="A phase's leaderboard after the efficiency re-ranking",
         parameters=[
+            SLUG,
             OpenApiParameter("phase", str, required=True, description="Phase key, e.g. eval."),
             OpenApiParameter(
                 "languages", bool, required=False, description="Include per-language scores."
