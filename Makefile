@@ -8,7 +8,7 @@ PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
 PYTEST_ARGS ?=
 
 .PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
-        bench-scoring bench-baseline bench-runner bench-load clean
+        bench-scoring bench-baseline bench-runner bench-scaleout bench-load clean
 
 $(STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench-baseline: install
 
 bench-runner: install images
 	$(PY) benchmarks/bench_runner.py
+
+bench-scaleout: install
+	$(PY) benchmarks/bench_scaleout.py
 
 bench-load: install
 	$(PY) benchmarks/bench_load.py

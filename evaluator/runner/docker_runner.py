@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
 import docker
+import requests
 
 from .limits import Limits
 from .lockdown import (

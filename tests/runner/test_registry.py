@@ -7,9 +7,9 @@ import socket
 import subprocess
 import time
 
+import docker
 import pytest
 
-import docker
 from evaluator.runner import ArtifactError, parse_digest_reference, pull_image
 
 pytestmark = pytest.mark.docker
