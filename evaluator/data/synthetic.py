@@ -180,14 +180,19 @@ def _sentences(language: str, n: int, rng, seed: int) -> list[list[str]]:
 
 
 def _partner_table(language: str, seed: int) -> dict[str, str]:
-    """Synonym partners: words 2k and 2k+1 of each open-class pool mean the same."""
+    """Synonym partners: each open-class word's synonym is a variant of it (a marked form).
+
+    The marked forms never occur in generated sentences, so a paraphrase's second sentence
+    carries forms the first lacks while a word-swap keeps the same words in another order: a
+    small model can learn the difference from the pair, as PAWS-X asks.
+    """
     words, offsets, sizes = _pos_pools(language, seed)
+    marker = str(make_words(language, "synonym-marker", 1, seed)[0])[:2]
     table = {}
     for tag in ("NOUN", "VERB", "ADJ", "ADV"):
         i = UPOS_TAGS.index(tag)
-        pool = words[offsets[i] : offsets[i] + sizes[i]]
-        for k in range(0, len(pool) - 1, 2):
-            table[pool[k]], table[pool[k + 1]] = pool[k + 1], pool[k]
+        for word in words[offsets[i] : offsets[i] + sizes[i]]:
+            table[word] = f"{word}{marker}"
     return table
 
 
