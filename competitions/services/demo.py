@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from competitions.models import Competition, Team
+from competitions.models import Competition
 from competitions.services.competitions import load_competition
 from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, submit
@@ -27,50 +27,63 @@ DEMO_PASSWORD = "podium-demo"  # noqa: S105 - printed for the demo's local accou
 
 @dataclass(frozen=True)
 class DemoModel:
-    """A model the demo trains and submits: which team, how big, how long it trains."""
+    """A model the demo submits: which team, which checkpoint, how it predicts."""
 
     team: str
     description: str
-    train_args: tuple[str, ...] | None  # None: no training (the majority predictor)
+    checkpoint: str | None  # a key of CHECKPOINTS; None: the majority predictor
+    predict_args: tuple[str, ...] = ()
     reference: bool = False
 
+
+# Checkpoints the demo trains once: the supplied baseline's recipe with the small offline model,
+# zero-shot from English, and two team variants that also train on the demo's other languages.
+DEMO_LANGUAGES = "en,de,fr,ru,ar,hi,ja,zh"
+CHECKPOINTS = {
+    "baseline": ("--model", "tiny", "--epochs", "4"),
+    "multilingual": ("--model", "tiny", "--epochs", "4", "--train-languages", DEMO_LANGUAGES,
+                     "--max-train-examples", "1200"),
+    "multilingual-small": ("--model", "tiny", "--epochs", "4", "--train-languages", DEMO_LANGUAGES,
+                           "--max-train-examples", "1000"),
+}  # fmt: skip
 
 MODELS = (
     DemoModel(
         "mBERT baseline (reference)",
-        "The supplied baseline recipe, small model, briefly trained on synthetic data",
-        ("--model", "tiny", "--epochs", "3"),
+        "The supplied baseline recipe with the small offline model, zero-shot from English",
+        "baseline",
         reference=True,
     ),
     DemoModel(
         "Neurotic Networks",
-        "Baseline recipe trained longer",
-        ("--model", "tiny", "--epochs", "6"),
+        "Baseline trained on every language; predicts one sentence at a time",
+        "multilingual",
+        ("--max-batch-tokens", "16"),
     ),
     DemoModel(
         "Gradient Descendants",
-        "A smaller, faster variant",
-        ("--model", "tiny", "--epochs", "3", "--max-seq-length", "64"),
+        "Baseline trained on every language with less data; default batching",
+        "multilingual-small",
     ),
     DemoModel("Token Ring", "Majority class, as a sanity check", None),
 )
 
 
-def _train(model: DemoModel, checkpoint: Path, data: dict, say: Callable[[str], None]) -> None:
-    if (checkpoint / "podium_model.json").exists() or (checkpoint / "config.json").exists():
-        say(f"  {model.team}: checkpoint already trained ({checkpoint})")
+def _train(name: str, checkpoint: Path, say: Callable[[str], None]) -> None:
+    if (checkpoint / "podium_baseline.json").exists():
+        say(f"  checkpoint {name!r} already trained ({checkpoint})")
         return
-    say(f"  {model.team}: training ({' '.join(model.train_args or ())}) …")
+    args = CHECKPOINTS[name]
+    say(f"  training checkpoint {name!r} ({' '.join(args)}) on synthetic data …")
     command = [
-        sys.executable, "-m", "baselines.mbert.train", "--data", "synthetic",
-        "--size", str(data.get("size", "small")), "--data-seed", str(data.get("seed", 0)),
-        "--out", str(checkpoint), "--quiet", *(model.train_args or ()),
+        sys.executable, "-m", "baselines.mbert.train", "--data", "synthetic", "--size", "small",
+        "--out", str(checkpoint), "--quiet", *args,
     ]  # fmt: skip
-    subprocess.run(command, check=True, cwd=ROOT)
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-def _command(model: DemoModel, checkpoint: Path) -> list[str]:
-    if model.train_args is None:
+def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
+    if checkpoint is None:
         return [
             sys.executable,
             "-m",
@@ -82,7 +95,7 @@ def _command(model: DemoModel, checkpoint: Path) -> list[str]:
         ]
     return [
         sys.executable, "-m", "baselines.mbert.predict", "--checkpoint", str(checkpoint),
-        "--input", "{input}", "--output", "{output}", "--device", "cpu",
+        "--input", "{input}", "--output", "{output}", "--device", "cpu", *model.predict_args,
     ]  # fmt: skip
 
 
@@ -106,16 +119,16 @@ def seed(say: Callable[[str], None] = print) -> Competition:
         team = create_team(model.team, is_reference=model.reference)
         if phase.submissions.filter(team=team).exists():
             continue
-        checkpoint = work / Team.objects.get(pk=team.pk).slug
-        if model.train_args is not None:
-            _train(model, checkpoint, competition.data_config, say)
+        checkpoint = work / model.checkpoint if model.checkpoint else None
+        if checkpoint is not None:
+            _train(model.checkpoint, checkpoint, say)
         submission = submit(
             team,
             phase,
             Artifact(trusted_command=_command(model, checkpoint)),
             description=model.description,
         )
-        say(f"  {model.team}: evaluating …")
+        say(f"  {model.team}: evaluating through the pipeline …")
         evaluate_run(submission.runs.get().pk, worker)
         run = submission.runs.get()
         if run.overall_score is not None:

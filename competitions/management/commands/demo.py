@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from competitions.selectors import leaderboard
 from competitions.services import demo
 
 
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Setting up the demo competition (synthetic mini-XTREME data):")
         competition = demo.seed(say=self.stdout.write)
+        board = leaderboard(competition.phases.get(key="eval"))
+        self.stdout.write("\nThe evaluation board after efficiency re-ranking:")
+        for row in board.rows:
+            self.stdout.write(
+                f"  {row.final_rank}. {row.team:<22} {row.overall:5.1f}  {row.runtime_s:6.2f} s  "
+                f"{row.reason}"
+            )
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(
             self.style.SUCCESS(
