@@ -144,6 +144,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = os.environ.get("PODIUM_UPLOAD_TMP") or None
 PODIUM_MAX_UPLOAD_BYTES = int(os.environ.get("PODIUM_MAX_UPLOAD_BYTES", str(20 * 1024**3)))
+# An uploaded image archive is checked (tar, one linux/amd64 image, no escaping members, unpacked
+# size) before it is stored, so a broken upload is refused at once and never costs an attempt.
+PODIUM_CHECK_UPLOADED_ARCHIVES = env_bool("PODIUM_CHECK_UPLOADED_ARCHIVES", True)
+PODIUM_MAX_IMAGE_UNPACKED_BYTES = int(
+    os.environ.get("PODIUM_MAX_IMAGE_UNPACKED_BYTES", str(64 * 1024**3))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 
 LOGIN_URL = "login"

@@ -26,7 +26,6 @@ from evaluator.runner import (
     validate_image_archive,
 )
 
-MAX_IMAGE_BYTES = 64 * 1024**3
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +54,7 @@ class DockerExecutor:
                 raise RunFailed(str(error), Run.Fault.TEAM) from None
         archive = download_artifact(submission.image_archive.name, scratch / "artifact")
         try:
-            info = validate_image_archive(archive, MAX_IMAGE_BYTES)
+            info = validate_image_archive(archive, settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES)
             # Only an image this run added is removed afterwards: an identical image may be in
             # use by another run, or be one of the worker's own.
             present = _image_exists(self.client, info.image_id)

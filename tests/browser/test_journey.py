@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from competitions.models import Submission
+from tests.archives import write_archive
 from tests.web.conftest import PASSWORD, finish, make_world, submit_ref, use_memory_broker
 
 pytestmark = [pytest.mark.browser]
@@ -105,13 +106,13 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     team = log_in(browser, url, "ada")
     team.goto(f"{url}/team/")
     archive = tmp_path / "image.tar"
-    archive.write_bytes(b"\0" * (4 * 1024 * 1024))
+    write_archive(archive, padding_bytes=4 * 1024 * 1024)
     form = team.locator("section[data-phase='final'] form[data-upload]")
     form.locator("input[name=image]").set_input_files(str(archive))
     form.locator("button[type=submit]").click()
     expect(team.locator(".messages")).to_contain_text("Attempt 1 of Final submitted")
     submission = Submission.objects.get(team=world.alpha, phase=world.final)
-    assert submission.image_archive.size == 4 * 1024 * 1024
+    assert submission.image_archive.size == archive.stat().st_size
     finish(submission, overall=77.0, runtime=30.0)
 
     team.goto(f"{url}/c/xf/leaderboard/final/")

@@ -11,7 +11,7 @@ from django.test import Client
 
 from competitions.models import Run, Submission
 from competitions.services.submissions import Artifact, attempts_left, submit
-from tests.hardening.archives import BAD_ARCHIVES, UNPACKED_LIMIT, write_archive
+from tests.archives import BAD_ARCHIVES, UNPACKED_LIMIT, write_archive
 
 SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"
 
@@ -85,13 +85,12 @@ def test_empty_file_is_refused_by_the_form_itself(competition, member, token_for
 @pytest.mark.docker
 @pytest.mark.django_db(transaction=True)
 def test_worker_fails_stored_bad_archives_as_team_fault_with_reason(
-    competition, team, worker, docker_client, built_images, tmp_path, monkeypatch
+    competition, team, worker, docker_client, built_images, tmp_path, settings
 ):
     """Archives stored without the upload check still never reach `docker load`."""
-    from competitions.services import executors
     from competitions.services.evaluation import evaluate_run
 
-    monkeypatch.setattr(executors, "MAX_IMAGE_BYTES", UNPACKED_LIMIT)
+    settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES = UNPACKED_LIMIT
     phase = competition.phases.get(key="eval")
     phase.max_attempts = 30
     phase.save()

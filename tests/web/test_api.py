@@ -1,7 +1,8 @@
 """The REST API: submit (201, refusals with a clear detail), status, token auth, size limit."""
 
 import io
-import tarfile
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -9,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from competitions.models import Run, Submission
+from tests.archives import write_archive
 from tests.web.conftest import DIGEST, finish
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +37,9 @@ def token_client(user) -> APIClient:
 
 
 def tiny_image_tar() -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        data = b'[{"Config": "c.json", "RepoTags": ["team/model:1"], "Layers": []}]'
-        info = tarfile.TarInfo("manifest.json")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    """A small but sound docker save archive (uploads are validated before they are stored)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_archive(Path(tmp) / "image.tar").read_bytes()
 
 
 def test_submit_by_reference_returns_submission_and_queued_run(world):

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from client.multipart import MultipartStream
 from client.podium_client import main
 from competitions.models import Submission
+from tests.archives import write_archive
 from tests.web.conftest import DIGEST, finish, make_world, submit_ref
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,7 @@ def test_multipart_stream_length_matches_body(tmp_path):
 def test_cli_submit_streams_an_upload_with_progress(live):
     _, url, token, tmp = live
     image = tmp / "image.tar"
-    image.write_bytes(b"\x7f" * (3 * 1024 * 1024 + 17))
+    write_archive(image, padding_bytes=3 * 1024 * 1024 + 17)
     result = subprocess.run(
         [sys.executable, "-m", "client", "submit", "--url", url, "--token", token,
          "--competition", "xf", "--phase", "eval", str(image), "--description", "from the CLI",

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from competitions.models import EfficiencyRule, Phase, Run, Submission
+from tests.archives import write_archive
 from tests.web.conftest import DIGEST, PASSWORD, finish, submit_ref
 from tests.web.test_authorization import LIMITS, MATRIX, PHASE_RULES, RULE
 
@@ -58,7 +59,7 @@ def test_web_submission_with_token_upload_and_xhr(world, settings, tmp_path):
     page = client.get("/team/")
     token = page.cookies["csrftoken"].value
     assert b"data-upload" in page.content and b"attempts left" in page.content
-    upload = io.BytesIO(b"not really a tar, the worker checks it")
+    upload = io.BytesIO(write_archive(tmp_path / "image.tar").read_bytes())
     upload.name = "image.tar"
     response = client.post(
         "/team/submit/xf/eval/",

@@ -57,12 +57,16 @@ def image_members(arch: str = "amd64", images: int = 1) -> list[tuple[str, bytes
     return members
 
 
-def write_archive(path: Path, *, arch="amd64", images=1, extra=None, gzipped=False) -> Path:
-    """A docker save archive; `extra(tar)` may add hostile members to it."""
+def write_archive(
+    path: Path, *, arch="amd64", images=1, extra=None, gzipped=False, padding_bytes=0
+) -> Path:
+    """A docker save archive; `extra(tar)` may add hostile members, `padding_bytes` bulk."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, data in image_members(arch, images):
             _add(archive, name, data)
+        if padding_bytes:
+            _add(archive, "padding.bin", b"\x7f" * padding_bytes)
         if extra:
             extra(archive)
     data = buffer.getvalue()
