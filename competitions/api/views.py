@@ -17,6 +17,7 @@ from competitions.api.uploads import archive_problem, oversized
 from competitions.models import Submission
 from competitions.services.submissions import (
     Artifact,
+    ArtifactStoreUnavailable,
     AttemptsExhausted,
     PhaseNotOpen,
     SubmissionRefused,
@@ -83,6 +84,7 @@ class SubmitView(APIView):
             404: _error("No such competition or phase."),
             409: _error("No attempt left in this phase."),
             413: _error("The upload is above the size limit."),
+            503: _error("The artifact store cannot take the upload now; nothing was recorded."),
         },
     )
     def post(self, request, slug: str, key: str):
@@ -129,6 +131,8 @@ class SubmitView(APIView):
                 description=data.get("description", ""),
                 training_gpu_hours=data.get("training_gpu_hours"),
             )
+        except ArtifactStoreUnavailable as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         except PhaseNotOpen as refusal:
             raise PermissionDenied(str(refusal)) from refusal
         except AttemptsExhausted as refusal:

@@ -76,3 +76,28 @@ def test_worker_that_cannot_write_the_split_retries_without_charging(
     use_store(settings, healthy_store)
     assert evaluate_run(run.pk, worker(tmp_path / "work-2")) == Run.Status.FINISHED
     assert attempts_used(team, eval_phase) == 1
+
+
+def test_api_answers_503_when_the_artifact_store_is_full(
+    settings, full_disk, team, eval_phase, tmp_path
+):
+    """Through the API the team gets a 503 with the reason, and no attempt is used."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.archives import write_archive
+
+    use_store(settings, full_disk)
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=team.members.get()).key}"
+    )
+    archive = write_archive(tmp_path / "model.tar", padding_bytes=512 * 1024)
+    with archive.open("rb") as handle:
+        response = client.post(
+            f"/api/v1/competitions/{eval_phase.competition.slug}/phases/eval/submissions/",
+            {"image": handle}, format="multipart",
+        )  # fmt: skip
+    assert response.status_code == 503, response.content
+    assert "No space left on device" in response.json()["detail"]
+    assert attempts_used(team, eval_phase) == 0 and not Submission.objects.exists()
