@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, Sum
 
 from competitions.models import Competition, Membership, Phase, Run, Submission, TaskScore, Team
@@ -263,7 +265,25 @@ def _rank(rows: list[Row], rule: ranking.EfficiencyRule | None) -> list[Row]:
     return ordered
 
 
+# Process-local memory of recent board versions: under load every viewer polls every few seconds,
+# and one aggregate query per PODIUM_BOARD_FRESHNESS_S per process is enough to notice a change.
+_recent_versions: dict[tuple[int, bool], tuple[float, str]] = {}
+
+
 def board_version(phase: Phase, *, viewer_is_organiser: bool) -> str:
+    """The board's version, at most PODIUM_BOARD_FRESHNESS_S old (see `current_board_version`)."""
+    freshness = settings.PODIUM_BOARD_FRESHNESS_S
+    key = (phase.pk, viewer_is_organiser)
+    now = time.monotonic()
+    known = _recent_versions.get(key)
+    if freshness > 0 and known and now - known[0] < freshness:
+        return known[1]
+    version = current_board_version(phase, viewer_is_organiser=viewer_is_organiser)
+    _recent_versions[key] = (now, version)
+    return version
+
+
+def current_board_version(phase: Phase, *, viewer_is_organiser: bool) -> str:
     """Changes whenever the board a viewer of this kind sees would change: one aggregate query.
 
     Finishing, re-running, disqualifying or requalifying changes the set of eligible finished

@@ -220,6 +220,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# How stale a leaderboard may be (seconds) before a process checks the database for a change.
+PODIUM_BOARD_FRESHNESS_S = float(os.environ.get("PODIUM_BOARD_FRESHNESS_S", "1.0"))
+
 # Reconcile: re-send queued runs whose message may be lost; recover runs whose worker went quiet.
 PODIUM_HEARTBEAT_S = float(os.environ.get("PODIUM_HEARTBEAT_S", "10"))
 PODIUM_REQUEUE_AFTER_S = int(os.environ.get("PODIUM_REQUEUE_AFTER_S", "600"))

@@ -91,8 +91,12 @@ def built_images(docker_client):
 
 @pytest.fixture(autouse=True)
 def _no_broker_unless_asked(settings):
-    """Tests hand runs over through the database; Celery tests switch dispatch back on."""
+    """Tests hand runs over through the database; Celery tests switch dispatch back on.
+
+    Boards are re-checked on every request, so a test sees a finished run at once.
+    """
     settings.PODIUM_DISPATCH = "poll"
+    settings.PODIUM_BOARD_FRESHNESS_S = 0
 
 
 # --- Domain objects -----------------------------------------------------------------------------

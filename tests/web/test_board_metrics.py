@@ -55,3 +55,18 @@ def test_runtimes_from_different_hardware_are_flagged(world, client):
     assert board.mixed_hardware and board.hardware_ids == ["hw-a", "hw-b"]
     page = client.get(f"/c/{world.competition.slug}/leaderboard/eval/")
     assert b"2 different hardware fingerprints" in page.content
+
+
+def test_board_version_is_checked_once_per_freshness_window(
+    world, settings, django_assert_num_queries
+):
+    settings.PODIUM_BOARD_FRESHNESS_S = 60
+    first = selectors.board_version(world.eval, viewer_is_organiser=False)
+    with django_assert_num_queries(0):
+        assert selectors.board_version(world.eval, viewer_is_organiser=False) == first
+    finish_with_all_metrics(submit_ref(world.alpha, world.eval), "hw-a")
+    # Within the window the cached version stands; the database says it has changed.
+    assert selectors.board_version(world.eval, viewer_is_organiser=False) == first
+    assert selectors.current_board_version(world.eval, viewer_is_organiser=False) != first
+    settings.PODIUM_BOARD_FRESHNESS_S = 0
+    assert selectors.board_version(world.eval, viewer_is_organiser=False) != first
