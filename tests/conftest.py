@@ -99,6 +99,21 @@ def _no_broker_unless_asked(settings):
     settings.PODIUM_BOARD_FRESHNESS_S = 0
 
 
+@pytest.fixture
+def artifact_store(settings, tmp_path):
+    """A private artifact store for this test, shared by the test and its workers."""
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root
+
+
 # --- Domain objects -----------------------------------------------------------------------------
 
 DEMO_YAML = ROOT / "examples" / "demo.yaml"

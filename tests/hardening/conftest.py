@@ -4,21 +4,6 @@ import pytest
 
 
 @pytest.fixture
-def artifact_store(settings, tmp_path):
-    """Artifacts of this test only, in its own folder (the store the site and workers share)."""
-    root = tmp_path / "artifacts"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
-@pytest.fixture
 def token_for(db):
     """`token_for(user)` -> the API token key of that user (created once)."""
     from rest_framework.authtoken.models import Token

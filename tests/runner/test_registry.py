@@ -28,6 +28,8 @@ def test_references_must_be_pinned():
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
+    """A registry of this module's own (not the session's): the test checks that no digest of
+    it is left on the image, which pushes by other tests to a shared one would break."""
     binary = shutil.which("docker-registry")
     if binary is None:
         message = "docker-registry is not installed (apt-get install docker-registry)"

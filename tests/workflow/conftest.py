@@ -12,21 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def artifact_store(settings, tmp_path):
-    """A private artifact store for this test, shared by the test and its workers."""
-    root = tmp_path / "artifacts"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
 def database_url() -> str:
     from django.db import connection
 
