@@ -121,6 +121,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("PODIUM_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production the site serves static files straight from static/ (no collectstatic step).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Artifacts (image tarballs, code archives, hidden-split bundles) go through the storage API, so a
 # worker on another host reads them from the same store as the web. PODIUM_ARTIFACT_STORAGE names

@@ -22,6 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, no_serve: bool, **options):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Setting up the demo competition (synthetic mini-XTREME data):")
         competition = demo.seed(say=self.stdout.write)
         board = leaderboard(competition.phases.get(key="eval"))
