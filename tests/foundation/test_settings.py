@@ -41,3 +41,11 @@ def test_defaults_are_sqlite_and_debug_off_and_postgres_from_url():
         {"PODIUM_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.example"}
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_static_files_are_served_without_collectstatic(client):
+    """The demo serves its CSS and vendored JS with DEBUG off, straight from static/."""
+    for path in ("/static/podium.css", "/static/vendor/htmx.min.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"".join(response.streaming_content)
