@@ -43,8 +43,12 @@ def test_defaults_are_sqlite_and_debug_off_and_postgres_from_url():
     assert result.returncode == 0, result.stderr
 
 
-def test_static_files_are_served_without_collectstatic(client):
+def test_static_files_are_served_without_collectstatic(settings, tmp_path):
     """The demo serves its CSS and vendored JS with DEBUG off, straight from static/."""
+    from django.test import Client
+
+    settings.STATIC_ROOT = tmp_path / "never-collected"
+    client = Client()  # a new handler, so WhiteNoise starts with these settings
     for path in ("/static/podium.css", "/static/vendor/htmx.min.js"):
         response = client.get(path)
         assert response.status_code == 200, path
