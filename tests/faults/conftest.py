@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import free_port, service_missing
 from tests.workflow.conftest import (  # noqa: F401  (fixtures re-used by the fault tests)
-    artifact_store,
     celery_broker,
     start_worker,
     wait_for,
