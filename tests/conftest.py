@@ -168,13 +168,12 @@ def organiser(db):
     return User.objects.create_superuser("olga", "olga@example.com", "pw-olga-123")
 
 
-@pytest.fixture(scope="session")
-def local_registry(tmp_path_factory):
-    """Debian's docker-registry on loopback without auth (its default config demands htpasswd)."""
+def start_registry(root: Path) -> tuple[subprocess.Popen, str]:
+    """Debian's docker-registry on a free loopback port, without auth (its default config demands
+    htpasswd); returns the process and its address."""
     binary = shutil.which("docker-registry")
     if binary is None:
         service_missing("docker-registry is not installed (scripts/services.sh install)")
-    root = tmp_path_factory.mktemp("registry")
     port = free_port()
     config = root / "config.yml"
     config.write_text(
@@ -189,13 +188,18 @@ def local_registry(tmp_path_factory):
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return process, f"127.0.0.1:{port}"
         except OSError:
             time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("docker-registry did not start")
-    yield f"127.0.0.1:{port}"
+    process.kill()
+    pytest.fail("docker-registry did not start")
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory):
+    """A registry shared by the session's tests (see `pushed_example`)."""
+    process, address = start_registry(tmp_path_factory.mktemp("registry"))
+    yield address
     process.terminate()
     process.wait(timeout=10)
 

@@ -1,16 +1,12 @@
 """Pulling a digest-pinned image from a real local registry (Debian's docker-registry)."""
 
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import time
 
 import docker
 import pytest
 
 from evaluator.runner import ArtifactError, parse_digest_reference, pull_image
+from tests.conftest import start_registry
 
 pytestmark = pytest.mark.docker
 DIGEST = "sha256:" + "ab" * 32
@@ -30,38 +26,8 @@ def test_references_must_be_pinned():
 def registry(tmp_path_factory):
     """A registry of this module's own (not the session's): the test checks that no digest of
     it is left on the image, which pushes by other tests to a shared one would break."""
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        message = "docker-registry is not installed (apt-get install docker-registry)"
-        if os.environ.get("PODIUM_REQUIRE_SERVICES") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    root = tmp_path_factory.mktemp("registry")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = root / "config.yml"
-    # Debian's default config demands htpasswd auth; this one serves loopback without auth.
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-    )
-    process = subprocess.Popen(
-        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("docker-registry did not start")
-    yield f"127.0.0.1:{port}"
+    process, address = start_registry(tmp_path_factory.mktemp("registry"))
+    yield address
     process.terminate()
     process.wait(timeout=10)
 
