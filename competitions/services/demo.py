@@ -49,7 +49,7 @@ CHECKPOINTS = {
 
 MODELS = (
     DemoModel(
-        "mBERT baseline (reference)",
+        "mBERT baseline",
         "The supplied baseline recipe with the small offline model, zero-shot from English",
         "baseline",
         reference=True,

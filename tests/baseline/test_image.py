@@ -46,7 +46,7 @@ def test_baseline_image_passes_check_submission_and_finishes_a_run(
         d for d in docker_client.images.get(TAG).attrs["RepoDigests"] if d.startswith(repository)
     )
     call_command("submit_reference", competition.slug, "eval", "--image-ref", reference, stdout=out)
-    run = Run.objects.get(submission__team__name="mBERT baseline (reference)")
+    run = Run.objects.get(submission__team__name="mBERT baseline")
     competition.memory_mb, competition.cpus, competition.gpus = 4096, 2, 0
     competition.save()
     evaluate_run(run.pk, WorkerContext(name="baseline-worker", work_dir=tmp_path / "work"))

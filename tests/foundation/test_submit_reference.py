@@ -12,7 +12,7 @@ def test_reference_submissions_have_no_attempt_limit(competition):
     for _ in range(5):
         call_command("submit_reference", "demo", "eval", "--command",
                      "python -m baselines.majority --input {input} --output {output}")  # fmt: skip
-    team = Team.objects.get(name="mBERT baseline (reference)")
+    team = Team.objects.get(name="mBERT baseline")
     assert team.is_reference
     assert Run.objects.filter(submission__team=team, status=Run.Status.QUEUED).count() == 5
     submission = team.submissions.first()

@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("competition")
         parser.add_argument("phase")
-        parser.add_argument("--team", default="mBERT baseline (reference)")
+        parser.add_argument("--team", default="mBERT baseline")
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--archive", type=Path, help="a `docker save` archive")
         source.add_argument("--image-ref", help="name@sha256:… pinned by digest")
