@@ -129,6 +129,20 @@ def competition(db):
 
 
 @pytest.fixture
+def with_limits(competition):
+    """`with_limits(time_limit_s=20, memory_mb=256, ...)`: the demo competition with these run limits
+    (no GPU), small enough for a misbehaving image to hit them fast."""
+
+    def apply(**limits):
+        for name, value in {"gpus": 0, **limits}.items():
+            setattr(competition, name, value)
+        competition.save()
+        return competition
+
+    return apply
+
+
+@pytest.fixture
 def eval_phase(competition):
     return competition.phases.get(key="eval")
 

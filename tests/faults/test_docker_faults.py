@@ -16,13 +16,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def quick_limits(competition):
-    competition.time_limit_s = 60
-    competition.memory_mb = 256
-    competition.output_mb = 16
-    competition.gpus = 0
-    competition.save()
-    return competition
+def quick_limits(with_limits):
+    return with_limits(time_limit_s=60, memory_mb=256, output_mb=16)
 
 
 def until_running(run_id: int, worker) -> None:

@@ -13,15 +13,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def small_competition(competition):
-    """The demo competition with limits small enough for hostile images to hit them fast."""
-    competition.time_limit_s = 20
-    competition.memory_mb = 256
-    competition.cpus = 1
-    competition.output_mb = 16
-    competition.gpus = 0
-    competition.save()
-    return competition
+def small_competition(with_limits):
+    return with_limits(time_limit_s=20, memory_mb=256, cpus=1, output_mb=16)
 
 
 @pytest.fixture
