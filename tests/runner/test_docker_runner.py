@@ -38,6 +38,17 @@ def test_valid_image_writes_predictions(
     assert_cleaned_up(outcome)
 
 
+def test_timed_window_holds_the_whole_run(runner, sample_input, tmp_path, small_limits):
+    # A run whose true length is known (a fixed sleep): both windows must contain all of it, and
+    # the runner's window adds only the start-up cost, not the copy-out or the removal after exit.
+    env = {"PODIUM_SLEEP_SECONDS": "1.5"}
+    outcome = run_example(runner, "cpu-bound", sample_input, tmp_path, small_limits, env=env)
+    assert outcome.ok, outcome.failure
+    assert "slept 1.5 s" in outcome.logs
+    assert 1.5 <= outcome.docker_duration_s <= outcome.duration_s < 1.5 + 3
+    assert outcome.runner_total_s > outcome.duration_s
+
+
 def test_inputs_are_untouched(runner, sample_input, tmp_path, small_limits):
     before = {p: p.read_bytes() for p in sample_input.rglob("*") if p.is_file()}
     run_example(runner, "escape-write", sample_input, tmp_path, small_limits)
