@@ -12,6 +12,7 @@ from competitions.models import (
     Submission,
     TaskScore,
     Team,
+    WorkerTimingCheck,
 )
 
 
@@ -121,3 +122,18 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["status", "fault", "queue"]
     readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs"]
     inlines = [TaskScoreInline]
+
+
+@admin.register(WorkerTimingCheck)
+class WorkerTimingCheckAdmin(admin.ModelAdmin):
+    """Measurements, not settings: read-only."""
+
+    list_display = ["worker", "measured_at", "cv_percent", "jitter_ms", "cpuset", "hardware_id"]
+    list_filter = ["worker"]
+    readonly_fields = [f.name for f in WorkerTimingCheck._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, Sum
 
-from competitions.models import Competition, Membership, Phase, Run, Submission, TaskScore, Team
+from competitions.models import (
+    Competition,
+    Membership,
+    Phase,
+    Run,
+    Submission,
+    TaskScore,
+    Team,
+    WorkerTimingCheck,
+)
 from evaluator import ranking
 from evaluator.registry import TASKS
 from evaluator.scoring import primary_metric
@@ -475,6 +484,25 @@ def active_workers() -> list[WorkerActivity]:
         if beat and (entry.last_heartbeat is None or beat > entry.last_heartbeat):
             entry.last_heartbeat = beat
     return sorted(seen.values(), key=lambda w: w.name)
+
+
+@dataclass
+class WorkerTiming:
+    check: WorkerTimingCheck
+    steady: bool
+
+
+def worker_timing(goal_cv_percent: float, limit: int = 50) -> list[WorkerTiming]:
+    """Each worker's latest timing self-check, judged against the goal (noisiest first)."""
+    latest: dict[str, WorkerTimingCheck] = {}
+    for check in WorkerTimingCheck.objects.order_by("-measured_at")[:500]:
+        latest.setdefault(check.worker, check)
+    rows = [
+        WorkerTiming(check, check.cv_percent is not None and check.cv_percent <= goal_cv_percent)
+        for check in latest.values()
+    ]
+    rows.sort(key=lambda row: (row.steady, row.check.worker))
+    return rows[:limit]
 
 
 def recent_runs(competition: Competition, limit: int = 50) -> list[Run]:

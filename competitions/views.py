@@ -3,6 +3,7 @@
 Public pages first, then a team's pages, then the organisers' (staff only).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -275,6 +276,8 @@ def _organiser_context(comp: Competition, **forms) -> dict:
         "rule_form": forms.get("rule") or EfficiencyRuleForm(instance=rule),
         "queue": selectors.queue_overview(),
         "workers": selectors.active_workers(),
+        "worker_timing": selectors.worker_timing(settings.PODIUM_TIMING_GOAL_CV_PERCENT),
+        "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
         "recent_runs": selectors.recent_runs(comp),
         "baseline_known": any(baselines.values()),
         "calibration": _calibration(phases, baselines, selectors.rule_of(comp)),

@@ -21,8 +21,13 @@ def name_worker_after_its_node(sender=None, **kwargs):
 
 
 @worker_ready.connect
-def remove_leftovers_of_killed_runs(**kwargs):
+def prepare_worker(**kwargs):
+    """Before the first run: remove what a killed run left, then measure how steady timings are
+    on this worker (recorded for organisers; a noisy worker is reported, not stopped)."""
     from competitions.services.evaluation import WorkerContext
     from competitions.services.executors import remove_worker_leftovers
+    from competitions.services.workers import check_timing_at_start
 
-    remove_worker_leftovers(WorkerContext.from_settings())
+    worker = WorkerContext.from_settings()
+    remove_worker_leftovers(worker)
+    check_timing_at_start(worker)

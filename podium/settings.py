@@ -209,6 +209,9 @@ PODIUM_PLATFORM_RETRIES = int(os.environ.get("PODIUM_PLATFORM_RETRIES", "3"))
 # Energy (codecarbon): estimated for every run when set, else where a competition ranks by it.
 PODIUM_MEASURE_ENERGY = env_bool("PODIUM_MEASURE_ENERGY", False)
 PODIUM_STARTUP_PROBE_IMAGE = os.environ.get("PODIUM_STARTUP_PROBE_IMAGE", "podium/base:bookworm")
+# Timing self-check at Docker worker start (0 = skip; ~3 s per repeat) and the spread it must meet.
+PODIUM_TIMING_CHECK_REPEATS = int(os.environ.get("PODIUM_TIMING_CHECK_REPEATS", "5"))
+PODIUM_TIMING_GOAL_CV_PERCENT = float(os.environ.get("PODIUM_TIMING_GOAL_CV_PERCENT", "2.0"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from .fingerprint import hardware_fingerprint
 from .limits import Limits
 from .outcome import PLATFORM, TEAM, RunOutcome, coefficient_of_variation
 from .process_runner import ProcessRunner, UntrustedCodeRefused
+from .timing_check import TimingCheck, check_timing
 
 __all__ = [
     "BASE_IMAGE",
@@ -25,7 +26,9 @@ __all__ = [
     "ProcessRunner",
     "RunOutcome",
     "StartupOverhead",
+    "TimingCheck",
     "UntrustedCodeRefused",
+    "check_timing",
     "coefficient_of_variation",
     "hardware_fingerprint",
     "load_image_archive",

@@ -224,29 +224,9 @@ class DockerRunner:
         The result is remembered and copied into each later RunOutcome.startup_overhead_s.
         Raises docker errors: a worker that cannot start an empty container is broken.
         """
-        image = image or self.helper_image
-        limits = Limits(time_limit_s=60, memory_mb=64, output_mb=1, tmp_mb=1, pids=16)
-        measurements, docker_measurements = [], []
-        with tempfile.TemporaryDirectory(prefix="podium-empty-input-") as empty:
-            Path(empty).chmod(0o755)
-            for _ in range(repeats):
-                config = locked_down_config(
-                    limits, input_dir=Path(empty), output_volume=None, cpuset=cpuset, role="probe"
-                )
-                container = self.client.containers.create(image, ["true"], **config)
-                try:
-                    start = time.perf_counter_ns()
-                    container.start()
-                    container.wait(timeout=limits.time_limit_s)
-                    measurements.append((time.perf_counter_ns() - start) / 1e9)
-                    container.reload()
-                    state = container.attrs["State"]
-                    docker_measurements.append(
-                        docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
-                    )
-                finally:
-                    container.remove(force=True)
-        docker_values = [m for m in docker_measurements if m is not None]
+        timings = [self.time_probe(["true"], image=image, cpuset=cpuset) for _ in range(repeats)]
+        measurements = [window for window, _ in timings]
+        docker_values = [docker for _, docker in timings if docker is not None]
         overhead = StartupOverhead(
             median_s=statistics.median(measurements),
             measurements=tuple(measurements),
@@ -254,6 +234,47 @@ class DockerRunner:
         )
         self.startup_overhead_s = overhead.median_s
         return overhead
+
+    def time_probe(
+        self,
+        command: list[str],
+        *,
+        image: str | None = None,
+        cpuset: str | None = None,
+    ) -> tuple[float, float | None]:
+        """Run a platform probe `command` locked down as a run would be, timed exactly as a run.
+
+        Returns (the worker's start..exit window, dockerd's window) in seconds. Probes are the
+        platform's own commands in the helper image (no input, no output); a probe that fails is
+        a broken worker, so this raises instead of judging.
+        """
+        limits = Limits(time_limit_s=120, memory_mb=256, output_mb=1, tmp_mb=1, pids=16)
+        with tempfile.TemporaryDirectory(prefix="podium-empty-input-") as empty:
+            Path(empty).chmod(0o755)
+            config = locked_down_config(
+                limits,
+                input_dir=Path(empty),
+                output_volume=None,
+                cpuset=cpuset,
+                role="probe",
+                owner=self.owner,
+            )
+            container = self.client.containers.create(image or self.helper_image, command, **config)
+            try:
+                start = time.perf_counter_ns()
+                container.start()
+                status = container.wait(timeout=limits.time_limit_s)
+                window = (time.perf_counter_ns() - start) / 1e9
+                if status.get("StatusCode") != 0:
+                    raise RuntimeError(
+                        f"probe {command[0]} exited with {status.get('StatusCode')}: "
+                        + container.logs(tail=5).decode(errors="replace").strip()
+                    )
+                container.reload()
+                state = container.attrs["State"]
+                return window, docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
+            finally:
+                container.remove(force=True)
 
 
 def remove_leftovers(client, owner: str = "default") -> int:

@@ -1,6 +1,7 @@
 """Pages and forms: CSRF on every form, web submission, cancelling, organiser controls."""
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -176,3 +177,20 @@ def test_no_page_loads_anything_from_another_site(world):
         assert not external, (url, external)
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
+
+
+def test_organiser_sees_each_workers_latest_timing_check(world, settings):
+    from competitions.models import WorkerTimingCheck
+
+    settings.PODIUM_TIMING_GOAL_CV_PERCENT = 2.0
+    common = {"sleep_s": 1.0, "sleep_windows": [1.3, 1.31], "spin_windows": [1.0, 1.01]}
+    WorkerTimingCheck.objects.create(worker="gpu0@a", cv_percent=9.0, jitter_ms=40, **common)
+    WorkerTimingCheck.objects.create(worker="gpu0@a", cv_percent=0.7, jitter_ms=4, **common)
+    WorkerTimingCheck.objects.create(worker="gpu1@b", cv_percent=11.9, jitter_ms=58, **common)
+    html = logged_in(world.olga).get("/organiser/xf/").content.decode()
+    rows = re.findall(r'data-worker-timing="([^"]+)">(.*?)</p>', html, re.S)
+    # Only the latest check per worker, the noisy one first, each judged against the goal.
+    assert [name for name, _ in rows] == ["gpu1@b", "gpu0@a"]
+    assert "too noisy to rank" in rows[0][1] and "spread 11.9%" in rows[0][1]
+    assert "steady" in rows[1][1] and "spread 0.7%" in rows[1][1] and "jitter 4 ms" in rows[1][1]
+    assert "at most 2%" in html
