@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from competitions.models import WorkerTimingCheck
 from competitions.services.evaluation import WorkerContext
 from competitions.services.workers import check_timing_at_start
+from tests.workflow.conftest import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -51,3 +52,19 @@ def test_command_reports_and_judges_against_the_goal(settings, monkeypatch, caps
     assert WorkerTimingCheck.objects.filter(worker="cpu1@test").count() == 2
     with pytest.raises(CommandError, match="at least 2"):
         call_command("check_worker_timing", repeats=1)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_started_celery_worker_checks_before_taking_runs(celery_broker, worker_env, start_worker):
+    worker = start_worker(
+        worker_env("gpu5", celery_broker, PODIUM_TIMING_CHECK_REPEATS=2, PODIUM_CPUSET="0")
+    )
+    wait_for(
+        lambda: WorkerTimingCheck.objects.filter(worker="gpu5").exists(),
+        90,
+        lambda: f"the worker's timing check\n{worker.output()}",
+    )
+    check = WorkerTimingCheck.objects.get()
+    assert check.cpuset == "0" and len(check.sleep_windows) == 2
+    assert "the same CPU work varies" in worker.output()
