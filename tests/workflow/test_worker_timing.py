@@ -52,6 +52,9 @@ def test_command_reports_and_judges_against_the_goal(settings, monkeypatch, caps
     assert WorkerTimingCheck.objects.filter(worker="cpu1@test").count() == 2
     with pytest.raises(CommandError, match="at least 2"):
         call_command("check_worker_timing", repeats=1)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(CommandError, match="Docker is not reachable .*start Docker and try again"):
+        call_command("check_worker_timing", repeats=2)
 
 
 @pytest.mark.redis

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from competitions.management.engine import docker_client_or_error
 from competitions.models import Competition
 from competitions.services.evaluation import limits_for_competition
 from evaluator.check import check_image
@@ -30,13 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, image: str, competition=None, per_language=5, gpu=None, **options):
         import docker
 
-        try:
-            client = docker.from_env(timeout=120)
-            client.ping()
-        except Exception as error:
-            raise CommandError(
-                f"Docker is not reachable ({error}); start Docker and try again"
-            ) from None
+        client = docker_client_or_error()
         tasks, limits = self._rules(competition)
         if Path(image).is_file():
             try:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from competitions.management.engine import docker_client_or_error
 from competitions.services.evaluation import WorkerContext
 from competitions.services.workers import check_worker_timing, describe
 
@@ -31,13 +32,7 @@ class Command(BaseCommand):
             raise CommandError("--repeats must be at least 2: a spread needs two measurements")
         if sleep <= 0:
             raise CommandError("--sleep must be positive")
-        try:
-            client = docker.from_env(timeout=120)
-            client.ping()
-        except Exception as error:
-            raise CommandError(
-                f"Docker is not reachable ({error}); start Docker and try again"
-            ) from None
+        client = docker_client_or_error()
         goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT if fail_above is None else fail_above
         try:
             check = check_worker_timing(
