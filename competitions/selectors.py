@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
 
 from competitions.models import (
     Competition,
@@ -47,6 +47,10 @@ class Row:
     runtime_measurements: list[float] = field(default_factory=list)
     energy_kwh: float | None = None
     hardware_id: str = ""
+    worker: str = ""
+    # The spread (CV %) of the worker's latest timing self-check before this run started.
+    worker_spread_percent: float | None = None
+    worker_noisy: bool = False
     efficiency: float | None = None
     performance_rank: int | None = None
     final_rank: int | None = None
@@ -84,6 +88,7 @@ class Board:
     frozen_view: bool  # a non-organiser sees the board as it was at freezing
     rule: ranking.EfficiencyRule | None
     hidden_teams: list[str] = field(default_factory=list)  # who has results, when hidden
+    timing_goal_percent: float = 2.0
 
     @property
     def metric_unit(self) -> str:
@@ -101,6 +106,11 @@ class Board:
     @property
     def mixed_hardware(self) -> bool:
         return len(self.hardware_ids) > 1
+
+    @property
+    def noisy_workers(self) -> list[str]:
+        """Workers whose timing check was above the goal, for rows shown on this board."""
+        return sorted({r.worker for r in [*self.rows, *self.references] if r.worker_noisy})
 
     @property
     def any_moved(self) -> bool:
@@ -159,13 +169,22 @@ def _counting_runs(phase: Phase, *, viewer_is_organiser: bool) -> list[dict]:
         "runtime_measurements",
         "energy_kwh",
         "hardware_id",
+        "worker",
         "submission_id",
         "submission__attempt_number",
         "submission__team__name",
         "submission__team__slug",
         "submission__team__is_reference",
     )
-    rows = _finished_runs(phase, viewer_is_organiser=viewer_is_organiser).values(*fields)
+    # The spread measured by the run's worker at its latest timing check before the run started.
+    worker_check = WorkerTimingCheck.objects.filter(
+        worker=OuterRef("worker"), measured_at__lte=OuterRef("started_at")
+    ).order_by("-measured_at")
+    rows = (
+        _finished_runs(phase, viewer_is_organiser=viewer_is_organiser)
+        .annotate(worker_spread=Subquery(worker_check.values("cv_percent")[:1]))
+        .values(*fields, "worker_spread")
+    )
     latest_per_submission: dict[int, dict] = {}
     for run in rows:
         known = latest_per_submission.get(run["submission_id"])
@@ -206,6 +225,8 @@ def _row(run: dict) -> Row:
         runtime_measurements=[float(x) for x in (run["runtime_measurements"] or [])],
         energy_kwh=run["energy_kwh"],
         hardware_id=run["hardware_id"],
+        worker=run["worker"],
+        worker_spread_percent=run["worker_spread"],
     )
 
 
@@ -326,7 +347,10 @@ def leaderboard(phase: Phase, *, viewer=None, with_languages: bool = False) -> B
         return Board(phase, tasks, [], [], True, False, rule, hidden_teams=teams)
     rows = [_row(run) for run in counting]
     _attach_scores(rows, with_languages=with_languages)
+    goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT
     for row in rows:
+        spread = row.worker_spread_percent
+        row.worker_noisy = spread is not None and spread > goal
         row.cells = [
             (
                 task,
@@ -344,7 +368,9 @@ def leaderboard(phase: Phase, *, viewer=None, with_languages: bool = False) -> B
         row.efficiency = _efficiency(row, rule.metric) if rule else row.runtime_s
     ranked = _rank([r for r in rows if not r.is_reference], rule)
     frozen_view = bool(phase.frozen_at and not phase.published_at and not organiser)
-    return Board(phase, tasks, ranked, references, False, frozen_view, rule)
+    return Board(
+        phase, tasks, ranked, references, False, frozen_view, rule, timing_goal_percent=goal
+    )
 
 
 @dataclass
@@ -490,6 +516,17 @@ def active_workers() -> list[WorkerActivity]:
 class WorkerTiming:
     check: WorkerTimingCheck
     steady: bool
+
+
+def worker_check_for(run: Run) -> WorkerTimingCheck | None:
+    """The run's worker's latest timing self-check before the run started."""
+    if not (run.worker and run.started_at):
+        return None
+    return (
+        WorkerTimingCheck.objects.filter(worker=run.worker, measured_at__lte=run.started_at)
+        .order_by("-measured_at")
+        .first()
+    )
 
 
 def worker_timing(goal_cv_percent: float, limit: int = 50) -> list[WorkerTiming]:

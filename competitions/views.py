@@ -195,6 +195,8 @@ def run_detail(request, run_id):
         "log_tail": run.logs[-LOG_TAIL_CHARS:],
         "log_truncated": len(run.logs) > LOG_TAIL_CHARS,
         "is_organiser": selectors.is_organiser(request.user),
+        "worker_check": selectors.worker_check_for(run),
+        "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
     }
     return render(request, "competitions/run.html", context)
 

@@ -141,6 +141,11 @@ class LeaderboardRowSerializer(serializers.Serializer):
     )
     runtime_s = serializers.FloatField(allow_null=True)
     runtime_spread_s = serializers.FloatField(allow_null=True)
+    worker_spread_percent = serializers.FloatField(
+        allow_null=True,
+        help_text="Spread (CV %) of the same CPU work at the worker's last timing check before "
+        "this run; runtime differences smaller than it are noise.",
+    )
     energy_kwh = serializers.FloatField(allow_null=True)
     efficiency = serializers.FloatField(allow_null=True, help_text="The rule's metric figure.")
     moved = serializers.IntegerField(help_text="Places gained by the re-ranking (negative: lost).")
@@ -181,6 +186,7 @@ def _row_payload(row: Row) -> dict:
         "languages": row.languages,
         "runtime_s": row.runtime_s,
         "runtime_spread_s": row.runtime_spread,
+        "worker_spread_percent": row.worker_spread_percent,
         "energy_kwh": row.energy_kwh,
         "efficiency": row.efficiency,
         "moved": 0 if row.is_reference else row.moved,

@@ -153,3 +153,33 @@ def test_rendered_board_is_reused_until_it_changes(world, django_assert_max_num_
     assert b"Beta" in client.get("/c/xf/leaderboard/eval/").content
     run_service.set_disqualified(Submission.objects.get(team=world.beta), True)
     assert b'data-team="Beta"' not in client.get("/c/xf/leaderboard/eval/").content
+
+
+def test_runtimes_from_a_noisy_worker_are_marked(world, settings):
+    from competitions.models import WorkerTimingCheck
+
+    settings.PODIUM_TIMING_GOAL_CV_PERCENT = 2.0
+    common = {"sleep_s": 1.0, "sleep_windows": [1.3, 1.3], "spin_windows": [1.0, 1.1]}
+    WorkerTimingCheck.objects.create(worker="test-worker", cv_percent=11.9, jitter_ms=58, **common)
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    # A check taken after a run started says nothing about that run.
+    WorkerTimingCheck.objects.create(worker="test-worker", cv_percent=0.4, jitter_ms=3, **common)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    board = _board(world)
+    rows = {r.team: r for r in board.rows}
+    assert (rows["Alpha"].worker_spread_percent, rows["Alpha"].worker_noisy) == (11.9, True)
+    assert (rows["Beta"].worker_spread_percent, rows["Beta"].worker_noisy) == (0.4, False)
+    assert board.noisy_workers == ["test-worker"]
+    html = Client().get("/c/xf/leaderboard/eval/").content.decode()
+    assert 'data-testid="noisy-workers"' in html and "more than 2% run to run" in html
+    assert html.count('data-testid="noisy-runtime"') == 1 and "worker spread 11.9%" in html
+    body = Client().get("/api/v1/competitions/xf/leaderboard/?phase=eval").json()
+    spreads = {r["team"]: r["worker_spread_percent"] for r in body["rows"]}
+    assert spreads == {"Alpha": 11.9, "Beta": 0.4}
+
+
+def test_no_timing_check_no_mark(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    html = Client().get("/c/xf/leaderboard/eval/").content.decode()
+    assert "noisy-workers" not in html and "noisy-runtime" not in html
+    assert _board(world).rows[0].worker_spread_percent is None

@@ -194,3 +194,20 @@ def test_organiser_sees_each_workers_latest_timing_check(world, settings):
     assert "too noisy to rank" in rows[0][1] and "spread 11.9%" in rows[0][1]
     assert "steady" in rows[1][1] and "spread 0.7%" in rows[1][1] and "jitter 4 ms" in rows[1][1]
     assert "at most 2%" in html
+
+
+def test_run_page_shows_its_workers_timing_check(world, settings):
+    from competitions.models import WorkerTimingCheck
+
+    settings.PODIUM_TIMING_GOAL_CV_PERCENT = 2.0
+    submission = submit_ref(world.alpha, world.eval)
+    page = logged_in(world.ada).get(f"/runs/{submission.runs.get().pk}/").content.decode()
+    assert re.search(r'data-testid="worker-timing">not checked<', page)
+    WorkerTimingCheck.objects.create(
+        worker="test-worker", cv_percent=11.9, jitter_ms=58, sleep_s=1.0,
+        sleep_windows=[1.3, 1.3], spin_windows=[1.0, 1.1],
+    )  # fmt: skip
+    run = finish(submission, overall=80.0, runtime=100.0)
+    html = logged_in(world.ada).get(f"/runs/{run.pk}/").content.decode()
+    timing = re.search(r'data-testid="worker-timing">(.*?)</dd>', html, re.S).group(1)
+    assert "varied 11.9% run to run" in timing and "above the 2% goal" in timing

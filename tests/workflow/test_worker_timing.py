@@ -53,7 +53,7 @@ def test_command_reports_and_judges_against_the_goal(settings, monkeypatch, caps
     with pytest.raises(CommandError, match="at least 2"):
         call_command("check_worker_timing", repeats=1)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    with pytest.raises(CommandError, match="Docker is not reachable .*start Docker and try again"):
+    with pytest.raises(CommandError, match=r"Docker is not reachable .*start Docker and try again"):
         call_command("check_worker_timing", repeats=2)
 
 
