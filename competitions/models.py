@@ -409,3 +409,7 @@ class WorkerTimingCheck(models.Model):
 
     def __str__(self) -> str:
         return f"timing check of {self.worker} at {self.measured_at:%Y-%m-%d %H:%M}"
+
+    def meets(self, goal_cv_percent: float) -> bool:
+        """Whether the same work varied no more than the goal (an unmeasured spread does not)."""
+        return self.cv_percent is not None and self.cv_percent <= goal_cv_percent

@@ -534,10 +534,7 @@ def worker_timing(goal_cv_percent: float, limit: int = 50) -> list[WorkerTiming]
     latest: dict[str, WorkerTimingCheck] = {}
     for check in WorkerTimingCheck.objects.order_by("-measured_at")[:500]:
         latest.setdefault(check.worker, check)
-    rows = [
-        WorkerTiming(check, check.cv_percent is not None and check.cv_percent <= goal_cv_percent)
-        for check in latest.values()
-    ]
+    rows = [WorkerTiming(check, check.meets(goal_cv_percent)) for check in latest.values()]
     rows.sort(key=lambda row: (row.steady, row.check.worker))
     return rows[:limit]
 

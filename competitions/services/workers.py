@@ -52,14 +52,14 @@ def check_timing_at_start(worker: WorkerContext) -> WorkerTimingCheck | None:
         log.warning("timing self-check not done: %s", error)
         return None
     goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT
-    level = logging.INFO if check.cv_percent <= goal else logging.WARNING
+    level = logging.INFO if check.meets(goal) else logging.WARNING
     log.log(level, "%s", describe(check, goal))
     return check
 
 
 def describe(check: WorkerTimingCheck, goal_cv_percent: float) -> str:
     """One line for logs and the command: the figures and whether the goal is met."""
-    verdict = "within the goal" if check.cv_percent <= goal_cv_percent else "ABOVE the goal"
+    verdict = "within the goal" if check.meets(goal_cv_percent) else "ABOVE the goal"
     return (
         f"{check.worker}: the same CPU work varies {check.cv_percent:.1f}% run to run "
         f"({verdict} of {goal_cv_percent:g}%); the platform's own timing jitter is "

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "  CPU-work windows (s): " + " ".join(f"{w:.3f}" for w in check.spin_windows)
         )
-        if check.cv_percent > goal:
+        if not check.meets(goal):
             raise CommandError(
                 f"timings on this worker vary {check.cv_percent:.1f}% run to run, more than "
                 f"{goal:g}%: efficiency ranks from it would be noise. Give the worker dedicated "
