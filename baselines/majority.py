@@ -8,6 +8,7 @@ baselines.majority --input DIR --output DIR` (defaults: $PODIUM_INPUT, $PODIUM_O
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 from evaluator.registry import get_task
@@ -49,6 +50,12 @@ def _task_languages(manifest: dict) -> dict[str, list[str]]:
             for task, entry in tasks.items()
         }
     return {entry["task"]: list(entry["languages"]) for entry in tasks}
+
+
+def local_command() -> list[str]:
+    """This predictor as a trusted local process, with the runner's {input}/{output} slots."""
+    module = ["-m", "baselines.majority"]
+    return [sys.executable, *module, "--input", "{input}", "--output", "{output}"]
 
 
 def main(argv=None) -> None:

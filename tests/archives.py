@@ -2,12 +2,14 @@
 
 A sound one has manifest.json, an image config and one layer, as `docker save` writes them;
 each broken one differs from it in exactly one way, so a refusal can be traced to that way.
+`save_image_as` is the one helper that uses the real engine: a built image saved under a new name.
 """
 
 import gzip
 import hashlib
 import io
 import json
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -150,3 +152,14 @@ def _plain_tar() -> bytes:
 
 # Small enough that the bomb (32 MB unpacked) is over it, large enough for every sound archive.
 UNPACKED_LIMIT = 4 * 1024 * 1024
+
+
+def save_image_as(docker_client, image: str, reference: str, path: Path) -> Path:
+    """`docker save` `image` as `reference` (name:tag) into `path`, leaving no new tag behind."""
+    repository, tag = reference.rsplit(":", 1)
+    docker_client.images.get(image).tag(repository, tag)
+    try:
+        subprocess.run(["docker", "save", "-o", str(path), reference], check=True)
+    finally:
+        docker_client.images.remove(reference)
+    return path

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from baselines import majority
 from competitions.models import Competition
 from competitions.services.competitions import load_competition
 from competitions.services.evaluation import WorkerContext, evaluate_run
@@ -84,15 +85,7 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None]) -> None:
 
 def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
     if checkpoint is None:
-        return [
-            sys.executable,
-            "-m",
-            "baselines.majority",
-            "--input",
-            "{input}",
-            "--output",
-            "{output}",
-        ]
+        return majority.local_command()
     return [
         sys.executable, "-m", "baselines.mbert.predict", "--checkpoint", str(checkpoint),
         "--input", "{input}", "--output", "{output}", "--device", "cpu", *model.predict_args,

@@ -7,7 +7,6 @@ checked through the worker's own path (evaluate_run on an uploaded archive).
 """
 
 import json
-import subprocess
 import threading
 import time
 
@@ -19,6 +18,7 @@ from competitions.services.evaluation import evaluate_run
 from competitions.services.submissions import Artifact, submit
 from evaluator.contract import PredictionError, read_predictions
 from evaluator.runner import DockerRunner, Limits
+from tests.archives import save_image_as
 
 pytestmark = pytest.mark.docker
 
@@ -155,12 +155,9 @@ def test_container_environment_holds_no_worker_secret(
 ):
     for key, value in WORKER_SECRETS.items():
         monkeypatch.setenv(key, value)
-    archive = tmp_path / "env.tar"
-    docker_client.images.get("podium-example/env-secrets:latest").tag("hardening/env", "v1")
-    try:
-        subprocess.run(["docker", "save", "-o", str(archive), "hardening/env:v1"], check=True)
-    finally:
-        docker_client.images.remove("hardening/env:v1")
+    archive = save_image_as(
+        docker_client, "podium-example/env-secrets:latest", "hardening/env:v1", tmp_path / "env.tar"
+    )
     phase = competition.phases.get(key="eval")
     with archive.open("rb") as handle:
         submission = submit(team, phase, Artifact(image_file=File(handle, name="env.tar")))

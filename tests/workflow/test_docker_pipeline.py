@@ -1,13 +1,12 @@
 """The whole pipeline against a real dockerd: submit → queued → evaluated → finished or failed."""
 
-import subprocess
-
 import pytest
 from django.core.files import File
 
 from competitions.models import Run
 from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, attempts_left, submit
+from tests.archives import save_image_as
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +31,9 @@ def evaluate(submission, worker) -> Run:
 def test_valid_archive_upload_goes_queued_to_finished(
     small_competition, team, worker, tmp_path, docker_client, built_images
 ):
-    archive = tmp_path / "valid.tar"
-    docker_client.images.get("podium-example/valid:latest").tag("neurotic/model", "v1")
-    subprocess.run(["docker", "save", "-o", str(archive), "neurotic/model:v1"], check=True)
+    archive = save_image_as(
+        docker_client, "podium-example/valid:latest", "neurotic/model:v1", tmp_path / "valid.tar"
+    )
     phase = small_competition.phases.get(key="eval")
     with archive.open("rb") as handle:
         submission = submit(team, phase, Artifact(image_file=File(handle, name="valid.tar")))
@@ -98,12 +97,9 @@ def test_hostile_images_fail_with_reasons_and_affect_nobody(
 def test_archive_claiming_a_platform_image_name_is_refused(
     small_competition, team, worker, tmp_path, docker_client, built_images
 ):
-    archive = tmp_path / "sneaky.tar"
-    docker_client.images.get("podium-example/sleeper:latest").tag("podium/base", "evil")
-    try:
-        subprocess.run(["docker", "save", "-o", str(archive), "podium/base:evil"], check=True)
-    finally:
-        docker_client.images.remove("podium/base:evil")
+    archive = save_image_as(
+        docker_client, "podium-example/sleeper:latest", "podium/base:evil", tmp_path / "sneaky.tar"
+    )
     phase = small_competition.phases.get(key="eval")
     with archive.open("rb") as handle:
         submission = submit(team, phase, Artifact(image_file=File(handle, name="sneaky.tar")))

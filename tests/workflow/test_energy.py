@@ -1,9 +1,8 @@
 """Energy: estimated with codecarbon when a competition ranks by it, labelled with its method."""
 
-import sys
-
 import pytest
 
+from baselines import majority
 from competitions.models import Run
 from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, submit
@@ -30,15 +29,7 @@ def test_run_records_energy_when_the_rule_ranks_by_it(competition, team, setting
     rule = competition.efficiency_rule
     rule.metric = "energy"
     rule.save()
-    command = [
-        sys.executable,
-        "-m",
-        "baselines.majority",
-        "--input",
-        "{input}",
-        "--output",
-        "{output}",
-    ]
+    command = majority.local_command()
     submission = submit(team, competition.phases.get(key="eval"), Artifact(trusted_command=command))
     run = submission.runs.get()
     evaluate_run(run.pk, WorkerContext(name="w", work_dir=tmp_path, allow_untrusted_process=True))
