@@ -3,7 +3,7 @@
 from django import forms
 
 from competitions.models import Competition, EfficiencyRule, Phase
-from competitions.spec import validate_bonus_places
+from evaluator.ranking import check_bonus_places, check_gap
 
 
 class SubmissionForm(forms.Form):
@@ -79,7 +79,7 @@ class BonusPlacesField(forms.CharField):
                 f"{value!r} is not a list of whole numbers; write it like 2, 1"
             ) from error
         try:
-            validate_bonus_places(places)
+            check_bonus_places(places)
         except ValueError as error:
             raise forms.ValidationError(f"Bonus places {error}.") from error
         return places
@@ -100,15 +100,16 @@ class EfficiencyRuleForm(forms.ModelForm):
         fields = ["metric", "bonus_places", "max_score_gap", "min_efficiency_gap"]
 
     def clean_max_score_gap(self):
-        value = self.cleaned_data["max_score_gap"]
-        if value is None or value < 0:
-            raise forms.ValidationError("The score gap is in points and cannot be negative.")
-        return value
+        return self._gap("max_score_gap", "The score gap is in points and cannot be negative.")
 
     def clean_min_efficiency_gap(self):
-        value = self.cleaned_data["min_efficiency_gap"]
-        if value is None or not 0 <= value < 1:
-            raise forms.ValidationError(
-                "Give the efficiency gap as a fraction between 0 and 1 (0.05 means 5%)."
-            )
-        return value
+        return self._gap(
+            "min_efficiency_gap",
+            "Give the efficiency gap as a fraction between 0 and 1 (0.05 means 5%).",
+        )
+
+    def _gap(self, name: str, message: str) -> float:
+        try:
+            return check_gap(name, self.cleaned_data[name])
+        except ValueError:
+            raise forms.ValidationError(message) from None

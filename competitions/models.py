@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from evaluator import ranking
+from evaluator.ranking import RULE_DEFAULTS
 from evaluator.registry import TASKS
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
@@ -169,6 +171,10 @@ class Phase(models.Model):
         return self.results_visibility == self.Visibility.LIVE or self.published_at is not None
 
 
+def default_bonus_places() -> list[int]:
+    return list(RULE_DEFAULTS["bonus_places"])
+
+
 class EfficiencyRule(models.Model):
     class Metric(models.TextChoices):
         RUNTIME = "runtime", "Test-phase runtime (s)"
@@ -177,15 +183,20 @@ class EfficiencyRule(models.Model):
     competition = models.OneToOneField(
         Competition, on_delete=models.CASCADE, related_name="efficiency_rule"
     )
-    metric = models.CharField(max_length=16, choices=Metric.choices, default=Metric.RUNTIME)
+    metric = models.CharField(
+        max_length=16, choices=Metric.choices, default=RULE_DEFAULTS["metric"]
+    )
     bonus_places = models.JSONField(
-        default=list, help_text="Places gained by the most efficient teams, e.g. [2, 1]."
+        default=default_bonus_places,
+        help_text="Places gained by the most efficient teams, largest first, e.g. [2, 1].",
     )
     max_score_gap = models.FloatField(
-        default=10.0, help_text="A mover passes only teams it trails by less than this (points)."
+        default=RULE_DEFAULTS["max_score_gap"],
+        help_text="A mover passes only teams it trails by less than this (points).",
     )
     min_efficiency_gap = models.FloatField(
-        default=0.05, help_text="…and beats on efficiency by more than this fraction (0.05 = 5%)."
+        default=RULE_DEFAULTS["min_efficiency_gap"],
+        help_text="…and beats on efficiency by more than this fraction (0.05 = 5%).",
     )
 
     class Meta:
@@ -194,7 +205,8 @@ class EfficiencyRule(models.Model):
                 condition=Q(max_score_gap__gte=0), name="rule_score_gap_non_negative"
             ),
             models.CheckConstraint(
-                condition=Q(min_efficiency_gap__gte=0) & Q(min_efficiency_gap__lt=1),
+                condition=Q(min_efficiency_gap__gte=0)
+                & Q(min_efficiency_gap__lt=ranking.GAP_LIMITS["min_efficiency_gap"]),
                 name="rule_efficiency_gap_fraction",
             ),
         ]
@@ -205,12 +217,20 @@ class EfficiencyRule(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from competitions.spec import validate_bonus_places
-
         try:
-            validate_bonus_places(self.bonus_places)
+            self.as_rule()
         except ValueError as error:
-            raise ValidationError({"bonus_places": str(error)}) from error
+            field = "bonus_places" if "bonus_places" in str(error) else None
+            raise ValidationError({field: str(error)} if field else str(error)) from error
+
+    def as_rule(self) -> ranking.EfficiencyRule:
+        """The pure rule the board is ordered by (raises ValueError if the settings are off)."""
+        return ranking.EfficiencyRule(
+            metric=self.metric,
+            bonus_places=tuple(self.bonus_places),
+            max_score_gap=self.max_score_gap,
+            min_efficiency_gap=self.min_efficiency_gap,
+        )
 
 
 class Team(models.Model):

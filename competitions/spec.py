@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evaluator.ranking import GAP_LIMITS, RULE_DEFAULTS, check_bonus_places
 from evaluator.registry import TASKS
 
 
@@ -19,21 +20,6 @@ class SpecError(ValueError):
     def __init__(self, problems: list[str], source: str = "competition file"):
         self.problems = problems
         super().__init__(f"{source} is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-def validate_bonus_places(places: list[int]) -> None:
-    """Bonus places must be positive whole numbers, largest first ([2, 1], not [1, 2])."""
-    if not isinstance(places, list | tuple) or not all(
-        isinstance(p, int) and not isinstance(p, bool) for p in places
-    ):
-        raise ValueError("must be a list of whole numbers, e.g. [2, 1]")
-    if any(p < 1 for p in places):
-        raise ValueError(f"every bonus must be at least 1 place (got {list(places)})")
-    if list(places) != sorted(places, reverse=True):
-        raise ValueError(
-            "must not increase: the most efficient team gets the largest bonus "
-            f"(got {list(places)}, did you mean {sorted(places, reverse=True)}?)"
-        )
 
 
 class _Strict(BaseModel):
@@ -119,16 +105,20 @@ class TimingSpec(_Strict):
 
 
 class RuleSpec(_Strict):
-    metric: Literal["runtime", "energy"] = "runtime"
-    bonus_places: list[int] = [2, 1]
-    max_score_gap: Annotated[float, Field(ge=0)] = 10.0
-    min_efficiency_gap: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    # Defaults and bounds are the ranking rule's own (evaluator/ranking.py).
+    metric: Literal["runtime", "energy"] = RULE_DEFAULTS["metric"]
+    bonus_places: list[int] = list(RULE_DEFAULTS["bonus_places"])
+    max_score_gap: Annotated[float, Field(ge=0, allow_inf_nan=False)] = RULE_DEFAULTS[
+        "max_score_gap"
+    ]
+    min_efficiency_gap: Annotated[float, Field(ge=0, lt=GAP_LIMITS["min_efficiency_gap"])] = (
+        RULE_DEFAULTS["min_efficiency_gap"]
+    )
 
     @field_validator("bonus_places")
     @classmethod
     def _places(cls, value: list[int]) -> list[int]:
-        validate_bonus_places(value)
-        return value
+        return list(check_bonus_places(value))
 
 
 class HardwareSpec(_Strict):

@@ -98,18 +98,21 @@ def parse_rerank_input(data) -> tuple[EfficiencyRule, list[Entry]]:
         if not isinstance(item, dict) or not isinstance(item.get("team"), str) or not item["team"]:
             raise CliError(f'{where} needs a "team" name')
         where = f"{where} ({item['team']})"
-        if headline not in item:
-            raise CliError(
-                f'{where} has no "{headline}" ({METRIC_WORDS[rule.metric][2]}, lower is better)'
-            )
+        # An entry without the figure was not measured: it keeps its score place.
         measurements = item.get(runs, [])
         if not isinstance(measurements, list):
             raise CliError(f'{where}: "{runs}" must be a list of numbers')
+        if measurements and item.get(headline) is None:
+            raise CliError(
+                f'{where} has "{runs}" but no "{headline}" ({METRIC_WORDS[rule.metric][2]}, '
+                "lower is better); give both or neither"
+            )
+        figure = item.get(headline)
         entries.append(
             Entry(
                 team=item["team"],
                 score=_number(item.get("score"), f"{where} score"),
-                efficiency=_number(item[headline], f"{where} {headline}"),
+                efficiency=None if figure is None else _number(figure, f"{where} {headline}"),
                 measurements=tuple(_number(m, f"{where} {runs}") for m in measurements),
             )
         )

@@ -1,14 +1,20 @@
-"""The efficiency re-ranking rule: a pure function from scores and efficiency to the final order.
+"""The board's whole order: a pure function from scores and efficiency figures to the final order.
 
 Every edge case is defined in docs/reranking.md; the short version:
-- Performance order: score descending; equal scores by efficiency (lower first), then team name.
+- Performance order: score descending; equal scores by efficiency (lower first, unknown last),
+  then team name.
 - Movers: the most efficient team gets bonus_places[0], the next bonus_places[1], ...; efficiency
-  ties go to the better performance rank. Movers move one at a time, most efficient first, on the
-  order left by the previous mover.
+  ties go to the better performance rank. Only teams with an efficiency figure can be movers.
+  Movers move one at a time, most efficient first, on the order left by the previous mover.
 - A mover passes the team directly above it only if (a) its score is less than max_score_gap
   points below that team's and (b) it is more than min_efficiency_gap more efficient:
   other / mover > 1 + min_efficiency_gap, judged on the mover's slowest and the other team's
-  fastest measurement when repeated measurements are given. The first refusal stops the move.
+  fastest measurement when repeated measurements are given. A team whose efficiency is unknown
+  cannot be passed (the condition cannot be shown). The first refusal stops the move.
+- Without a rule (None), the order is the performance order.
+
+The rule's defaults and bounds are declared here once; the YAML spec, the model and the
+organiser's form derive theirs from RULE_DEFAULTS and `check_rule_settings`.
 """
 
 from __future__ import annotations
@@ -22,15 +28,59 @@ METRIC_WORDS = {
     "energy": ("most energy-efficient", "less energy-hungry", "kWh"),
 }
 
+# The one declaration of the rule's defaults (YAML spec, model and form read these).
+RULE_DEFAULTS = {
+    "metric": "runtime",
+    "bonus_places": (2, 1),
+    "max_score_gap": 10.0,
+    "min_efficiency_gap": 0.05,
+}
+
+
+def check_bonus_places(places) -> tuple[int, ...]:
+    """Bonus places are whole numbers of at least 1, largest first ([2, 1], not [1, 2]).
+
+    An empty list means no bonus. A bonus of 0 is refused: leave that team out of the list.
+    """
+    if not isinstance(places, list | tuple) or not all(
+        isinstance(p, int) and not isinstance(p, bool) for p in places
+    ):
+        raise ValueError(
+            f"bonus_places must be a list of whole numbers, e.g. [2, 1] (got {places!r})"
+        )
+    if any(p < 1 for p in places):
+        raise ValueError(f"every bonus must be at least 1 place (got {list(places)})")
+    if list(places) != sorted(places, reverse=True):
+        raise ValueError(
+            "must not increase: the most efficient team gets the largest bonus "
+            f"(got {list(places)}, did you mean {sorted(places, reverse=True)}?)"
+        )
+    return tuple(places)
+
+
+# Upper bounds (exclusive): min_efficiency_gap is a fraction, 0.05 = "more than 5% more efficient".
+GAP_LIMITS = {"max_score_gap": math.inf, "min_efficiency_gap": 1.0}
+
+
+def check_gap(name: str, value) -> float:
+    """max_score_gap: points >= 0; min_efficiency_gap: a fraction in [0, 1) (0.05 = 5%)."""
+    limit = GAP_LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if not 0 <= value < limit:
+        bound = "a number >= 0" if limit == math.inf else f"between 0 and {limit:g} (exclusive)"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return float(value)
+
 
 @dataclass(frozen=True)
 class EfficiencyRule:
     """How many places the most efficient teams may climb, and the gaps that allow a pass."""
 
-    metric: str = "runtime"
-    bonus_places: tuple[int, ...] = (2, 1)
-    max_score_gap: float = 10.0
-    min_efficiency_gap: float = 0.05
+    metric: str = RULE_DEFAULTS["metric"]
+    bonus_places: tuple[int, ...] = RULE_DEFAULTS["bonus_places"]
+    max_score_gap: float = RULE_DEFAULTS["max_score_gap"]
+    min_efficiency_gap: float = RULE_DEFAULTS["min_efficiency_gap"]
 
     def __post_init__(self):
         if self.metric not in METRIC_WORDS:
@@ -38,31 +88,31 @@ class EfficiencyRule:
                 f"efficiency metric {self.metric!r} is not supported; use one of "
                 f"{', '.join(METRIC_WORDS)}"
             )
-        places = tuple(self.bonus_places)
-        if any(not isinstance(p, int) or isinstance(p, bool) or p < 0 for p in places):
-            raise ValueError(f"bonus_places must be whole numbers >= 0, got {list(places)}")
+        try:
+            places = check_bonus_places(self.bonus_places)
+        except ValueError as error:
+            raise ValueError(f"bonus_places: {error}") from None
         object.__setattr__(self, "bonus_places", places)
         for name in ("max_score_gap", "min_efficiency_gap"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+            object.__setattr__(self, name, check_gap(name, getattr(self, name)))
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One team's result: score (higher is better) and efficiency figure (lower is better)."""
+    """One team's result: score (higher is better) and efficiency figure (lower is better;
+    None when it was not measured)."""
 
     team: str
     score: float
-    efficiency: float
+    efficiency: float | None = None
     measurements: tuple[float, ...] = ()
 
     @property
-    def slowest(self) -> float:
+    def slowest(self) -> float | None:
         return max(self.measurements) if self.measurements else self.efficiency
 
     @property
-    def fastest(self) -> float:
+    def fastest(self) -> float | None:
         return min(self.measurements) if self.measurements else self.efficiency
 
 
@@ -70,12 +120,12 @@ class Entry:
 class Ranked:
     team: str
     score: float
-    efficiency: float
+    efficiency: float | None
     performance_rank: int
     final_rank: int
     moved: int  # places gained (negative: lost)
     reason: str
-    efficiency_rank: int = 0
+    efficiency_rank: int | None = None  # None: no efficiency figure
 
 
 @dataclass
@@ -121,6 +171,11 @@ def _judge(mover: Entry, other: Entry, rule: EfficiencyRule) -> _Verdict:
             False,
             f"{_points(behind)} behind {other.team}, the limit is {rule.max_score_gap:g}",
         )
+    if other.efficiency is None:
+        return _Verdict(
+            False,
+            f"{other.team} has no {rule.metric} figure, so being more efficient cannot be shown",
+        )
     threshold = 1 + rule.min_efficiency_gap
     comparative, unit = METRIC_WORDS[rule.metric][1], METRIC_WORDS[rule.metric][2]
     ratio = other.efficiency / mover.efficiency
@@ -148,6 +203,12 @@ def _validate(entries: list[Entry]) -> None:
         seen.add(entry.team)
         if not math.isfinite(entry.score):
             raise ValueError(f"{entry.team}: score must be a finite number, got {entry.score!r}")
+        if entry.efficiency is None:
+            if entry.measurements:
+                raise ValueError(
+                    f"{entry.team}: measurements given without an efficiency figure; give both"
+                )
+            continue
         figures = (entry.efficiency, *entry.measurements)
         if not all(math.isfinite(x) and x > 0 for x in figures):
             raise ValueError(
@@ -156,22 +217,27 @@ def _validate(entries: list[Entry]) -> None:
 
 
 def performance_order(entries: list[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (-e.score, e.efficiency, e.team))
+    """Score descending; equal scores: the more efficient first (unknown last), then the name."""
+    return sorted(
+        entries,
+        key=lambda e: (-e.score, math.inf if e.efficiency is None else e.efficiency, e.team),
+    )
 
 
-def rerank(entries, rule: EfficiencyRule | None = None) -> list[Ranked]:
-    """Apply the efficiency rule; returns every team in final order with its reason."""
-    rule = rule or EfficiencyRule()
+def rerank(entries, rule: EfficiencyRule | None = EfficiencyRule()) -> list[Ranked]:  # noqa: B008
+    """The board's final order, every team with its reason. `rule=None`: no efficiency rule."""
     entries = list(entries)
     _validate(entries)
     by_performance = performance_order(entries)
     performance_rank = {e.team: i for i, e in enumerate(by_performance, start=1)}
-    by_efficiency = sorted(entries, key=lambda e: (e.efficiency, performance_rank[e.team]))
+    measured = [e for e in entries if e.efficiency is not None]
+    by_efficiency = sorted(measured, key=lambda e: (e.efficiency, performance_rank[e.team]))
     efficiency_rank = {e.team: i for i, e in enumerate(by_efficiency, start=1)}
 
     order = list(by_performance)
     stories = {e.team: _Story() for e in entries}
-    for mover, places in zip(by_efficiency, rule.bonus_places, strict=False):
+    bonuses = rule.bonus_places if rule else ()
+    for mover, places in zip(by_efficiency, bonuses, strict=False):
         story = stories[mover.team]
         story.bonus = places
         position = order.index(mover)
@@ -203,14 +269,19 @@ def rerank(entries, rule: EfficiencyRule | None = None) -> list[Ranked]:
                 reason=_reason(
                     entry, stories[entry.team], moved, final_rank, efficiency_rank, rule
                 ),
-                efficiency_rank=efficiency_rank[entry.team],
+                efficiency_rank=efficiency_rank.get(entry.team),
             )
         )
     return ranked
 
 
 def _reason(
-    entry: Entry, story: _Story, moved: int, final_rank: int, eff_rank: dict, rule: EfficiencyRule
+    entry: Entry,
+    story: _Story,
+    moved: int,
+    final_rank: int,
+    eff_rank: dict,
+    rule: EfficiencyRule | None,
 ) -> str:
     if moved > 0:
         head = f"up {moved}"
@@ -218,7 +289,11 @@ def _reason(
         head = f"down {-moved}"
     else:
         head = "no change"
+    if rule is None:
+        return f"{head}: {_ordinal(final_rank)} on score; no efficiency rule in this competition"
     clauses = []
+    if entry.efficiency is None:
+        clauses.append(f"no {rule.metric} figure recorded: not eligible for the efficiency bonus")
     if story.bonus:
         title = _efficiency_title(eff_rank[entry.team], rule.metric)
         if story.passed:

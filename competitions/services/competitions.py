@@ -16,12 +16,15 @@ class LoadReport:
 
 
 def _apply(instance, values: dict, label: str, changes: list[str]) -> None:
-    """Set fields that differ and record each change; save only when something changed."""
+    """Set fields that differ and record each change; save only when something changed (a new
+    row is saved even when every value equals its default)."""
     changed = []
     for name, value in values.items():
         if getattr(instance, name) != value:
             setattr(instance, name, value)
             changed.append(name)
+    if instance._state.adding and not changed:
+        changed.append("created")
     if changed:
         instance.full_clean()
         instance.save()

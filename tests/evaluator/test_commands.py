@@ -62,7 +62,10 @@ def test_rerank_reproduces_docs_example():
     ("content", "message"),
     [
         ("{", "not valid JSON"),
-        ('{"entries": [{"team": "A", "score": 1}]}', r'entries\[1\] \(A\) has no "runtime_s"'),
+        (
+            '{"entries": [{"team": "A", "score": 1, "runtime_runs": [2.0]}]}',
+            r'entries\[1\] \(A\) has "runtime_runs" but no "runtime_s"',
+        ),
         ('{"rule": {"bonus": [1]}, "entries": []}', "unknown rule field"),
         ('{"entries": [{"team": "A", "score": 1, "runtime_s": -3}]}', "positive numbers"),
     ],

@@ -1,0 +1,93 @@
+"""Teams without an efficiency figure in the one ordering function, and `rerank` files with them."""
+
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaluator.cli import run_rerank
+from evaluator.ranking import EfficiencyRule, Entry, rerank
+
+
+def order(ranked):
+    return [r.team for r in ranked]
+
+
+def test_unmeasured_team_never_climbs_and_cannot_be_passed():
+    # A 80 (slow), B 75 (fastest), C 78 (no runtime): C must not climb over A, and B cannot pass
+    # C because the efficiency condition cannot be shown against an unknown runtime.
+    ranked = rerank([Entry("A", 80.0, 500.0), Entry("B", 75.0, 50.0), Entry("C", 78.0)])
+    assert order(ranked) == ["A", "C", "B"]
+    by_team = {r.team: r for r in ranked}
+    assert by_team["C"].moved == 0 and by_team["C"].efficiency_rank is None
+    assert "not eligible for the efficiency bonus" in by_team["C"].reason
+    assert by_team["B"].reason == (
+        "no change: fastest model (bonus of 2); not moved: C has no runtime figure, "
+        "so being more efficient cannot be shown"
+    )
+
+
+def test_no_rule_is_the_score_order():
+    ranked = rerank([Entry("A", 70.0, 10.0), Entry("B", 80.0), Entry("C", 75.0, 1.0)], None)
+    assert order(ranked) == ["B", "C", "A"]
+    assert all(r.moved == 0 and "no efficiency rule" in r.reason for r in ranked)
+
+
+def test_rerank_file_accepts_entries_without_a_figure(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(
+        json.dumps(
+            {
+                "entries": [
+                    {"team": "A", "score": 80, "runtime_s": 500},
+                    {"team": "B", "score": 75, "runtime_s": 50},
+                    {"team": "C", "score": 78},
+                ]
+            }
+        )
+    )
+    result = run_rerank(str(path))["ranking"]
+    assert [r["team"] for r in result] == ["A", "C", "B"]
+
+
+teams = st.lists(
+    st.tuples(
+        st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 1)),
+        st.one_of(st.none(), st.floats(1, 1000, allow_nan=False).map(lambda x: round(x) or 1.0)),
+    ),
+    max_size=8,
+).map(lambda rows: [Entry(f"T{i}", s, e) for i, (s, e) in enumerate(rows)])
+rules = st.builds(
+    EfficiencyRule,
+    bonus_places=st.lists(st.integers(1, 4), max_size=3).map(lambda p: tuple(sorted(p)[::-1])),
+    max_score_gap=st.floats(0, 30),
+    min_efficiency_gap=st.floats(0, 1, exclude_max=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(teams, rules)
+def test_property_unmeasured_teams_never_gain_and_moves_match_reasons(entries, rule):
+    ranked = rerank(entries, rule)
+    assert [r.final_rank for r in ranked] == list(range(1, len(entries) + 1))
+    unmeasured = {e.team for e in entries if e.efficiency is None}
+    for r in ranked:
+        assert r.moved == r.performance_rank - r.final_rank
+        if r.team in unmeasured:
+            assert r.moved <= 0 and r.efficiency_rank is None
+        head = re.match(r"(up|down) (\d+)|no change", r.reason)
+        assert head, r.reason
+        if head.group(1) == "up":
+            assert r.moved == int(head.group(2))
+        elif head.group(1) == "down":
+            assert r.moved == -int(head.group(2))
+        else:
+            assert r.moved == 0
+    # Nobody passes a team whose efficiency is unknown.
+    final = {r.team: r.final_rank for r in ranked}
+    perf = {r.team: r.performance_rank for r in ranked}
+    for team in unmeasured:
+        assert all(
+            not (perf[o] > perf[team] and final[o] < final[team]) for o in final if o != team
+        )
