@@ -1,1 +1,2 @@
-"""The competitions app: the domain (models), business actions (services), reads (selectors)."""
+"""The competitions app: the domain (models), business actions (services), reads by audience
+(reads/), pages (views/), and the worker's side (worker/)."""

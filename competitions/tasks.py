@@ -1,21 +1,19 @@
-"""Celery tasks: thin, idempotent, taking ids; the database is the source of truth."""
+"""Celery tasks: thin, idempotent, taking ids; the database is the source of truth.
+
+Only workers import this module (Celery's autodiscovery); the web sends tasks by name
+(competitions.services.queueing), so it never loads the worker package.
+"""
 
 from celery import shared_task
 
 from competitions.services import runs
+from competitions.services.queueing import EVALUATE_RUN
+from competitions.worker.pipeline import evaluate_run as evaluate
 
 
-@shared_task(
-    name="competitions.tasks.evaluate_run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-)
+@shared_task(name=EVALUATE_RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def evaluate_run(run_id: int) -> str | None:
     """Evaluate one run on this worker; a second delivery of the same message does nothing."""
-    # Imported here so the web process, which only sends messages, never loads the runner.
-    from competitions.services.evaluation import evaluate_run as evaluate
-
     return evaluate(run_id)
 
 

@@ -195,6 +195,36 @@ def _judge(mover: Entry, other: Entry, rule: EfficiencyRule) -> _Verdict:
     return _Verdict(True)
 
 
+@dataclass(frozen=True)
+class PassThresholds:
+    """What a mover needs to pass `other`: a score above min_score and a figure below max_figure."""
+
+    min_score: float
+    max_figure: float
+    judged_on: str  # which of the other's figures the rule compares with, in words
+
+
+def pass_thresholds(other: Entry, rule: EfficiencyRule) -> PassThresholds:
+    """The bounds `_judge` applies, for a mover measured once (the organiser's calibration box).
+
+    A mover with a score s and one figure f passes `other` exactly when s > min_score and
+    f < max_figure: the score gap must be below max_score_gap and other's fastest run more than
+    1 + min_efficiency_gap times the mover's figure.
+    """
+    if other.efficiency is None:
+        raise ValueError(f"{other.team} has no efficiency figure to pass")
+    judged_on = (
+        f"their fastest of {len(other.measurements)} runs"
+        if len(other.measurements) > 1
+        else "their one measurement"
+    )
+    return PassThresholds(
+        min_score=other.score - rule.max_score_gap,
+        max_figure=other.fastest / (1 + rule.min_efficiency_gap),
+        judged_on=judged_on,
+    )
+
+
 def _validate(entries: list[Entry]) -> None:
     seen = set()
     for entry in entries:
@@ -224,7 +254,7 @@ def performance_order(entries: list[Entry]) -> list[Entry]:
     )
 
 
-def rerank(entries, rule: EfficiencyRule | None = EfficiencyRule()) -> list[Ranked]:  # noqa: B008
+def rerank(entries, rule: EfficiencyRule | None = EfficiencyRule()) -> list[Ranked]:
     """The board's final order, every team with its reason. `rule=None`: no efficiency rule."""
     entries = list(entries)
     _validate(entries)

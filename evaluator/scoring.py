@@ -235,7 +235,7 @@ class Scores:
 def score_language(task_id: str, gold: list, pred: list, convention: str = CONVENTION_XTREME):
     """Metrics x 100 for one task and language: accuracy, or f1/precision/recall/token_accuracy."""
     spec = get_task(task_id)
-    if spec.metric == "accuracy":
+    if not spec.is_tagging:
         return {"accuracy": accuracy(gold, pred) * 100}
     counts = entity_counts(gold, pred, convention)
     return {
@@ -247,7 +247,8 @@ def score_language(task_id: str, gold: list, pred: list, convention: str = CONVE
 
 
 def primary_metric(task_id: str) -> str:
-    return "accuracy" if get_task(task_id).metric == "accuracy" else "f1"
+    """The task's headline metric, as the registry declares it."""
+    return get_task(task_id).primary_metric
 
 
 def aggregate(

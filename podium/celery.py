@@ -22,12 +22,7 @@ def name_worker_after_its_node(sender=None, **kwargs):
 
 @worker_ready.connect
 def prepare_worker(**kwargs):
-    """Before the first run: remove what a killed run left, then measure how steady timings are
-    on this worker (recorded for organisers; a noisy worker is reported, not stopped)."""
-    from competitions.services.evaluation import WorkerContext
-    from competitions.services.executors import remove_worker_leftovers
-    from competitions.services.workers import check_timing_at_start
+    """Only worker processes get this signal: the web process never loads the worker package."""
+    from competitions.worker.startup import prepare_worker as prepare
 
-    worker = WorkerContext.from_settings()
-    remove_worker_leftovers(worker)
-    check_timing_at_start(worker)
+    prepare()

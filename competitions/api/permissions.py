@@ -1,19 +1,8 @@
-"""Who may do what through the API: organisers are staff users; teams act on their own work."""
+"""The API asks competitions.permissions, like the pages: one rule for who may see what."""
 
-from rest_framework.permissions import BasePermission
-
-from competitions.selectors import is_organiser
-
-
-class IsOrganiser(BasePermission):
-    message = "Only the organisers (staff users) may do this."
-
-    def has_permission(self, request, view):
-        return is_organiser(request.user)
+from competitions.permissions import may_see_team_work
 
 
 def may_see_submission(user, submission) -> bool:
     """A submission's details (run, logs, scores) belong to its team and the organisers."""
-    if not user.is_authenticated:
-        return False
-    return is_organiser(user) or submission.team.memberships.filter(user=user).exists()
+    return may_see_team_work(user, submission.team)

@@ -7,7 +7,8 @@ visibility decisions as the pages apply; the serializers describe and validate t
 from rest_framework import serializers
 
 from competitions.models import Run, Submission
-from competitions.selectors import Board, Row, is_organiser
+from competitions.permissions import is_organiser
+from competitions.reads.boards import Board, Row
 
 
 class SubmitRequestSerializer(serializers.Serializer):

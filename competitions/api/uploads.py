@@ -41,7 +41,7 @@ def archive_problem(upload) -> str | None:
     attempt; the worker checks the stored file again before `docker load`. Off unless
     PODIUM_CHECK_UPLOADED_ARCHIVES is set.
     """
-    from evaluator.runner import ArtifactError, validate_image_archive
+    from evaluator.runner.artifacts import ArtifactError, validate_image_archive
 
     if upload is None or not getattr(settings, "PODIUM_CHECK_UPLOADED_ARCHIVES", False):
         return None

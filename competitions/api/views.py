@@ -2,7 +2,6 @@
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
@@ -12,19 +11,22 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from competitions import selectors
 from competitions.api import serializers as s
 from competitions.api.permissions import may_see_submission
-from competitions.api.uploads import archive_problem, oversized
+from competitions.api.uploads import oversized
 from competitions.models import Submission
+from competitions.permissions import is_organiser
+from competitions.reads import boards
 from competitions.services.submissions import (
+    ArchiveRefused,
     Artifact,
     ArtifactStoreUnavailable,
     AttemptsExhausted,
+    NotInTeam,
     PhaseNotOpen,
     SubmissionRefused,
-    attempts_left,
-    submit,
+    may_submit,
+    submit_as,
 )
 
 BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
@@ -90,52 +92,38 @@ class SubmitView(APIView):
         },
     )
     def post(self, request, slug: str, key: str):
-        phase = selectors.phase_for(slug, key)
+        phase = boards.phase_for(slug, key)
         if phase is None:
             raise NotFound(f"competition {slug!r} has no phase {key!r}")
-        team = selectors.team_of(request.user)
-        if team is None:
-            raise PermissionDenied(
-                "you are not a member of any team; ask the organisers to add you to one"
-            )
-        # Refuse before validating the upload's contents; submit() checks again under a lock.
-        if not team.is_reference and not phase.accepts_submissions(timezone.now()):
-            raise PermissionDenied(f"phase {phase.title!r} is not accepting submissions now")
-        if attempts_left(team, phase) == 0:
-            raise Conflict(
-                f"team {team.name} has used all {phase.max_attempts} attempts of phase "
-                f"{phase.title!r}"
-            )
-        form = s.SubmitRequestSerializer(data=request.data)
-        if not form.is_valid():
-            return Response(
-                {"detail": _summary(form.errors), "errors": form.errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        data = form.validated_data
-        problem = archive_problem(data.get("image"))
-        if problem:
-            return Response(
-                {"detail": f"image: {problem}", "errors": {"image": [problem]}},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        artifact = Artifact(
-            image_file=data.get("image"),
-            image_ref=(data.get("image_ref") or "").strip(),
-            code_file=data.get("code"),
-        )
         try:
-            submission = submit(
-                team,
+            # Before the body is parsed: a refused team's upload is never read.
+            may_submit(request.user, phase)
+            form = s.SubmitRequestSerializer(data=request.data)
+            if not form.is_valid():
+                return Response(
+                    {"detail": _summary(form.errors), "errors": form.errors},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            data = form.validated_data
+            submission = submit_as(
+                request.user,
                 phase,
-                artifact,
-                user=request.user,
+                Artifact(
+                    image_file=data.get("image"),
+                    image_ref=(data.get("image_ref") or "").strip(),
+                    code_file=data.get("code"),
+                ),
                 description=data.get("description", ""),
                 training_gpu_hours=data.get("training_gpu_hours"),
             )
+        except ArchiveRefused as refusal:
+            return Response(
+                {"detail": f"image: {refusal}", "errors": {"image": [str(refusal)]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         except ArtifactStoreUnavailable as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        except PhaseNotOpen as refusal:
+        except (NotInTeam, PhaseNotOpen) as refusal:
             raise PermissionDenied(str(refusal)) from refusal
         except AttemptsExhausted as refusal:
             raise Conflict(str(refusal)) from refusal
@@ -197,17 +185,17 @@ class LeaderboardView(APIView):
                 {"detail": "give the phase key as ?phase=<key>"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        phase = selectors.phase_for(slug, key)
+        phase = boards.phase_for(slug, key)
         if phase is None:
             raise NotFound(f"competition {slug!r} has no phase {key!r}")
         with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
         # Polled like the page: built once per change of the board (the version says which).
-        organiser = selectors.is_organiser(request.user)
-        version = selectors.board_version(phase, viewer_is_organiser=organiser)
+        organiser = is_organiser(request.user)
+        version = boards.board_version(phase, viewer_is_organiser=organiser)
         key = f"board-json:{version}:{int(with_languages)}"
         body = cache.get(key)
         if body is None:
-            board = selectors.leaderboard(phase, viewer=request.user, with_languages=with_languages)
+            board = boards.leaderboard(phase, viewer=request.user, with_languages=with_languages)
             # The encoded bytes are kept, not the data: with every language that is ~30,000
             # numbers, and encoding them again for each poll was most of the request's time.
             body = JSONRenderer().render(s.LeaderboardSerializer(s.board_payload(board)).data)

@@ -2,14 +2,11 @@
 
 from django.core.management.base import CommandError
 
+from competitions.worker.docker_client import DEFAULT_TIMEOUT_S, DockerUnavailable, docker_client
 
-def docker_client_or_error(timeout: int = 120):
-    import docker
 
+def docker_client_or_error(timeout: int = DEFAULT_TIMEOUT_S):
     try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-    except Exception as error:
-        message = f"Docker is not reachable ({error}); start Docker and try again"
-        raise CommandError(message) from None
-    return client
+        return docker_client(timeout)
+    except DockerUnavailable as error:
+        raise CommandError(str(error)) from None

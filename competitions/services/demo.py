@@ -17,10 +17,11 @@ from django.contrib.auth import get_user_model
 from baselines import majority
 from competitions.models import Competition
 from competitions.services.competitions import load_competition
-from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, submit
 from competitions.services.teams import create_team, import_teams
 from competitions.spec import parse_competition
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 
 ROOT = Path(settings.BASE_DIR)
 DEMO_PASSWORD = "podium-demo"  # noqa: S105 - printed for the demo's local accounts, never used elsewhere

@@ -11,6 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import Run
+from podium.celery import app as celery_app
+
+# The name competitions.tasks registers its task under (it imports this constant).
+EVALUATE_RUN = "competitions.tasks.evaluate_run"
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +27,9 @@ def send_run(run_id: int, queue: str) -> bool:
     """
     if settings.PODIUM_DISPATCH == "poll":
         return False
-    from competitions.tasks import evaluate_run
-
     try:
-        evaluate_run.apply_async(args=[run_id], queue=queue, retry=False)
+        # By name: the web process sends tasks without importing the worker's code.
+        celery_app.send_task(EVALUATE_RUN, args=[run_id], queue=queue, retry=False)
     except Exception as error:  # kombu raises many types for an unreachable broker
         log.warning("run %s stays queued, the broker did not take it: %s", run_id, error)
         return False

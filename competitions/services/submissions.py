@@ -10,7 +10,9 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from competitions.api.uploads import archive_problem
 from competitions.models import Phase, Run, Submission, Team, artifact_path
+from competitions.permissions import team_of
 from competitions.services.queueing import enqueue_run_on_commit
 
 
@@ -28,6 +30,14 @@ class AttemptsExhausted(SubmissionRefused):
 
 class ArtifactStoreUnavailable(SubmissionRefused):
     """The artifact store could not take the upload (full, unwritable); nothing was recorded."""
+
+
+class NotInTeam(SubmissionRefused):
+    """The user is in no team, so there is no one to submit for."""
+
+
+class ArchiveRefused(SubmissionRefused):
+    """The uploaded image archive cannot run (checked before any attempt is used)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,45 @@ def _check_image_ref(reference: str) -> str:
             "(docker inspect --format '{{index .RepoDigests 0}}')"
         )
     return reference
+
+
+def may_submit(user, phase: Phase) -> Team:
+    """The user's team, if the rules let it submit to this phase now; else the refusal.
+
+    Cheap (no upload read): the API asks before parsing a possibly large body; `submit` checks
+    again under the team's lock."""
+    team = team_of(user)
+    if team is None:
+        raise NotInTeam("you are not a member of any team; ask the organisers to add you to one")
+    if not team.is_reference and not phase.accepts_submissions(timezone.now()):
+        raise PhaseNotOpen(f"phase {phase.title!r} is not accepting submissions now")
+    if attempts_left(team, phase) == 0:
+        raise _no_attempts_left(team, phase)
+    return team
+
+
+def submit_as(
+    user,
+    phase: Phase,
+    artifact: Artifact,
+    *,
+    description: str = "",
+    training_gpu_hours: float | None = None,
+) -> Submission:
+    """What the web form and the API both do once they have parsed their input: the user's team
+    may submit, the archive can run, then `submit`."""
+    team = may_submit(user, phase)
+    problem = archive_problem(artifact.image_file)
+    if problem:
+        raise ArchiveRefused(problem)
+    return submit(
+        team,
+        phase,
+        artifact,
+        user=user,
+        description=description,
+        training_gpu_hours=training_gpu_hours,
+    )
 
 
 def _sha256(file: File) -> str:

@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from baselines.mbert import train
 from competitions.models import Run
-from competitions.services.evaluation import WorkerContext, evaluate_run
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "podium/baseline:test"

@@ -91,3 +91,28 @@ def test_property_unmeasured_teams_never_gain_and_moves_match_reasons(entries, r
         assert all(
             not (perf[o] > perf[team] and final[o] < final[team]) for o in final if o != team
         )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(20, 90).map(lambda x: round(x, 1)),
+    st.lists(st.floats(10, 1000), min_size=1, max_size=4),
+    rules.filter(lambda r: r.bonus_places),
+)
+def test_property_calibration_thresholds_are_the_rules_own(score, runs, rule):
+    # Just inside both thresholds a mover passes the reference; just outside either it does not.
+    from evaluator.ranking import pass_thresholds
+
+    reference = Entry("Ref", score, sorted(runs)[len(runs) // 2], tuple(runs))
+    bounds = pass_thresholds(reference, rule)
+    inside_score, outside_score = bounds.min_score + 0.05, bounds.min_score - 0.05
+    inside_figure, outside_figure = bounds.max_figure * 0.999, bounds.max_figure * 1.001
+    if inside_score >= score:
+        return  # a gap this small leaves no room below the reference on score
+    for mover_score, figure, passes in (
+        (inside_score, inside_figure, True),
+        (outside_score, inside_figure, False),
+        (inside_score, outside_figure, False),
+    ):
+        ranked = rerank([reference, Entry("M", mover_score, figure)], rule)
+        assert (ranked[0].team == "M") == passes, (mover_score, figure, bounds)

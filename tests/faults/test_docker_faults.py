@@ -7,8 +7,9 @@ import pytest
 
 from competitions.models import Run
 from competitions.services import runs
-from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, attempts_used, submit
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 from tests.faults.conftest import containers_of
 from tests.workflow.conftest import wait_for
 

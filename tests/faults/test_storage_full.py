@@ -6,13 +6,14 @@ import pytest
 from django.core.files.base import ContentFile
 
 from competitions.models import Run, Submission
-from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import (
     Artifact,
     ArtifactStoreUnavailable,
     attempts_used,
     submit,
 )
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 from tests.faults.conftest import recorded_command
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -16,6 +16,6 @@ def token_for(db):
 
 @pytest.fixture
 def worker(tmp_path, artifact_store):
-    from competitions.services.evaluation import WorkerContext
+    from competitions.worker.context import WorkerContext
 
     return WorkerContext(name="hardening-worker", work_dir=tmp_path / "worker")

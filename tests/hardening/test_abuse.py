@@ -14,8 +14,8 @@ import pytest
 from django.core.files import File
 
 from competitions.models import Run
-from competitions.services.evaluation import evaluate_run
 from competitions.services.submissions import Artifact, submit
+from competitions.worker.pipeline import evaluate_run
 from evaluator.contract import PredictionError, read_predictions
 from evaluator.runner import DockerRunner, Limits
 from tests.archives import save_image_as

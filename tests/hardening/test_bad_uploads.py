@@ -88,7 +88,7 @@ def test_worker_fails_stored_bad_archives_as_team_fault_with_reason(
     competition, team, worker, docker_client, built_images, tmp_path, settings
 ):
     """Archives stored without the upload check still never reach `docker load`."""
-    from competitions.services.evaluation import evaluate_run
+    from competitions.worker.pipeline import evaluate_run
 
     settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES = UNPACKED_LIMIT
     phase = competition.phases.get(key="eval")

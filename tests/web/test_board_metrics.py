@@ -2,9 +2,9 @@
 
 import pytest
 
-from competitions import selectors
+from competitions.reads import boards
 from competitions.services import runs as run_service
-from competitions.services.evaluation import score_rows
+from competitions.worker.pipeline import score_rows
 from evaluator.scoring import aggregate
 from tests.web.conftest import submit_ref
 
@@ -41,7 +41,7 @@ def finish_with_all_metrics(submission, hardware_id: str):
 
 def test_tagging_cells_show_f1_not_token_accuracy(world, client):
     finish_with_all_metrics(submit_ref(world.alpha, world.eval), "hw-a")
-    board = selectors.leaderboard(world.eval, with_languages=True)
+    board = boards.leaderboard(world.eval, with_languages=True)
     row = board.rows[0]
     assert row.tasks == {"xnli": 60.0, "panx": 40.0}  # F1, not the 95.0 token accuracy
     assert set(row.languages["panx"].values()) == {40.0}
@@ -51,7 +51,7 @@ def test_tagging_cells_show_f1_not_token_accuracy(world, client):
 def test_runtimes_from_different_hardware_are_flagged(world, client):
     finish_with_all_metrics(submit_ref(world.alpha, world.eval), "hw-a")
     finish_with_all_metrics(submit_ref(world.beta, world.eval), "hw-b")
-    board = selectors.leaderboard(world.eval)
+    board = boards.leaderboard(world.eval)
     assert board.mixed_hardware and board.hardware_ids == ["hw-a", "hw-b"]
     page = client.get(f"/c/{world.competition.slug}/leaderboard/eval/")
     assert b"2 different hardware fingerprints" in page.content
@@ -61,12 +61,12 @@ def test_board_version_is_checked_once_per_freshness_window(
     world, settings, django_assert_num_queries
 ):
     settings.PODIUM_BOARD_FRESHNESS_S = 60
-    first = selectors.board_version(world.eval, viewer_is_organiser=False)
+    first = boards.board_version(world.eval, viewer_is_organiser=False)
     with django_assert_num_queries(0):
-        assert selectors.board_version(world.eval, viewer_is_organiser=False) == first
+        assert boards.board_version(world.eval, viewer_is_organiser=False) == first
     finish_with_all_metrics(submit_ref(world.alpha, world.eval), "hw-a")
     # Within the window the cached version stands; the database says it has changed.
-    assert selectors.board_version(world.eval, viewer_is_organiser=False) == first
-    assert selectors.current_board_version(world.eval, viewer_is_organiser=False) != first
+    assert boards.board_version(world.eval, viewer_is_organiser=False) == first
+    assert boards.current_board_version(world.eval, viewer_is_organiser=False) != first
     settings.PODIUM_BOARD_FRESHNESS_S = 0
-    assert selectors.board_version(world.eval, viewer_is_organiser=False) != first
+    assert boards.board_version(world.eval, viewer_is_organiser=False) != first

@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
-from competitions import selectors
+from competitions import presenters
 from competitions.models import Submission, Team
+from competitions.reads import boards
 from competitions.services import organiser
 from competitions.services import runs as run_service
 from tests.web.conftest import PASSWORD, finish, submit_ref
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _board(world, viewer=None, **kw):
-    return selectors.leaderboard(world.eval, viewer=viewer, **kw)
+    return boards.leaderboard(world.eval, viewer=viewer, **kw)
 
 
 def test_efficient_team_is_reranked_with_reason(world):
@@ -66,13 +67,13 @@ def test_rerun_latest_finished_run_of_submission_counts(world):
 
 def test_final_scores_hidden_until_published(world):
     finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=10.0)
-    hidden = selectors.leaderboard(world.final, viewer=world.ada)
+    hidden = boards.leaderboard(world.final, viewer=world.ada)
     assert hidden.scores_hidden and hidden.rows == [] and hidden.hidden_teams == ["Alpha"]
-    staff_view = selectors.leaderboard(world.final, viewer=world.olga)
+    staff_view = boards.leaderboard(world.final, viewer=world.olga)
     assert not staff_view.scores_hidden and staff_view.rows[0].overall == 80.0
-    assert selectors.attempt_history(world.final, viewer=world.ada) == {}
+    assert boards.attempt_history(world.final, viewer=world.ada) == {}
     organiser.publish_phase(world.final)
-    assert selectors.leaderboard(world.final, viewer=world.ada).rows[0].overall == 80.0
+    assert boards.leaderboard(world.final, viewer=world.ada).rows[0].overall == 80.0
 
 
 def test_frozen_board_hides_later_results_from_participants(world):
@@ -81,10 +82,10 @@ def test_frozen_board_hides_later_results_from_participants(world):
     organiser.freeze_phase(world.eval)
     finish(queued_before_freeze, overall=90.0, runtime=10.0)
     world.eval.refresh_from_db()
-    assert [r.team for r in selectors.leaderboard(world.eval, viewer=world.ada).rows] == ["Alpha"]
-    assert len(selectors.leaderboard(world.eval, viewer=world.olga).rows) == 2
+    assert [r.team for r in boards.leaderboard(world.eval, viewer=world.ada).rows] == ["Alpha"]
+    assert len(boards.leaderboard(world.eval, viewer=world.olga).rows) == 2
     organiser.publish_phase(world.eval)
-    assert len(selectors.leaderboard(world.eval, viewer=world.ada).rows) == 2
+    assert len(boards.leaderboard(world.eval, viewer=world.ada).rows) == 2
 
 
 def test_leaderboard_queries_do_not_grow_with_teams(world, django_assert_max_num_queries):
@@ -94,7 +95,7 @@ def test_leaderboard_queries_do_not_grow_with_teams(world, django_assert_max_num
             finish(submit_ref(team, world.eval), overall=50.0 + i + attempt, runtime=10.0 + i)
     with django_assert_max_num_queries(6):
         board = _board(world, with_languages=True)
-        selectors.chart_data(board, selectors.attempt_history(world.eval))
+        presenters.chart_data(board, boards.attempt_history(world.eval))
     assert len(board.rows) == 12
     best = next(r for r in board.rows if r.team == "T11")
     assert (best.overall, best.attempt_number) == (62.0, 2)

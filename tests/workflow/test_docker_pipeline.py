@@ -4,8 +4,9 @@ import pytest
 from django.core.files import File
 
 from competitions.models import Run
-from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, attempts_left, submit
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 from tests.archives import save_image_as
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db(transaction=True)]

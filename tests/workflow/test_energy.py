@@ -4,8 +4,9 @@ import pytest
 
 from baselines import majority
 from competitions.models import Run
-from competitions.services.evaluation import WorkerContext, evaluate_run
 from competitions.services.submissions import Artifact, submit
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import evaluate_run
 from evaluator.runner.energy import measure_energy
 
 pytestmark = pytest.mark.django_db(transaction=True)

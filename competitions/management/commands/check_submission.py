@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from competitions.management.engine import docker_client_or_error
 from competitions.models import Competition
-from competitions.services.evaluation import limits_for_competition
+from competitions.worker.pipeline import limits_for_competition
 from evaluator.check import check_image
 from evaluator.registry import TASKS
 from evaluator.runner import ArtifactError, DockerRunner, load_image_archive

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.management.engine import docker_client_or_error
-from competitions.services.evaluation import WorkerContext
-from competitions.services.workers import check_worker_timing, describe
+from competitions.worker.context import WorkerContext
+from competitions.worker.startup import check_worker_timing, describe
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from competitions.selectors import leaderboard
+from competitions.reads.boards import leaderboard
 from competitions.services import demo
 
 

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.models import Run
-from competitions.services.evaluation import evaluate_run
+from competitions.worker.pipeline import evaluate_run
 
 
 class Command(BaseCommand):

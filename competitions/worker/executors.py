@@ -1,45 +1,70 @@
 """How a submission is executed on this worker: its image in Docker, or a trusted local process.
 
-Bridges a Submission (Django) to the runner (no Django): fetches the artifact from the store,
-loads or pulls the image, and cleans up afterwards.
+Both executors follow the `Executor` protocol. They bridge a Submission (Django) to the runner
+(no Django): fetch the artifact from the store, load or pull the image, run, clean up.
 """
 
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 from competitions.models import Run, Submission
-from competitions.services.evaluation import RunFailed, WorkerContext, download_artifact
-from evaluator.runner import (
+from competitions.worker.context import RunFailed, WorkerContext
+from competitions.worker.docker_client import DockerUnavailable, docker_client
+from evaluator.runner.artifacts import (
     ArtifactError,
-    DockerRunner,
-    Limits,
-    ProcessRunner,
-    RunOutcome,
-    hardware_fingerprint,
     load_image_archive,
     pull_image,
     validate_image_archive,
 )
+from evaluator.runner.docker_runner import DockerRunner, remove_leftovers
+from evaluator.runner.fingerprint import hardware_fingerprint
+from evaluator.runner.limits import Limits
+from evaluator.runner.outcome import RunOutcome
+from evaluator.runner.process_runner import ProcessRunner
 
 log = logging.getLogger(__name__)
+
+
+class Executor(Protocol):
+    """Runs one submission on this worker, as many times as the phase times it."""
+
+    def run(self, input_dir: Path, output_dir: Path, limits: Limits) -> RunOutcome:
+        """One timed run: /input read-only, predictions written to `output_dir`."""
+
+    def fingerprint(self) -> dict:
+        """The hardware the runs were measured on."""
+
+    def close(self) -> None:
+        """Remove what this executor added (an image it loaded); never raises."""
+
+
+def download_artifact(name: str, directory: Path) -> Path:
+    """Stream an artifact from the store to this worker's disk (never assumed to be shared)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=directory, suffix="-" + Path(name).name)
+    with os.fdopen(fd, "wb") as target, default_storage.open(name, "rb") as source:
+        shutil.copyfileobj(source, target, length=1024 * 1024)
+    return Path(path)
 
 
 class DockerExecutor:
     """Runs the submission's image with the worker's GPU and cores."""
 
     def __init__(self, submission: Submission, worker: WorkerContext, scratch: Path):
-        import docker
-
         self.worker = worker
         try:
-            self.client = docker.from_env(timeout=120)
-            self.client.ping()
-        except Exception as error:
+            self.client = docker_client()
+        except DockerUnavailable as error:
             raise RunFailed(
                 f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
             ) from None
@@ -177,7 +202,7 @@ class ProcessExecutor:
         pass
 
 
-def executor_for(submission: Submission, worker: WorkerContext, scratch: Path):
+def executor_for(submission: Submission, worker: WorkerContext, scratch: Path) -> Executor:
     if submission.trusted_command:
         if not (submission.team.is_reference or worker.allow_untrusted_process):
             raise RunFailed(
@@ -203,16 +228,11 @@ def remove_worker_leftovers(worker: WorkerContext) -> int:
     """
     if worker.runner != "docker":
         return 0
-    import docker
-
     try:
-        client = docker.from_env(timeout=60)
-        client.ping()
-    except Exception as error:  # a worker without Docker still serves process runs
-        log.warning("leftovers not checked, Docker is not reachable: %s", error)
+        client = docker_client(timeout=60)
+    except DockerUnavailable as error:  # a worker without Docker still serves process runs
+        log.warning("leftovers not checked: %s", error)
         return 0
-    from evaluator.runner import remove_leftovers
-
     removed = remove_leftovers(client, owner=worker.name)
     if removed:
         log.warning("removed %d container(s)/volume(s) left by an earlier %s", removed, worker.name)

@@ -1,12 +1,17 @@
-"""A worker's timing self-check: measured on the worker's own cores, recorded for organisers."""
+"""A worker's start: remove what a killed run left, then the timing self-check, measured on the
+worker's own cores and recorded for organisers."""
 
 import logging
 
 from django.conf import settings
 
 from competitions.models import WorkerTimingCheck
-from competitions.services.evaluation import WorkerContext
-from evaluator.runner import DockerRunner, check_timing, hardware_fingerprint
+from competitions.worker.context import WorkerContext
+from competitions.worker.docker_client import docker_client
+from competitions.worker.executors import remove_worker_leftovers
+from evaluator.runner.docker_runner import DockerRunner
+from evaluator.runner.fingerprint import hardware_fingerprint
+from evaluator.runner.timing_check import check_timing
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +25,7 @@ def check_worker_timing(
     that stops anything. The worker's own runs are not affected by the probes' containers, which
     carry the worker's label and are always removed.
     """
-    import docker
-
-    client = client or docker.from_env(timeout=120)
+    client = client or docker_client()
     runner = DockerRunner(
         client, helper_image=settings.PODIUM_STARTUP_PROBE_IMAGE, owner=worker.name
     )
@@ -66,3 +69,11 @@ def describe(check: WorkerTimingCheck, goal_cv_percent: float) -> str:
         f"{check.jitter_ms:.0f} ms ({len(check.spin_windows)} repeats"
         f"{', cores ' + check.cpuset if check.cpuset else ''})"
     )
+
+
+def prepare_worker(worker: WorkerContext | None = None) -> None:
+    """Before the first run: remove what a killed run left, then measure how steady timings are
+    on this worker (recorded for organisers; a noisy worker is reported, not stopped)."""
+    worker = worker or WorkerContext.from_settings()
+    remove_worker_leftovers(worker)
+    check_timing_at_start(worker)

@@ -7,57 +7,25 @@ the same run (only one claim succeeds) and it never raises for anything a team's
 import logging
 import os
 import shutil
-import socket
-import tempfile
+import statistics
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import DatabaseError
 
 from competitions.models import Run, Submission
 from competitions.services import runs as run_service
-from competitions.services.splits import local_split
+from competitions.worker.context import RunFailed, WorkerContext
+from competitions.worker.executors import executor_for
+from competitions.worker.splits import local_split
 from evaluator.contract import PredictionError, read_gold, read_predictions
-from evaluator.runner import Limits, RunOutcome
 from evaluator.runner.energy import EnergyReading, measure_energy
+from evaluator.runner.limits import Limits
+from evaluator.runner.outcome import RunOutcome
 from evaluator.scoring import Scores, score_predictions
 
 log = logging.getLogger(__name__)
-
-
-class RunFailed(Exception):
-    """The run cannot finish; `fault` says whose fault it is."""
-
-    def __init__(self, reason: str, fault: str, logs: str = ""):
-        super().__init__(reason)
-        self.reason, self.fault, self.logs = reason, fault, logs
-
-
-@dataclass(frozen=True)
-class WorkerContext:
-    """Who is running this evaluation, with which GPU and cores, in which private directory."""
-
-    name: str
-    work_dir: Path
-    gpu: int | None = None
-    cpuset: str | None = None
-    runner: str = "docker"
-    allow_untrusted_process: bool = False
-
-    @classmethod
-    def from_settings(cls) -> "WorkerContext":
-        gpu = settings.PODIUM_GPU
-        return cls(
-            name=os.environ.get("PODIUM_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
-            work_dir=Path(settings.PODIUM_WORK_DIR),
-            gpu=int(gpu) if gpu not in (None, "") else None,
-            cpuset=settings.PODIUM_CPUSET,
-            runner=settings.PODIUM_RUNNER,
-            allow_untrusted_process=settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS,
-        )
 
 
 class Heartbeat:
@@ -130,8 +98,6 @@ def limits_for_competition(competition) -> Limits:
 
 
 def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.RunResult:
-    from competitions.services.executors import executor_for
-
     submission: Submission = run.submission
     competition = submission.phase.competition
     split = local_split(submission.phase, worker.work_dir)
@@ -174,13 +140,15 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
     return run_service.RunResult(
         overall=scores.overall,
         scores=score_rows(scores),
-        runtime_s=_median(measurements),
+        runtime_s=statistics.median(measurements),
         runtime_measurements=measurements,
         startup_overhead_s=outcomes[0].startup_overhead_s,
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
         logs=outcomes[0].logs,
-        energy_kwh=_median(kwh) if (kwh := [e.kwh for e in energy if e.kwh is not None]) else None,
+        energy_kwh=statistics.median(kwh)
+        if (kwh := [e.kwh for e in energy if e.kwh is not None])
+        else None,
         energy_method=next((e.method for e in energy if e.method), ""),
     )
 
@@ -204,18 +172,3 @@ def score_rows(scores: Scores) -> list[tuple[str, str, str, float]]:
         for metric, value in metrics.items()
     ]
     return rows
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def download_artifact(name: str, directory: Path) -> Path:
-    """Stream an artifact from the store to this worker's disk (never assumed to be shared)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, path = tempfile.mkstemp(dir=directory, suffix="-" + Path(name).name)
-    with os.fdopen(fd, "wb") as target, default_storage.open(name, "rb") as source:
-        shutil.copyfileobj(source, target, length=1024 * 1024)
-    return Path(path)

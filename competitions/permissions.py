@@ -1,0 +1,71 @@
+"""Who may see or do what: the one place pages, the API and reads ask.
+
+Organisers are staff users. A team's work (runs, logs, scores, code) belongs to its members and
+the organisers; scores of a phase are public once the phase shows them live or publishes them;
+other teams' code is shared only as the competition says, after the phase has ended.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.utils import timezone
+
+from competitions.models import Membership, Phase, Submission, Team
+
+ORGANISERS_ONLY = "Only the organisers may see this page."
+
+
+def is_organiser(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def team_of(user) -> Team | None:
+    if user is None or not user.is_authenticated:
+        return None
+    membership = Membership.objects.select_related("team").filter(user=user).first()
+    return membership.team if membership else None
+
+
+def is_member(user, team: Team) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return team.memberships.filter(user=user).exists()
+
+
+def may_see_team_work(user, team: Team) -> bool:
+    """A team's runs, logs, scores and code: its members and the organisers."""
+    return is_organiser(user) or is_member(user, team)
+
+
+def may_see_scores(user, phase: Phase) -> bool:
+    """A phase's scores, on boards and run pages: when the phase shows them, or to organisers."""
+    return phase.scores_public or is_organiser(user)
+
+
+def code_is_shared(submission: Submission, now=None) -> bool:
+    """Another team's code is shared when the competition says so and its phase has ended."""
+    phase = submission.phase
+    return phase.competition.publish_code_after_close and phase.has_closed(now or timezone.now())
+
+
+def may_download_code(user, submission: Submission) -> bool:
+    if may_see_team_work(user, submission.team):
+        return True
+    return team_of(user) is not None and code_is_shared(submission)
+
+
+def organiser_required(view):
+    """Staff only: anonymous visitors are sent to log in, other users get 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_organiser(request.user):
+            return HttpResponse(ORGANISERS_ONLY, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,57 @@
+"""What pages show beyond raw reads: the board's chart data and the efficiency rule in words."""
+
+from __future__ import annotations
+
+from competitions.reads.boards import AttemptPoint, Board
+from evaluator import ranking
+
+
+def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
+    """Plain JSON for the two charts: score per attempt over time, and runtime per team."""
+    lines = [
+        {
+            "team": team,
+            "reference": points[0].is_reference,
+            "points": [
+                {
+                    "x": p.finished_at.isoformat(),
+                    "y": round(p.overall, 3),
+                    "attempt": p.attempt_number,
+                }
+                for p in points
+            ],
+        }
+        for team, points in sorted(history.items())
+    ]
+    bars = [
+        {
+            "team": row.team,
+            "runtime": row.runtime_s,
+            "low": min(row.runtime_measurements) if row.runtime_measurements else row.runtime_s,
+            "high": max(row.runtime_measurements) if row.runtime_measurements else row.runtime_s,
+            "reference": row.is_reference,
+        }
+        for row in [*board.rows, *board.references]
+        if row.runtime_s is not None
+    ]
+    return {"lines": lines, "bars": bars}
+
+
+def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:
+    """The efficiency rule as a sentence for teams."""
+    if rule is None or not rule.bonus_places:
+        return "Teams are ranked on their overall score alone; there is no efficiency bonus."
+    nouns = ["most efficient", "second most efficient", "third most efficient"]
+    figure = "lowest test-phase runtime" if rule.metric == "runtime" else "lowest measured energy"
+    gains = []
+    for i, places in enumerate(rule.bonus_places):
+        who = nouns[i] if i < len(nouns) else f"{i + 1}th most efficient"
+        gains.append(f"the {who} model may climb up to {places} place{'s' if places != 1 else ''}")
+    better = "faster" if rule.metric == "runtime" else "more energy-efficient"
+    return (
+        f"After ranking on the overall score, efficiency ({figure}) earns a bonus: "
+        + ", ".join(gains)
+        + f". A model passes the team directly above it only if it is less than "
+        f"{rule.max_score_gap:g} points behind it and more than {rule.min_efficiency_gap:.0%} "
+        f"{better}, judged on its slowest and the other team's fastest timed run."
+    )

@@ -1,0 +1,1 @@
+"""Reads by audience: boards (everyone), runs (a team and the organisers), organiser pages."""

@@ -1,0 +1,105 @@
+"""Reads for the organiser page: the queue, the workers and their timing checks, recent runs, and
+the calibration box (what a model needs to pass the baseline under the rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from competitions.models import Competition, Run, WorkerTimingCheck
+from competitions.reads.boards import Row, entry_of
+from evaluator import ranking
+
+
+def queue_overview() -> dict[str, list[Run]]:
+    """Active runs by status, oldest first, for the organiser page."""
+    runs = (
+        Run.objects.filter(status__in=Run.ACTIVE)
+        .select_related("submission__team", "submission__phase__competition")
+        .defer("logs", "hardware")
+        .order_by("created_at")
+    )
+    grouped: dict[str, list[Run]] = {status: [] for status in Run.ACTIVE}
+    for run in runs:
+        grouped[run.status].append(run)
+    return grouped
+
+
+@dataclass
+class WorkerActivity:
+    name: str
+    runs: list[int]
+    last_heartbeat: object
+
+
+def active_workers() -> list[WorkerActivity]:
+    """Workers seen on active runs, with their latest heartbeat (from the database, never Redis)."""
+    seen: dict[str, WorkerActivity] = {}
+    active = Run.objects.filter(status__in=Run.ACTIVE).exclude(worker="")
+    for name, run_id, beat in active.values_list("worker", "id", "heartbeat_at"):
+        entry = seen.setdefault(name, WorkerActivity(name, [], beat))
+        entry.runs.append(run_id)
+        if beat and (entry.last_heartbeat is None or beat > entry.last_heartbeat):
+            entry.last_heartbeat = beat
+    return sorted(seen.values(), key=lambda w: w.name)
+
+
+@dataclass
+class WorkerTiming:
+    check: WorkerTimingCheck
+    steady: bool
+
+
+def worker_timing(goal_cv_percent: float, limit: int = 50) -> list[WorkerTiming]:
+    """Each worker's latest timing self-check, judged against the goal (noisiest first)."""
+    latest: dict[str, WorkerTimingCheck] = {}
+    for check in WorkerTimingCheck.objects.order_by("-measured_at")[:500]:
+        latest.setdefault(check.worker, check)
+    rows = [WorkerTiming(check, check.meets(goal_cv_percent)) for check in latest.values()]
+    rows.sort(key=lambda row: (row.steady, row.check.worker))
+    return rows[:limit]
+
+
+def recent_runs(competition: Competition, limit: int = 50) -> list[Run]:
+    """The competition's latest runs, for the organiser's re-run / cancel / disqualify controls."""
+    return list(
+        Run.objects.filter(submission__phase__competition=competition)
+        .select_related("submission__team", "submission__phase")
+        .defer("logs", "hardware")
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass
+class Calibration:
+    """What a model needs, under the rule, to pass a reference row (the baseline)."""
+
+    phase: object
+    ref: Row
+    min_score: float  # a mover must score more than this
+    max_figure: float  # ... and measure less than this
+    judged_on: str  # which of the reference's figures the rule compares with
+    unit: str
+
+
+def calibration(boards, rule: ranking.EfficiencyRule | None) -> list[Calibration]:
+    """For each phase's reference rows, the thresholds `ranking.pass_thresholds` derives."""
+    if rule is None:
+        return []
+    rows = []
+    for board in boards:
+        for ref in board.references:
+            entry = entry_of(ref, rule)
+            if entry.efficiency is None:
+                continue
+            thresholds = ranking.pass_thresholds(entry, rule)
+            rows.append(
+                Calibration(
+                    phase=board.phase,
+                    ref=ref,
+                    min_score=thresholds.min_score,
+                    max_figure=thresholds.max_figure,
+                    judged_on=thresholds.judged_on,
+                    unit=ranking.METRIC_WORDS[rule.metric][2],
+                )
+            )
+    return rows

@@ -1,0 +1,149 @@
+"""The organisers' page and its actions: phases, limits, the rule, runs (staff only)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
+from competitions.models import Competition, Phase, Run
+from competitions.permissions import organiser_required
+from competitions.reads import boards
+from competitions.reads import organiser as organiser_reads
+from competitions.services import organiser as organiser_service
+from competitions.services import runs as run_service
+
+PHASE_BUTTONS = [
+    ("open", "Open", "secondary"),
+    ("close", "Close", "danger"),
+    ("freeze", "Freeze board", "secondary"),
+    ("unfreeze", "Unfreeze", "secondary"),
+    ("publish", "Publish final board", ""),
+    ("unpublish", "Withdraw publication", "danger"),
+]
+
+
+def _organiser_context(request, comp: Competition, **forms) -> dict:
+    rule = getattr(comp, "efficiency_rule", None)
+    phases = list(comp.phases.all())
+    phase_boards = [boards.leaderboard(phase, viewer=request.user) for phase in phases]
+    references = {board.phase.pk: board.references for board in phase_boards}
+    return {
+        "competition": comp,
+        "phases": [
+            {
+                "phase": p,
+                "form": forms.get(f"phase_{p.pk}") or PhaseRulesForm(instance=p, prefix=f"p{p.pk}"),
+                "references": references[p.pk],
+                "submissions": p.submissions.count(),
+            }
+            for p in phases
+        ],
+        "limits_form": forms.get("limits") or LimitsForm(instance=comp),
+        "rule_form": forms.get("rule") or EfficiencyRuleForm(instance=rule),
+        "queue": organiser_reads.queue_overview(),
+        "workers": organiser_reads.active_workers(),
+        "worker_timing": organiser_reads.worker_timing(settings.PODIUM_TIMING_GOAL_CV_PERCENT),
+        "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
+        "recent_runs": organiser_reads.recent_runs(comp),
+        "baseline_known": any(references.values()),
+        "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp)),
+        "phase_buttons": PHASE_BUTTONS,
+    }
+
+
+@organiser_required
+@require_GET
+def organiser(request, slug):
+    comp = get_object_or_404(Competition.objects.select_related("efficiency_rule"), slug=slug)
+    return render(request, "competitions/organiser.html", _organiser_context(request, comp))
+
+
+@organiser_required
+@require_POST
+def organiser_phase_action(request, slug, phase_key, action):
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None or action not in organiser_service.PHASE_ACTIONS:
+        raise Http404("no such phase or action")
+    try:
+        organiser_service.PHASE_ACTIONS[action](phase)
+        messages.success(request, f"{phase.title}: {action} done.")
+    except organiser_service.OrganiserActionRefused as refusal:
+        messages.error(request, f"{phase.title}: {refusal}.")
+    return redirect("organiser", slug=slug)
+
+
+def _form_answer(request, comp, name, form, apply):
+    if not form.is_valid():
+        context = _organiser_context(request, comp, **{name: form})
+        return render(request, "competitions/organiser.html", context, status=400)
+    try:
+        apply(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, "Saved.")
+    return redirect("organiser", slug=comp.slug)
+
+
+@organiser_required
+@require_POST
+def organiser_limits(request, slug):
+    comp = get_object_or_404(Competition, slug=slug)
+    form = LimitsForm(request.POST, instance=Competition.objects.get(pk=comp.pk))
+    return _form_answer(
+        request, comp, "limits", form, lambda d: organiser_service.update_limits(comp, d)
+    )
+
+
+@organiser_required
+@require_POST
+def organiser_rule(request, slug):
+    comp = get_object_or_404(Competition.objects.select_related("efficiency_rule"), slug=slug)
+    form = EfficiencyRuleForm(request.POST)
+    return _form_answer(
+        request, comp, "rule", form, lambda d: organiser_service.update_rule(comp, d)
+    )
+
+
+@organiser_required
+@require_POST
+def organiser_phase_rules(request, slug, phase_key):
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    form = PhaseRulesForm(
+        request.POST, prefix=f"p{phase.pk}", instance=Phase.objects.get(pk=phase.pk)
+    )
+    return _form_answer(
+        request,
+        phase.competition,
+        f"phase_{phase.pk}",
+        form,
+        lambda d: organiser_service.update_phase_rules(phase, d),
+    )
+
+
+RUN_ACTIONS = ("cancel", "rerun", "disqualify", "requalify")
+
+
+@organiser_required
+@require_POST
+def organiser_run_action(request, run_id, action):
+    run = get_object_or_404(Run.objects.select_related("submission__phase__competition"), pk=run_id)
+    if action not in RUN_ACTIONS:
+        raise Http404("no such action")
+    submission = run.submission
+    try:
+        if action == "cancel":
+            run_service.cancel_run(run, by_organiser=True)
+        elif action == "rerun":
+            run_service.rerun(submission)
+        else:
+            run_service.set_disqualified(submission, action == "disqualify")
+        messages.success(request, f"Run {run.pk} ({submission}): {action} done.")
+    except run_service.RunStateError as error:
+        messages.error(request, f"Run {run.pk}: {error}.")
+    return redirect("organiser", slug=submission.phase.competition.slug)

@@ -1,0 +1,68 @@
+"""Pages anyone may see: the competitions, and each phase's live leaderboard."""
+
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from competitions.models import Competition
+from competitions.permissions import is_organiser
+from competitions.presenters import chart_data, rule_in_words
+from competitions.reads import boards
+
+BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
+
+
+@require_GET
+def home(request):
+    competitions = Competition.objects.prefetch_related("phases", "tasks")
+    return render(request, "competitions/home.html", {"competitions": competitions})
+
+
+@require_GET
+def competition(request, slug):
+    comp = get_object_or_404(
+        Competition.objects.select_related("efficiency_rule").prefetch_related("phases", "tasks"),
+        slug=slug,
+    )
+    return render(
+        request,
+        "competitions/competition.html",
+        {"competition": comp, "rule_words": rule_in_words(boards.rule_of(comp))},
+    )
+
+
+@require_GET
+def leaderboard(request, slug, phase_key):
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404(f"competition {slug} has no phase {phase_key}")
+    with_languages = request.GET.get("languages") == "1"
+    organiser = is_organiser(request.user)
+    # Every viewer polls every 3 s: the board is rendered once per change, not per request.
+    version = boards.board_version(phase, viewer_is_organiser=organiser)
+    key = f"board-html:{version}:{int(with_languages)}:{request.path}"
+    cached = cache.get(key)
+    if cached is None:
+        board = boards.leaderboard(phase, viewer=request.user, with_languages=with_languages)
+        history = boards.attempt_history(phase, viewer=request.user)
+        fragment = {
+            "phase": phase,
+            "board": board,
+            "charts": chart_data(board, history),
+            "with_languages": with_languages,
+            "path": request.path,
+        }
+        cached = (render_to_string("competitions/_board.html", fragment), board.scores_hidden)
+        cache.set(key, cached, BOARD_CACHE_S)
+    board_html, scores_hidden = cached
+    context = {
+        "phase": phase,
+        "competition": phase.competition,
+        "phases": phase.competition.phases.all(),
+        "board_html": mark_safe(board_html),  # noqa: S308 - rendered by our own template
+        "scores_hidden": scores_hidden,
+    }
+    return render(request, "competitions/leaderboard.html", context)

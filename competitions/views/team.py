@@ -1,0 +1,177 @@
+"""A team's pages: its submissions and runs, submitting, a run's details, cancelling, code."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from competitions.api.uploads import oversized
+from competitions.forms import SubmissionForm
+from competitions.models import Phase, Run, Submission
+from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
+from competitions.reads import boards
+from competitions.reads import runs as run_reads
+from competitions.services import runs as run_service
+from competitions.services.submissions import (
+    ArchiveRefused,
+    Artifact,
+    NotInTeam,
+    SubmissionRefused,
+    attempts_left,
+    submit_as,
+)
+
+LOG_TAIL_CHARS = 20_000
+
+
+@login_required
+@require_GET
+def team_page(request):
+    team = team_of(request.user)
+    phases = []
+    if team is not None:
+        now = timezone.now()
+        submissions = list(run_reads.team_runs(team))
+        for phase in Phase.objects.select_related("competition").order_by(
+            "competition__title", "order"
+        ):
+            phases.append(
+                {
+                    "phase": phase,
+                    "accepts": phase.accepts_submissions(now) or team.is_reference,
+                    "attempts_left": attempts_left(team, phase),
+                    "submissions": [s for s in submissions if s.phase_id == phase.pk],
+                    "scores_public": phase.scores_public,
+                    "form": SubmissionForm(auto_id=f"id_{phase.pk}_%s"),
+                }
+            )
+    members = team.members.order_by("username") if team else []
+    latest = [run for item in phases for s in item["submissions"] for run in s.runs.all()[:1]]
+    context = {
+        "team": team,
+        "members": members,
+        "phases": phases,
+        "any_submission": any(item["submissions"] for item in phases),
+        "has_active": any(run.status in Run.ACTIVE for run in latest),
+        "published_code": run_reads.published_code(viewer_team=team) if team else [],
+    }
+    return render(request, "competitions/team.html", context)
+
+
+def _csrf_rejection(request):
+    """The CSRF check the middleware would have made, run after the size check."""
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+
+
+def _submit_answer(request, status: int, message: str):
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JsonResponse({"error": message}, status=status)
+    if status in (400, 409) and request.user.is_authenticated:
+        messages.error(request, message)
+        return redirect("team")
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+# Exempt from the middleware only so the size check comes first; the same check runs below.
+@csrf_exempt
+@require_POST
+def submit_view(request, slug, phase_key):
+    message = oversized(request.META)
+    if message:
+        return _submit_answer(request, 413, f"Upload refused: {message}.")
+    rejection = _csrf_rejection(request)
+    if rejection is not None:
+        return rejection
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.path)
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    if team_of(request.user) is None:
+        return _submit_answer(request, 403, "You are not in a team; ask the organisers.")
+    form = SubmissionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        return _submit_answer(request, 400, errors)
+    data = form.cleaned_data
+    artifact = Artifact(
+        image_file=data["image"], image_ref=data["image_ref"].strip(), code_file=data["code"]
+    )
+    try:
+        submission = submit_as(
+            request.user,
+            phase,
+            artifact,
+            description=data["description"],
+            training_gpu_hours=data["training_gpu_hours"],
+        )
+    except ArchiveRefused as refusal:
+        return _submit_answer(request, 400, f"Image archive refused: {refusal}")
+    except NotInTeam as refusal:
+        return _submit_answer(request, 403, str(refusal))
+    except SubmissionRefused as refusal:
+        return _submit_answer(request, 409, f"Submission refused: {refusal}.")
+    text = f"Attempt {submission.attempt_number} of {phase.title} submitted and queued."
+    messages.success(request, text)  # shown on the team page the browser goes to next
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JsonResponse({"ok": True, "message": text, "redirect": "/team/"}, status=201)
+    return redirect("team")
+
+
+@login_required
+@require_GET
+def run_detail(request, run_id):
+    run = run_reads.run_for_viewer(run_id, request.user)
+    if run is None:
+        raise Http404("no run of your team with this number")
+    phase = run.submission.phase
+    hidden = not may_see_scores(request.user, phase)
+    context = {
+        "run": run,
+        "submission": run.submission,
+        "phase": phase,
+        "scores_hidden": hidden,
+        "scores": [] if hidden else run_reads.scores_by_task(run),
+        "log_tail": run.logs[-LOG_TAIL_CHARS:],
+        "log_truncated": len(run.logs) > LOG_TAIL_CHARS,
+        "is_organiser": is_organiser(request.user),
+        "worker_check": run_reads.worker_check_for(run),
+        "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
+    }
+    return render(request, "competitions/run.html", context)
+
+
+@login_required
+@require_POST
+def cancel_run(request, run_id):
+    run = run_reads.run_for_viewer(run_id, request.user)
+    if run is None:
+        raise Http404("no run of your team with this number")
+    try:
+        run_service.cancel_run(run, by_organiser=False)
+        messages.success(request, f"Run {run.pk} cancelled; the attempt is given back.")
+    except run_service.RunStateError as error:
+        messages.error(request, f"Could not cancel: {error}.")
+    return redirect("team")
+
+
+@login_required
+@require_GET
+def code_download(request, submission_id):
+    submission = get_object_or_404(
+        Submission.objects.select_related("team", "phase__competition"), pk=submission_id
+    )
+    if not submission.code_archive or not may_download_code(request.user, submission):
+        raise Http404("no code archive you may download here")
+    name = submission.code_archive.name
+    suffix = name.rsplit("/", 1)[-1].split(".", 1)[-1] if "." in name else "zip"
+    filename = f"{submission.team.slug}-attempt{submission.attempt_number}-code.{suffix}"
+    return FileResponse(
+        submission.code_archive.storage.open(name, "rb"), as_attachment=True, filename=filename
+    )

@@ -1,0 +1,40 @@
+"""Who is evaluating (a worker's name, GPU, cores and private directory) and how a run fails."""
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+
+class RunFailed(Exception):
+    """The run cannot finish; `fault` says whose fault it is ("team" or "platform")."""
+
+    def __init__(self, reason: str, fault: str, logs: str = ""):
+        super().__init__(reason)
+        self.reason, self.fault, self.logs = reason, fault, logs
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """Who is running this evaluation, with which GPU and cores, in which private directory."""
+
+    name: str
+    work_dir: Path
+    gpu: int | None = None
+    cpuset: str | None = None
+    runner: str = "docker"
+    allow_untrusted_process: bool = False
+
+    @classmethod
+    def from_settings(cls) -> "WorkerContext":
+        gpu = settings.PODIUM_GPU
+        return cls(
+            name=os.environ.get("PODIUM_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
+            work_dir=Path(settings.PODIUM_WORK_DIR),
+            gpu=int(gpu) if gpu not in (None, "") else None,
+            cpuset=settings.PODIUM_CPUSET,
+            runner=settings.PODIUM_RUNNER,
+            allow_untrusted_process=settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS,
+        )
