@@ -2,13 +2,16 @@
 
 from django import forms
 
+from competitions.api.uploads import validate_upload_name
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.spec import MAX_TRAINING_GPU_HOURS
 from evaluator.ranking import check_bonus_places, check_gap
 
 
 class SubmissionForm(forms.Form):
     image = forms.FileField(
         required=False,
+        validators=[validate_upload_name],
         help_text="The output of `docker save IMAGE -o image.tar` (optionally gzipped).",
     )
     image_ref = forms.CharField(
@@ -18,12 +21,17 @@ class SubmissionForm(forms.Form):
         help_text="registry/name@sha256:<digest>, pinned by digest.",
     )
     code = forms.FileField(
-        required=False, label="Code archive", help_text="zip or tar of your training code."
+        required=False,
+        label="Code archive",
+        help_text="zip or tar of your training code.",
+        validators=[validate_upload_name],
     )
     description = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    training_gpu_hours = forms.FloatField(required=False, min_value=0, label="Training GPU-hours")
+    training_gpu_hours = forms.FloatField(
+        required=False, min_value=0, max_value=MAX_TRAINING_GPU_HOURS, label="Training GPU-hours"
+    )
 
     def clean(self):
         data = super().clean()

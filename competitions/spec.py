@@ -13,6 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from evaluator.ranking import GAP_LIMITS, RULE_DEFAULTS, check_bonus_places
 from evaluator.registry import TASKS
 
+# The GPU-hours a team may declare for training a submission: a year on 10 GPUs is ~88,000, so
+# anything above is a typo or an attempt to break the efficiency ranking (1e308 would overflow
+# every sum it enters).
+MAX_TRAINING_GPU_HOURS = 100_000.0
+
+
+def training_gpu_hours_problem(hours: float | None) -> str | None:
+    """Why a declared training GPU-hours value is refused, or None (absent is fine)."""
+    if hours is None:
+        return None
+    if not 0 <= hours <= MAX_TRAINING_GPU_HOURS:
+        return (
+            f"training GPU-hours must be between 0 and {MAX_TRAINING_GPU_HOURS:,.0f} "
+            f"(got {hours:g}); give the GPU-hours your training used"
+        )
+    return None
+
 
 class SpecError(ValueError):
     """A competition file that cannot be loaded; `problems` lists `key: message` lines."""

@@ -6,6 +6,7 @@ Defaults are the embedded ones (SQLite file, artifacts on the local disk, DEBUG 
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "competitions",
 ]
 
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "podium.urls"
@@ -154,6 +159,26 @@ PODIUM_MAX_IMAGE_UNPACKED_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 
+# Login throttling (django-axes): after PODIUM_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused for PODIUM_LOGIN_LOCKOUT_MINUTES (429 and the
+# login page saying so). A pair, not the username alone, so nobody can lock a team member out.
+AUTHENTICATION_BACKENDS = [
+    "podium.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PODIUM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PODIUM_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "podium.security.client_ip"
+AXES_VERBOSE = False
+# How many proxies of ours append to X-Forwarded-For in front of the site (docker/compose.yaml
+# has one, nginx); 0 trusts only the socket's address. Login lockout and API throttles use it.
+PODIUM_TRUSTED_PROXY_HOPS = int(
+    os.environ.get("PODIUM_TRUSTED_PROXY_HOPS", "1" if PRODUCTION else "0")
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -165,6 +190,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rates: PODIUM_API_ANON_RATE, PODIUM_API_USER_RATE and, for submissions (the expensive
+    # requests), PODIUM_API_UPLOAD_RATE; each like "120/minute". Counted in the cache (CACHES).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "competitions.api.throttles.AnonThrottle",
+        "competitions.api.throttles.UserThrottle",
+    ],
+    "NUM_PROXIES": PODIUM_TRUSTED_PROXY_HOPS,
     "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -173,6 +205,31 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+PODIUM_API_ANON_RATE = os.environ.get("PODIUM_API_ANON_RATE", "300/minute")
+PODIUM_API_USER_RATE = os.environ.get("PODIUM_API_USER_RATE", "1200/minute")
+PODIUM_API_UPLOAD_RATE = os.environ.get("PODIUM_API_UPLOAD_RATE", "30/hour")
+
+# Content-Security-Policy (django-csp): everything from this site only. Chart.js, htmx and Swagger
+# UI are vendored under static/; templates carry no inline script or style (htmx is told not to
+# inject its indicator style, see base.html). PODIUM_CSP_REPORT_ONLY=1 reports without blocking.
+_CSP_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        # Swagger UI draws its icons as data: images.
+        "img-src": [_CSP_SELF, "data:"],
+        "connect-src": [_CSP_SELF],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [_CSP_SELF],
+    }
+}
+if env_bool("PODIUM_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
 
 # Celery: Redis is the broker; the database is the source of truth for runs.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -218,12 +275,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every login attempt at INFO; failures and lockouts are WARNING.
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }
 
 if PRODUCTION:
+    # The site is served over HTTPS only (TLS ends at the proxy or a terminator in front of it,
+    # which sets X-Forwarded-Proto): cookies never travel in clear, http:// is redirected, and
+    # browsers are told to stay on https (HSTS; start low, raise once HTTPS is known to work).
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(30 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 
 # How stale a leaderboard may be (seconds) before a process checks the database for a change.
 PODIUM_BOARD_FRESHNESS_S = float(os.environ.get("PODIUM_BOARD_FRESHNESS_S", "1.0"))

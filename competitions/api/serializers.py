@@ -6,14 +6,18 @@ visibility decisions as the pages apply; the serializers describe and validate t
 
 from rest_framework import serializers
 
+from competitions.api.uploads import validate_upload_name
 from competitions.models import Run, Submission
 from competitions.permissions import is_organiser
 from competitions.reads.boards import Board, Row
+from competitions.spec import MAX_TRAINING_GPU_HOURS
 
 
 class SubmitRequestSerializer(serializers.Serializer):
     image = serializers.FileField(
-        required=False, help_text="A `docker save` archive (.tar or .tar.gz)."
+        required=False,
+        help_text="A `docker save` archive (.tar or .tar.gz).",
+        validators=[validate_upload_name],
     )
     image_ref = serializers.CharField(
         required=False,
@@ -21,9 +25,15 @@ class SubmitRequestSerializer(serializers.Serializer):
         max_length=300,
         help_text="Or an image pinned by digest: registry/name@sha256:<64 hex digits>.",
     )
-    code = serializers.FileField(required=False, help_text="Training code archive (zip/tar).")
+    code = serializers.FileField(
+        required=False,
+        help_text="Training code archive (zip/tar).",
+        validators=[validate_upload_name],
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    training_gpu_hours = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    training_gpu_hours = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_TRAINING_GPU_HOURS
+    )
 
     def validate(self, attrs):
         has_file, has_ref = bool(attrs.get("image")), bool(attrs.get("image_ref", "").strip())

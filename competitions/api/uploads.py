@@ -3,6 +3,22 @@
 import tempfile
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# An upload's name ends up (after the first dot) in the stored file's name, which the file system
+# caps at 255 bytes and the database at 300 characters for the whole path: 100 bytes leaves room.
+MAX_UPLOAD_NAME_BYTES = 100
+
+
+def validate_upload_name(upload) -> None:
+    """Refuse (400, on the field) a file whose name is longer than the store can keep."""
+    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
+    size = len(name.encode("utf-8"))
+    if size > MAX_UPLOAD_NAME_BYTES:
+        raise ValidationError(
+            f"the file name is {size} bytes long; this site keeps names of up to "
+            f"{MAX_UPLOAD_NAME_BYTES} bytes: rename the file (e.g. code.tar.gz) and upload again"
+        )
 
 
 def oversized(meta: dict) -> str | None:
@@ -38,12 +54,12 @@ def archive_problem(upload) -> str | None:
     """Why an uploaded image archive cannot run (not a tar, links out, wrong platform...), or None.
 
     Checked at upload time so that a broken archive is answered at once and never costs an
-    attempt; the worker checks the stored file again before `docker load`. Off unless
-    PODIUM_CHECK_UPLOADED_ARCHIVES is set.
+    attempt; the worker checks the stored file again before `docker load`. On unless
+    PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0 (see podium/settings.py).
     """
     from evaluator.runner.artifacts import ArtifactError, validate_image_archive
 
-    if upload is None or not getattr(settings, "PODIUM_CHECK_UPLOADED_ARCHIVES", False):
+    if upload is None or not getattr(settings, "PODIUM_CHECK_UPLOADED_ARCHIVES", True):
         return None
     limit = int(
         getattr(settings, "PODIUM_MAX_IMAGE_UNPACKED_BYTES", DEFAULT_MAX_IMAGE_UNPACKED_BYTES)

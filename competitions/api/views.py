@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from competitions.api import serializers as s
 from competitions.api.permissions import may_see_submission
+from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
 from competitions.api.uploads import oversized
 from competitions.models import Submission
 from competitions.permissions import is_organiser
@@ -67,6 +68,7 @@ def _error(description: str) -> OpenApiResponse:
 class SubmitView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [AnonThrottle, UserThrottle, UploadThrottle]
 
     def initial(self, request, *args, **kwargs):
         # Before authentication: the session CSRF check would parse (read) the whole body.
@@ -88,6 +90,7 @@ class SubmitView(APIView):
             404: _error("No such competition or phase."),
             409: _error("No attempt left in this phase."),
             413: _error("The upload is above the size limit."),
+            429: _error("Too many submissions in a short time: the detail says when to retry."),
             503: _error("The artifact store cannot take the upload now; nothing was recorded."),
         },
     )

@@ -14,6 +14,7 @@ from competitions.api.uploads import archive_problem
 from competitions.models import Phase, Run, Submission, Team, artifact_path
 from competitions.permissions import team_of
 from competitions.services.queueing import enqueue_run_on_commit
+from competitions.spec import training_gpu_hours_problem
 
 
 class SubmissionRefused(ValueError):
@@ -158,8 +159,9 @@ def submit(
             "only platform reference submissions may run as a local process; teams submit images"
         )
     image_ref = _check_image_ref(artifact.image_ref) if artifact.image_ref else ""
-    if training_gpu_hours is not None and training_gpu_hours < 0:
-        raise SubmissionRefused("training_gpu_hours cannot be negative")
+    gpu_hours_problem = training_gpu_hours_problem(training_gpu_hours)
+    if gpu_hours_problem:
+        raise SubmissionRefused(gpu_hours_problem)
     archive_sha = _sha256(artifact.image_file) if artifact.image_file else ""
 
     if not team.is_reference and attempts_used(team, phase) >= phase.max_attempts:
