@@ -318,10 +318,6 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.team} #{self.attempt_number} ({self.phase})"
 
-    @property
-    def latest_run(self) -> "Run | None":
-        return self.runs.order_by("-created_at").first()
-
 
 class Run(models.Model):
     class Status(models.TextChoices):
@@ -378,10 +374,6 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.submission} [{self.status}]"
-
-    @property
-    def is_done(self) -> bool:
-        return self.status in self.DONE
 
 
 class TaskScore(models.Model):

@@ -9,5 +9,5 @@ register = template.Library()
 
 @register.filter
 def metric_label(metric: str) -> str:
-    """"f1" -> "F1", "token_accuracy" -> "token accuracy" (the registry's labels)."""
+    """ "f1" -> "F1", "token_accuracy" -> "token accuracy" (the registry's labels)."""
     return METRIC_LABELS.get(metric, metric)

@@ -7,7 +7,6 @@ the same run (only one claim succeeds) and it never raises for anything a team's
 import logging
 import os
 import shutil
-import statistics
 import threading
 from pathlib import Path
 
@@ -19,10 +18,9 @@ from competitions.services import runs as run_service
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
+from competitions.worker.timing import run_timed
 from evaluator.contract import PredictionError, read_gold, read_predictions
-from evaluator.runner.energy import EnergyReading, measure_energy
 from evaluator.runner.limits import Limits
-from evaluator.runner.outcome import RunOutcome
 from evaluator.scoring import Scores, score_predictions
 
 log = logging.getLogger(__name__)
@@ -106,50 +104,39 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
     try:
         if not run_service.advance(run, Run.Status.RUNNING):
             raise RunFailed("the run was cancelled before it started", Run.Fault.PLATFORM)
-        limits = limits_for(run)
-        outcomes: list[RunOutcome] = []
-        first_output = scratch / "output-1"
-        wants_energy = _wants_energy(competition)
-        energy: list[EnergyReading] = []
-        for repeat in range(1, competition.timing_repeats + 1):
-            output = scratch / f"output-{repeat}"
-            with measure_energy(wants_energy, worker.gpu) as reading:
-                outcome = executor.run(split.input_dir, output, limits)
-            outcomes.append(outcome)
-            energy.append(reading)
-            if not outcome.ok:
-                raise RunFailed(
-                    outcome.failure or "the run failed", outcome.fault or "team", outcome.logs
-                )
-            if repeat > 1:
-                shutil.rmtree(output, ignore_errors=True)
+        timed = run_timed(
+            executor,
+            split.input_dir,
+            scratch,
+            limits_for(run),
+            repeats=competition.timing_repeats,
+            energy=_wants_energy(competition),
+            gpu=worker.gpu,
+        )
         if run_service.is_cancelled(run.pk):
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
         run_service.advance(run, Run.Status.SCORING)
         try:
-            predictions = read_predictions(first_output, split.manifest)
+            predictions = read_predictions(timed.first_output, split.manifest)
         except PredictionError as error:
             raise RunFailed(
-                f"invalid predictions: {error}", Run.Fault.TEAM, outcomes[0].logs
+                f"invalid predictions: {error}", Run.Fault.TEAM, timed.outcomes[0].logs
             ) from None
         scores = score_predictions(read_gold(split.gold_dir, split.manifest), predictions)
         fingerprint = executor.fingerprint()
     finally:
         executor.close()
-    measurements = [o.duration_s for o in outcomes if o.duration_s is not None]
     return run_service.RunResult(
         overall=scores.overall,
         scores=score_rows(scores),
-        runtime_s=statistics.median(measurements),
-        runtime_measurements=measurements,
-        startup_overhead_s=outcomes[0].startup_overhead_s,
+        runtime_s=timed.runtime_s,
+        runtime_measurements=timed.measurements,
+        startup_overhead_s=timed.outcomes[0].startup_overhead_s,
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
-        logs=outcomes[0].logs,
-        energy_kwh=statistics.median(kwh)
-        if (kwh := [e.kwh for e in energy if e.kwh is not None])
-        else None,
-        energy_method=next((e.method for e in energy if e.method), ""),
+        logs=timed.outcomes[0].logs,
+        energy_kwh=timed.energy_kwh,
+        energy_method=timed.energy_method,
     )
 
 

@@ -17,7 +17,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from competitions.models import Phase
-from evaluator.contract import write_split
+from evaluator.contract import load_manifest, write_split
 from evaluator.data import open_source
 
 BUNDLE_FORMAT = 1
@@ -101,7 +101,7 @@ def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     # The gold manifest: the input one plus each sentence's token count, for precise errors.
-    manifest = json.loads((target / "gold" / "manifest.json").read_text())
+    manifest = load_manifest(target / "gold")
     return LocalSplit(
         key=key, input_dir=target / "input", gold_dir=target / "gold", manifest=manifest
     )

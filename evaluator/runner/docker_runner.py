@@ -168,54 +168,6 @@ class DockerRunner:
         outcome.finished_at = datetime.now(UTC)
         return int(result.get("StatusCode", -1)), end - start
 
-    def run_repeated(
-        self,
-        image: str,
-        input_dir,
-        output_dir,
-        limits: Limits,
-        *,
-        repeats: int = 3,
-        warmup: bool = False,
-        gpu: int | None = None,
-        cpuset: str | None = None,
-        env: dict[str, str] | None = None,
-    ) -> RunOutcome:
-        """Run the same image `repeats` times; the predictions scored are those of the first run.
-
-        Later runs write to scratch directories that are thrown away: their only purpose is the
-        time measurement. Every measurement is kept in `measurements`, `duration_s` is their
-        median. An optional warm-up run (not measured) fills the page cache first. The first
-        failing run ends the series and is returned, with the measurements taken so far.
-        """
-        if repeats < 1:
-            raise ValueError(f"repeats must be at least 1, got {repeats}")
-        kwargs = {"gpu": gpu, "cpuset": cpuset, "env": env}
-        if warmup:
-            with tempfile.TemporaryDirectory(prefix="podium-warmup-") as scratch:
-                self.run(image, input_dir, scratch, limits, **kwargs)
-        first = self.run(image, input_dir, output_dir, limits, **kwargs)
-        measurements = [first.duration_s]
-        docker_measurements = [first.docker_duration_s]
-        for _ in range(repeats - 1):
-            if not first.ok:
-                break
-            with tempfile.TemporaryDirectory(prefix="podium-repeat-") as scratch:
-                again = self.run(image, input_dir, scratch, limits, **kwargs)
-            measurements.append(again.duration_s)
-            docker_measurements.append(again.docker_duration_s)
-            if not again.ok:
-                again.notes.append(f"failed on repeat {len(measurements)} of {repeats}")
-                first.failure, first.fault = again.failure, again.fault
-                first.logs, first.exit_code = again.logs, again.exit_code
-                break
-        measured = [m for m in measurements if m is not None]
-        first.measurements = tuple(measured)
-        first.duration_s = statistics.median(measured) if measured else None
-        docker_values = [m for m in docker_measurements if m is not None]
-        first.docker_duration_s = statistics.median(docker_values) if docker_values else None
-        return first
-
     def measure_startup_overhead(
         self, image: str | None = None, repeats: int = 5, *, cpuset: str | None = None
     ) -> StartupOverhead:

@@ -53,11 +53,6 @@ class RunOutcome:
     def ok(self) -> bool:
         return self.failure is None
 
-    @property
-    def spread_cv(self) -> float | None:
-        """Coefficient of variation of the repeated measurements (None for fewer than two)."""
-        return coefficient_of_variation(self.measurements)
-
 
 def coefficient_of_variation(values) -> float | None:
     values = list(values)

@@ -53,7 +53,9 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
     assert "left by an earlier gpu7" in second.output()
     wait_for(lambda: run.pk in runs.reconcile().requeued, 30, "reconcile to requeue", interval=1)
     wait_for(
-        lambda: Run.objects.get(pk=run.pk).is_done, 90, lambda: f"the rerun\n{second.output()}"
+        lambda: Run.objects.get(pk=run.pk).status in Run.DONE,
+        90,
+        lambda: f"the rerun\n{second.output()}",
     )
     run.refresh_from_db()
     assert run.status == Run.Status.FINISHED, run.failure_reason

@@ -196,23 +196,10 @@ def test_output_directory_must_be_empty(runner, sample_input, tmp_path, small_li
         run_example(runner, "valid", sample_input, tmp_path, small_limits)
 
 
-def test_startup_overhead_and_repeats(runner, sample_input, tmp_path, small_limits):
+def test_startup_overhead(runner, small_limits):
     overhead = runner.measure_startup_overhead(repeats=3, cpuset="1")
     assert len(overhead.measurements) == 3 and 0 < overhead.median_s < 5
-    outcome = runner.run_repeated(
-        "podium-example/valid:latest", sample_input, tmp_path / "out", small_limits, repeats=3
-    )
-    assert outcome.ok and len(outcome.measurements) == 3
-    assert sorted(outcome.measurements)[1] == outcome.duration_s
-    assert outcome.startup_overhead_s == overhead.median_s
-    assert (tmp_path / "out" / "xnli" / "test-en.tsv").exists()
-
-
-def test_repeats_stop_at_the_first_failure(runner, sample_input, tmp_path, small_limits):
-    outcome = runner.run_repeated(
-        "podium-example/bad-exit:latest", sample_input, tmp_path / "out", small_limits, repeats=3
-    )
-    assert outcome.fault == TEAM and len(outcome.measurements) == 1
+    assert overhead.median_s == sorted(overhead.measurements)[1]
 
 
 def test_image_that_cannot_start_is_a_team_fault(runner, docker_client, sample_input, tmp_path):
