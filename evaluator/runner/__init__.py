@@ -10,6 +10,7 @@ from .artifacts import (
 )
 from .docker_runner import BASE_IMAGE, DockerRunner, StartupOverhead, remove_leftovers
 from .fingerprint import hardware_fingerprint
+from .gpu import GpuReading, describe_clocks, gpu_settings, gpu_window
 from .limits import Limits
 from .outcome import PLATFORM, TEAM, RunOutcome, coefficient_of_variation
 from .process_runner import ProcessRunner, UntrustedCodeRefused
@@ -21,6 +22,7 @@ __all__ = [
     "TEAM",
     "ArtifactError",
     "DockerRunner",
+    "GpuReading",
     "ImageArchiveInfo",
     "Limits",
     "ProcessRunner",
@@ -30,6 +32,9 @@ __all__ = [
     "UntrustedCodeRefused",
     "check_timing",
     "coefficient_of_variation",
+    "describe_clocks",
+    "gpu_settings",
+    "gpu_window",
     "hardware_fingerprint",
     "load_image_archive",
     "parse_digest_reference",
