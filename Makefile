@@ -8,7 +8,8 @@ PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
 PYTEST_ARGS ?=
 
 .PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
-        bench-scoring bench-baseline bench-runner bench-scaleout bench-load clean
+        bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
+        bench-pipeline bench-gpu clean
 
 $(STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,13 @@ bench-scaleout: install
 
 bench-load: install
 	$(PY) benchmarks/bench_load.py
+
+bench-pipeline: install images
+	$(PY) benchmarks/bench_pipeline.py --json var/bench-pipeline.json
+
+# For a lent GPU machine without Docker or a venv: its own python3 and preinstalled packages.
+bench-gpu:
+	$(PYTHON) benchmarks/bench_gpu.py $(BENCH_GPU_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

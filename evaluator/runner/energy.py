@@ -1,4 +1,8 @@
-"""Energy of a run, estimated with codecarbon while the container runs, labelled with its method.
+"""Energy of a run on a CPU-only host, estimated with codecarbon, labelled as an estimate.
+
+GPU workers read the GPU's own energy counter instead (gpu.py, "NVML energy counter"), which is a
+measurement; this module stays for hosts without one, and its label says "estimate" so the two
+are never mistaken for each other.
 
 Whole-machine figures (tracking_mode="machine"): CPU through RAPL where the kernel exposes it,
 otherwise from CPU load and the model's TDP; GPU through NVML when a GPU is present; RAM by
@@ -58,7 +62,7 @@ def measure_energy(enabled: bool = True, gpu: int | None = None):
                 gpu_part = "NVML" if data.gpu_energy else "none"
                 reading.kwh = float(data.energy_consumed)
                 reading.method = (
-                    f"codecarbon {codecarbon.__version__}, whole machine: CPU {cpu}, "
+                    f"codecarbon {codecarbon.__version__} estimate, whole machine: CPU {cpu}, "
                     f"GPU {gpu_part}, RAM estimate"
                 )
             except Exception as error:

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .gpu import gpu_settings
+
 # The fields that decide whether two timings are comparable; all others are informative only.
 IDENTITY_FIELDS = (
     "gpu_model",
@@ -70,8 +72,13 @@ def _docker_version(docker_client) -> str:
         return "unavailable"
 
 
-def hardware_fingerprint(docker_client=None, gpu: int | None = None) -> dict:
-    """Describe this worker; `fingerprint_id` is a stable hash of IDENTITY_FIELDS."""
+def hardware_fingerprint(docker_client=None, gpu: int | None = None, *, nvml=None) -> dict:
+    """Describe this worker; `fingerprint_id` is a stable hash of IDENTITY_FIELDS.
+
+    The GPU's persistence mode and held clocks (`gpu_settings`, through NVML; `nvml` is for
+    tests) are recorded but not part of the identity: they are settings an operator changes on
+    the same hardware, and the timing check reports them so the operator fixes them.
+    """
     gpu_model, gpu_driver = _gpu(gpu)
     info = {
         "gpu_model": gpu_model,
@@ -85,6 +92,7 @@ def hardware_fingerprint(docker_client=None, gpu: int | None = None) -> dict:
         "kernel": platform.release(),
         "machine": platform.machine(),
         "hostname": platform.node(),
+        **gpu_settings(gpu, nvml=nvml),
     }
     identity = json.dumps({key: info[key] for key in IDENTITY_FIELDS}, sort_keys=True)
     info["fingerprint_id"] = hashlib.sha256(identity.encode()).hexdigest()[:16]

@@ -72,3 +72,18 @@ def test_a_started_celery_worker_checks_before_taking_runs(celery_broker, worker
     assert check.cpuset == "0" and len(check.sleep_windows) == 2
     # The verdict is logged just after the row is written.
     wait_for(lambda: "the same CPU work varies" in worker.output(), 30, worker.output)
+
+
+def test_command_reports_the_gpu_clock_settings(settings, monkeypatch, capsys, built_images):
+    settings.PODIUM_CPUSET = "0"
+    settings.PODIUM_GPU = None
+    call_command("check_worker_timing", repeats=2, sleep=0.1, fail_above=1000)
+    assert "GPU: none on this worker (clock settings not checked)" in capsys.readouterr().out
+    # A GPU worker on a host without the NVIDIA driver: said, with NVML's reason, not a crash.
+    settings.PODIUM_GPU = "0"
+    call_command("check_worker_timing", repeats=2, sleep=0.1, fail_above=1000)
+    out = capsys.readouterr().out
+    assert "GPU 0: clock settings unknown (NVML could not start (NVMLError_" in out
+    stored = WorkerTimingCheck.objects.latest("pk")
+    assert stored.hardware["persistence_mode"] == "unavailable"
+    assert stored.hardware["clocks_locked"] is None

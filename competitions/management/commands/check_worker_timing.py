@@ -6,13 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from competitions.management.engine import docker_client_or_error
 from competitions.worker.context import WorkerContext
 from competitions.worker.startup import check_worker_timing, describe
+from evaluator.runner.gpu import describe_clocks
 
 
 class Command(BaseCommand):
     help = (
         "Time a fixed sleep and a fixed amount of CPU work, alternately, in locked-down containers "
         "on this worker's cores (PODIUM_CPUSET), and record the spread. Run it on each worker host "
-        "after installing it; workers also run it at start (PODIUM_TIMING_CHECK_REPEATS)."
+        "after installing it; workers also run it at start (PODIUM_TIMING_CHECK_REPEATS). It also "
+        "reports whether the worker's GPU (PODIUM_GPU) has locked clocks and persistence mode."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +45,7 @@ class Command(BaseCommand):
                 f"the probe image {settings.PODIUM_STARTUP_PROBE_IMAGE} is missing: make images"
             ) from None
         self.stdout.write(describe(check, goal))
+        self.stdout.write("  " + describe_clocks(check.hardware))
         self.stdout.write(
             "  sleep windows (s): " + " ".join(f"{w:.3f}" for w in check.sleep_windows)
         )
