@@ -123,7 +123,7 @@ def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.Run
                 f"invalid predictions: {error}", Run.Fault.TEAM, timed.outcomes[0].logs
             ) from None
         scores = score_predictions(read_gold(split.gold_dir, split.manifest), predictions)
-        fingerprint = executor.fingerprint()
+        fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
     return run_service.RunResult(

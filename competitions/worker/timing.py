@@ -1,7 +1,10 @@
 """Timed runs of one submission on this worker: the repeats a phase asks for, with energy.
 
 The predictions scored are those of the first run; later runs write to folders that are thrown
-away (their only purpose is the measurement). The first failing run ends the series.
+away (their only purpose is the measurement). The first failing run ends the series. On a GPU
+worker every run is watched from outside the container through NVML: its energy counter is the
+run's energy, and a run the GPU slowed down (thermal or power limits) is a platform fault,
+timed again without costing an attempt.
 """
 
 import shutil
@@ -12,15 +15,22 @@ from pathlib import Path
 from competitions.worker.context import RunFailed
 from competitions.worker.executors import Executor
 from evaluator.runner.energy import EnergyReading, measure_energy
+from evaluator.runner.gpu import GpuReading, gpu_window
 from evaluator.runner.limits import Limits
-from evaluator.runner.outcome import RunOutcome
+from evaluator.runner.outcome import PLATFORM, RunOutcome
 
 
 @dataclass
 class TimedRuns:
     outcomes: list[RunOutcome] = field(default_factory=list)
     energy: list[EnergyReading] = field(default_factory=list)
+    gpu: list[GpuReading] = field(default_factory=list)
     first_output: Path | None = None
+
+    @property
+    def gpu_windows(self) -> list[dict]:
+        """What NVML saw during each run (peak memory, clocks, throttling), for the run's record."""
+        return [reading.summary() for reading in self.gpu if reading.available]
 
     @property
     def measurements(self) -> list[float]:
@@ -56,13 +66,26 @@ def run_timed(
     timed = TimedRuns(first_output=scratch / "output-1")
     for repeat in range(1, repeats + 1):
         output = scratch / f"output-{repeat}"
-        with measure_energy(energy, gpu) as reading:
+        # The GPU's own counter is a measurement; codecarbon only estimates hosts without one.
+        with (
+            measure_energy(energy and gpu is None, gpu) as estimate,
+            gpu_window(gpu) as watched,
+        ):
             outcome = executor.run(input_dir, output, limits)
         timed.outcomes.append(outcome)
-        timed.energy.append(reading)
+        timed.gpu.append(watched)
+        measured = energy and watched.energy_kwh is not None
+        timed.energy.append(
+            EnergyReading(watched.energy_kwh, watched.energy_method) if measured else estimate
+        )
         if not outcome.ok:
+            raise RunFailed(outcome.failure or "the run failed", outcome.fault or "team", outcome.logs)
+        if watched.throttled:
             raise RunFailed(
-                outcome.failure or "the run failed", outcome.fault or "team", outcome.logs
+                f"GPU {gpu} slowed down during the run ({', '.join(watched.throttle_reasons)}), "
+                "so its time is not comparable; it is timed again and costs no attempt",
+                PLATFORM,
+                outcome.logs,
             )
         if repeat > 1:
             shutil.rmtree(output, ignore_errors=True)
