@@ -79,7 +79,9 @@ def run_timed(
             EnergyReading(watched.energy_kwh, watched.energy_method) if measured else estimate
         )
         if not outcome.ok:
-            raise RunFailed(outcome.failure or "the run failed", outcome.fault or "team", outcome.logs)
+            raise RunFailed(
+                outcome.failure or "the run failed", outcome.fault or "team", outcome.logs
+            )
         if watched.throttled:
             raise RunFailed(
                 f"GPU {gpu} slowed down during the run ({', '.join(watched.throttle_reasons)}), "
