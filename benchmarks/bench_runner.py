@@ -40,13 +40,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import docker
 
 from evaluator.check import SAMPLE_DATA
 from evaluator.contract import write_sample
 from evaluator.data import open_source
 from evaluator.registry import resolve_tasks
 from evaluator.runner import DockerRunner, Limits, coefficient_of_variation
+from evaluator.runner.engine import DockerUnavailable, docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
 
 SPIN_IMAGE = "podium-example/cpu-bound:latest"
@@ -159,11 +159,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     try:
-        runner = DockerRunner()
-    except docker.errors.DockerException as error:
-        raise SystemExit(
-            f"cannot reach Docker ({error}); start it: scripts/services.sh start"
-        ) from None
+        runner = DockerRunner(docker_client())
+    except DockerUnavailable as error:
+        raise SystemExit(str(error)) from None
     limits = Limits(
         time_limit_s=args.time_limit,
         memory_mb=args.memory_mb,

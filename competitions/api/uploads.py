@@ -5,6 +5,8 @@ import tempfile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from evaluator.runner.artifacts import ArtifactError, validate_image_archive
+
 # An upload's name ends up (after the first dot) in the stored file's name, which the file system
 # caps at 255 bytes and the database at 300 characters for the whole path: 100 bytes leaves room.
 MAX_UPLOAD_NAME_BYTES = 100
@@ -46,10 +48,6 @@ def human_bytes(count: int) -> str:
     return f"{count} B"
 
 
-# The unpacked size an uploaded image may reach (a gzip bomb stops here, while being read).
-DEFAULT_MAX_IMAGE_UNPACKED_BYTES = 64 * 1024**3
-
-
 def archive_problem(upload) -> str | None:
     """Why an uploaded image archive cannot run (not a tar, links out, wrong platform...), or None.
 
@@ -57,13 +55,9 @@ def archive_problem(upload) -> str | None:
     attempt; the worker checks the stored file again before `docker load`. On unless
     PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0 (see podium/settings.py).
     """
-    from evaluator.runner.artifacts import ArtifactError, validate_image_archive
-
-    if upload is None or not getattr(settings, "PODIUM_CHECK_UPLOADED_ARCHIVES", True):
+    if upload is None or not settings.PODIUM_CHECK_UPLOADED_ARCHIVES:
         return None
-    limit = int(
-        getattr(settings, "PODIUM_MAX_IMAGE_UNPACKED_BYTES", DEFAULT_MAX_IMAGE_UNPACKED_BYTES)
-    )
+    limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
     try:
         if hasattr(upload, "temporary_file_path"):
             validate_image_archive(upload.temporary_file_path(), limit)

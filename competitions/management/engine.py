@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from competitions.worker.docker_client import DEFAULT_TIMEOUT_S, DockerUnavailable, docker_client
+from evaluator.runner.engine import DEFAULT_TIMEOUT_S, DockerUnavailable, docker_client
 
 
 def docker_client_or_error(timeout: int = DEFAULT_TIMEOUT_S):

@@ -36,7 +36,7 @@ def survives_database_outage(action):
 
     @functools.wraps(action)
     def retrying(*args, **kwargs):
-        deadline = time.monotonic() + float(getattr(settings, "PODIUM_DB_RETRY_S", 60))
+        deadline = time.monotonic() + settings.PODIUM_DB_RETRY_S
         delay = 0.25
         while True:
             try:
@@ -222,8 +222,8 @@ def reconcile(now=None) -> ReconcileReport:
       retried (it never costs an attempt) or failed with a reason once retries are used up.
     """
     now = now or timezone.now()
-    requeue_after = timedelta(seconds=int(getattr(settings, "PODIUM_REQUEUE_AFTER_S", 600)))
-    stale_after = timedelta(seconds=int(getattr(settings, "PODIUM_STALE_AFTER_S", 120)))
+    requeue_after = timedelta(seconds=settings.PODIUM_REQUEUE_AFTER_S)
+    stale_after = timedelta(seconds=settings.PODIUM_STALE_AFTER_S)
     report = ReconcileReport(requeued=[], failed=[])
     lost = Run.objects.filter(status=Run.Status.QUEUED).filter(
         Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))

@@ -19,7 +19,6 @@ from django.core.files.storage import default_storage
 
 from competitions.models import Run, Submission
 from competitions.worker.context import RunFailed, WorkerContext
-from competitions.worker.docker_client import DockerUnavailable, docker_client
 from evaluator.runner.artifacts import (
     ArtifactError,
     load_image_archive,
@@ -27,6 +26,7 @@ from evaluator.runner.artifacts import (
     validate_image_archive,
 )
 from evaluator.runner.docker_runner import DockerRunner, remove_leftovers
+from evaluator.runner.engine import DockerUnavailable, docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
 from evaluator.runner.limits import Limits
 from evaluator.runner.outcome import RunOutcome

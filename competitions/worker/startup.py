@@ -7,9 +7,9 @@ from django.conf import settings
 
 from competitions.models import WorkerTimingCheck
 from competitions.worker.context import WorkerContext
-from competitions.worker.docker_client import docker_client
 from competitions.worker.executors import remove_worker_leftovers
 from evaluator.runner.docker_runner import DockerRunner
+from evaluator.runner.engine import docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
 from evaluator.runner.timing_check import check_timing
 

@@ -8,18 +8,9 @@ split is one of "train", "validation", "test".
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from evaluator.data.base import SPLITS, DataSource, DataSourceError
 
-SPLITS = ("train", "validation", "test")
-
-
-class DataSourceError(ValueError):
-    """Data that cannot be found or read; the message says which file or config and why."""
-
-
-@runtime_checkable
-class DataSource(Protocol):
-    def examples(self, task: str, language: str, split: str) -> list[dict]: ...
+__all__ = ["SPLITS", "DataSource", "DataSourceError", "open_source"]
 
 
 def open_source(config: dict) -> DataSource:

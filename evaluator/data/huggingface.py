@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import os
 
-from evaluator.data import SPLITS, DataSourceError
+from evaluator.data.base import SPLITS, DataSourceError
 from evaluator.registry import get_task
 
 UDPOS_LANGUAGE_NAMES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from evaluator.data import SPLITS, DataSourceError
+from evaluator.data.base import SPLITS, DataSourceError
 from evaluator.registry import get_task
 
 _FILE_SPLIT = {"train": ("train",), "validation": ("dev", "validation"), "test": ("test",)}

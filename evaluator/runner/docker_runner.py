@@ -47,10 +47,8 @@ class DockerRunner:
     "gpu0@host") so that `remove_leftovers(client, owner)` after a crash touches only its own.
     """
 
-    def __init__(
-        self, client=None, *, helper_image: str = BASE_IMAGE, owner: str = "default"
-    ) -> None:
-        self.client = client or docker.from_env(timeout=DOCKER_GRACE_S)
+    def __init__(self, client, *, helper_image: str = BASE_IMAGE, owner: str = "default") -> None:
+        self.client = client  # evaluator.runner.engine.docker_client()
         self.helper_image = helper_image
         self.owner = owner
         self.startup_overhead_s: float | None = None

@@ -1,4 +1,6 @@
-"""The one way Podium opens the Docker engine: a pinged client, or an error that says what to do."""
+"""The one way Podium opens the Docker engine: a pinged client, or an error that says what to do.
+
+Workers, management commands, benchmarks and tests all call `docker_client`."""
 
 DEFAULT_TIMEOUT_S = 120
 
