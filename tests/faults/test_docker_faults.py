@@ -45,12 +45,13 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
 
     # The same worker slot comes back (a host reboot, a crash-looping service): it cleans up first.
     second = start_worker(worker_env("gpu7", celery_broker))
+    # The log line is written just after the removal: wait for the line itself.
     wait_for(
-        lambda: not containers_of(docker_client, "gpu7"),
+        lambda: "left by an earlier gpu7" in second.output(),
         60,
         lambda: f"the restarted worker to remove the leftovers\n{second.output()}",
     )
-    assert "left by an earlier gpu7" in second.output()
+    assert not containers_of(docker_client, "gpu7")
     wait_for(lambda: run.pk in runs.reconcile().requeued, 30, "reconcile to requeue", interval=1)
     wait_for(
         lambda: Run.objects.get(pk=run.pk).status in Run.DONE,

@@ -184,3 +184,45 @@ def test_no_timing_check_no_mark(world):
     html = Client().get("/c/xf/leaderboard/eval/").content.decode()
     assert "noisy-workers" not in html and "noisy-runtime" not in html
     assert _board(world).rows[0].worker_spread_percent is None
+
+
+def test_board_orders_an_unmeasured_team_as_the_ranking_function_does(world, tmp_path):
+    # A 80 (slow), B 75 (fastest), C 78 with no runtime: C never climbs over A, B cannot pass C;
+    # the board, its badges and `manage.py rerank` on the same results all say A, C, B.
+    import json
+
+    from django.core.management import call_command
+
+    from competitions.models import Run
+
+    gamma = Team.objects.create(name="Gamma", slug="gamma")
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=500.0, measurements=[500.0])
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=50.0, measurements=[50.0])
+    unmeasured = finish(submit_ref(gamma, world.eval), overall=78.0, runtime=1.0)
+    Run.objects.filter(pk=unmeasured.pk).update(runtime_s=None, runtime_measurements=[])
+    board = _board(world)
+    assert [r.team for r in board.rows] == ["Alpha", "Gamma", "Beta"]
+    assert [(r.final_rank, r.performance_rank, r.moved) for r in board.rows] == [
+        (1, 1, 0),
+        (2, 2, 0),
+        (3, 3, 0),
+    ]
+    assert "not eligible for the efficiency bonus" in board.rows[1].reason
+    assert "Gamma has no runtime figure" in board.rows[2].reason
+    results = tmp_path / "results.json"
+    results.write_text(
+        json.dumps(
+            {
+                "entries": [
+                    {"team": "Alpha", "score": 80.0, "runtime_s": 500.0},
+                    {"team": "Beta", "score": 75.0, "runtime_s": 50.0},
+                    {"team": "Gamma", "score": 78.0},
+                ]
+            }
+        )
+    )
+    out = tmp_path / "out.txt"
+    with out.open("w") as handle:
+        call_command("rerank", str(results), "--json", stdout=handle)
+    ranking = json.loads(out.read_text())["ranking"]
+    assert [(r["team"], r["reason"]) for r in ranking] == [(r.team, r.reason) for r in board.rows]
