@@ -51,14 +51,13 @@ def attempts_left(team: Team, phase: Phase) -> int | None:
 
 
 def _check_image_ref(reference: str) -> str:
-    reference = reference.strip()
-    if "@sha256:" not in reference or len(reference.rsplit("@sha256:", 1)[1]) != 64:
-        raise SubmissionRefused(
-            f"image reference {reference!r} is not pinned by digest; give it as "
-            "registry/name@sha256:<64 hex digits> "
-            "(docker inspect --format '{{index .RepoDigests 0}}')"
-        )
-    return reference
+    from evaluator.runner.image_names import ImageNameError, check_image_reference
+
+    try:
+        check_image_reference(reference, settings.PODIUM_ALLOWED_REGISTRIES)
+    except ImageNameError as error:
+        raise SubmissionRefused(f"image reference refused: {error}") from None
+    return reference.strip()
 
 
 def _sha256(file: File) -> str:

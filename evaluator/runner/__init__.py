@@ -3,13 +3,18 @@
 from .artifacts import (
     ArtifactError,
     ImageArchiveInfo,
+    ReferenceRefused,
     load_image_archive,
     parse_digest_reference,
     pull_image,
+    untagged_archive,
     validate_image_archive,
 )
-from .docker_runner import BASE_IMAGE, DockerRunner, StartupOverhead, remove_leftovers
+from .docker_runner import BASE_IMAGE, DockerRunner, StartupOverhead
 from .fingerprint import hardware_fingerprint
+from .image_names import ImageNameError, check_image_reference, split_name
+from .layers import LayerBounds
+from .leftovers import remove_leftovers, team_image_name
 from .limits import Limits
 from .outcome import PLATFORM, TEAM, RunOutcome, coefficient_of_variation
 from .process_runner import ProcessRunner, UntrustedCodeRefused
@@ -22,12 +27,16 @@ __all__ = [
     "ArtifactError",
     "DockerRunner",
     "ImageArchiveInfo",
+    "ImageNameError",
+    "LayerBounds",
     "Limits",
     "ProcessRunner",
+    "ReferenceRefused",
     "RunOutcome",
     "StartupOverhead",
     "TimingCheck",
     "UntrustedCodeRefused",
+    "check_image_reference",
     "check_timing",
     "coefficient_of_variation",
     "hardware_fingerprint",
@@ -35,5 +44,8 @@ __all__ = [
     "parse_digest_reference",
     "pull_image",
     "remove_leftovers",
+    "split_name",
+    "team_image_name",
+    "untagged_archive",
     "validate_image_archive",
 ]
