@@ -50,8 +50,8 @@ class UnpackBudget:
         if self.file_bytes > self.bounds.unpacked_bytes:
             raise LayerRefused(
                 f"layer {layer!r} unpacks to more than {_mb(self.bounds.unpacked_bytes)} MB, the "
-                f"size limit (reached at {name!r}, {_mb(size)} MB counting sparse holes); make "
-                "the image smaller (a slimmer base, fewer files)"
+                f"size limit (reached at {name!r}, a file of {_mb(size)} MB, sparse holes "
+                "included); make the image smaller (a slimmer base, fewer files)"
             )
 
     def add_inflated(self, size: int, layer: str) -> None:
