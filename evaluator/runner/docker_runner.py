@@ -19,7 +19,7 @@ from .lockdown import (
     LABEL,
     OWNER_LABEL,
     VolumeRefused,
-    declared_volume_mounts,
+    declared_volume_tmpfs,
     keeper_config,
     locked_down_config,
     output_volume_options,
@@ -94,7 +94,7 @@ class DockerRunner:
         run_id = outcome.run_id = uuid.uuid4().hex[:12]
         declared = (self.client.images.get(image).attrs.get("Config") or {}).get("Volumes")
         try:
-            declared_volume_mounts(declared, limits)
+            declared_volume_tmpfs(declared, limits)
         except VolumeRefused as refusal:
             outcome.failure, outcome.fault = str(refusal), TEAM
             return

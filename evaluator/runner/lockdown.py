@@ -48,8 +48,8 @@ class VolumeRefused(ValueError):
     """The image declares a VOLUME the platform cannot give it; the message says what to change."""
 
 
-def declared_volume_mounts(declared, limits: Limits) -> list[Mount]:
-    """A size-capped tmpfs over every path the image declares as VOLUME.
+def declared_volume_tmpfs(declared, limits: Limits) -> dict[str, str]:
+    """A size-capped tmpfs (path -> mount options) over every path the image declares as VOLUME.
 
     Without a mount of ours there, Docker gives each declared path an anonymous volume: host
     disk without any cap, which outlives the container. A tmpfs is capped like /tmp and its
@@ -62,7 +62,7 @@ def declared_volume_mounts(declared, limits: Limits) -> list[Mount]:
             f"the image declares {len(paths)} VOLUMEs, more than {DECLARED_VOLUMES_MAX}; "
             "remove the VOLUME lines from the Dockerfile (write scratch files to /tmp)"
         )
-    mounts = []
+    mounts = {}
     for path in paths:
         if path in _RUN_MOUNTS:
             continue
@@ -73,8 +73,11 @@ def declared_volume_mounts(declared, limits: Limits) -> list[Mount]:
                 f"{inside[0] if inside else 'the root filesystem'}; remove that VOLUME line "
                 "from the Dockerfile (write scratch files to /tmp)"
             )
-        # Docker's tmpfs mode defaults to 1777: writable by the run's user, like /tmp.
-        mounts.append(Mount(path, None, type="tmpfs", tmpfs_size=limits.tmp_mb * 1024 * 1024))
+        # Owned by the run's user: Docker copies the image directory's contents and mode into
+        # the tmpfs, so a mode alone would leave a root-owned 0755 directory nobody can use.
+        mounts[path] = (
+            f"rw,nosuid,nodev,size={limits.tmp_mb}m,uid={CONTAINER_UID},gid={CONTAINER_UID}"
+        )
     return mounts
 
 
@@ -117,12 +120,11 @@ def locked_down_config(
     config = {
         "network_mode": "none",
         "read_only": True,
-        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777"},
-        "mounts": [
-            Mount("/input", str(input_dir), type="bind", read_only=True),
-            output_mount,
-            *declared_volume_mounts(declared_volumes, limits),
-        ],
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777",
+            **declared_volume_tmpfs(declared_volumes, limits),
+        },
+        "mounts": [Mount("/input", str(input_dir), type="bind", read_only=True), output_mount],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "user": CONTAINER_USER,
