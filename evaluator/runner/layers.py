@@ -153,7 +153,8 @@ def scan_layer(head: bytes, rest, kind: str, layer: str, budget: UnpackBudget) -
         raise
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as error:
         raise LayerRefused(
-            f"layer {layer!r} is not a readable tar ({error}); {HOW_TO_SAVE}"
+            f"the upload is not a complete image archive: layer {layer!r} is not a readable tar "
+            f"({error}); {HOW_TO_SAVE}"
         ) from None
     return files
 
