@@ -102,7 +102,7 @@ def _no_broker_unless_asked(settings):
 
 # Registry hosts the tests' image references may name: made-up hosts never pulled from, a port
 # nothing listens on, and every loopback registry a test starts (start_registry adds it).
-TEST_REGISTRIES = ["registry.example", "registry.local", "r.example", "127.0.0.1:1"]
+TEST_REGISTRIES = ["docker.io", "registry.example", "registry.local", "r.example", "127.0.0.1:1"]
 
 
 @pytest.fixture
