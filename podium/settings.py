@@ -158,6 +158,14 @@ PODIUM_MAX_IMAGE_UNPACKED_BYTES = int(
     os.environ.get("PODIUM_MAX_IMAGE_UNPACKED_BYTES", str(64 * 1024**3))
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+# Registry hosts (with their port, e.g. "registry.example.org,ghcr.io") a team's image reference
+# may name; the worker's dockerd pulls only from these. Empty: references are refused, teams
+# upload archives (a reference to any host would let a team make dockerd connect anywhere).
+PODIUM_ALLOWED_REGISTRIES = [
+    host.strip()
+    for host in os.environ.get("PODIUM_ALLOWED_REGISTRIES", "").split(",")
+    if host.strip()
+]
 
 # Login throttling (django-axes): after PODIUM_LOGIN_FAILURE_LIMIT wrong passwords for one
 # username from one address, that pair is refused for PODIUM_LOGIN_LOCKOUT_MINUTES (429 and the

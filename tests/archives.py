@@ -11,7 +11,10 @@ import io
 import json
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
+
+GIB = 1024**3
 
 
 def _layer() -> bytes:
@@ -39,9 +42,11 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def image_members(arch: str = "amd64", images: int = 1) -> list[tuple[str, bytes]]:
+def image_members(
+    arch: str = "amd64", images: int = 1, layer: bytes | None = None, tags=("team/model:v0",)
+) -> list[tuple[str, bytes]]:
     """(name, bytes) of a docker save archive holding `images` images of one layer each."""
-    layer = _layer()
+    layer = layer if layer is not None else _layer()
     members, manifest = [], []
     for number in range(images):
         config = _config(arch, layer) if number == 0 else _config(arch, layer + bytes(number))
@@ -50,7 +55,7 @@ def image_members(arch: str = "amd64", images: int = 1) -> list[tuple[str, bytes
         manifest.append(
             {
                 "Config": config_name,
-                "RepoTags": [f"team/model:v{number}"],
+                "RepoTags": list(tags) if number == 0 else [f"team/model:v{number}"],
                 "Layers": ["l/layer.tar"],
             }
         )
@@ -60,12 +65,21 @@ def image_members(arch: str = "amd64", images: int = 1) -> list[tuple[str, bytes
 
 
 def write_archive(
-    path: Path, *, arch="amd64", images=1, extra=None, gzipped=False, padding_bytes=0
+    path: Path,
+    *,
+    arch="amd64",
+    images=1,
+    extra=None,
+    gzipped=False,
+    padding_bytes=0,
+    layer=None,
+    tags=("team/model:v0",),
 ) -> Path:
-    """A docker save archive; `extra(tar)` may add hostile members, `padding_bytes` bulk."""
+    """A docker save archive; `extra(tar)` may add hostile members, `padding_bytes` bulk,
+    `layer` replaces the one layer's bytes, `tags` its RepoTags."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in image_members(arch, images):
+        for name, data in image_members(arch, images, layer, tags):
             _add(archive, name, data)
         if padding_bytes:
             _add(archive, "padding.bin", b"\x7f" * padding_bytes)
@@ -116,6 +130,50 @@ def bomb(path: Path, unpacked_mb: int = 32) -> Path:
     return path
 
 
+def sparse_layer(tar_format: str = "pax", sparse_version: str = "") -> bytes:
+    """A layer written by GNU tar holding one sparse file of 1 GiB: about 10 KB of tar."""
+    with tempfile.TemporaryDirectory() as scratch:
+        big = Path(scratch) / "big.bin"
+        with big.open("wb") as out:
+            out.truncate(GIB)
+        options = [f"--sparse-version={sparse_version}"] if sparse_version else []
+        command = ["tar", "--sparse", f"--format={tar_format}", *options, "-cf", "-", "big.bin"]
+        return subprocess.run(command, cwd=scratch, check=True, capture_output=True).stdout
+
+
+def gzip_bomb_layer(unpacked: int = GIB, *, as_file: bool = False) -> bytes:
+    """A gzip of `unpacked` bytes of zeros (about 1 MB per GiB): an empty tar (zero blocks end
+    it) that the engine still inflates to the end; `as_file` makes the zeros one tar member.
+
+    Built from gzip members of 16 MiB of zeros each (a gzip stream may hold several members,
+    and Docker and Python both read them as one), so building it costs one small compression.
+    """
+    chunk = 16 * 1024 * 1024
+    zeros = gzip.compress(bytes(chunk), compresslevel=9)
+    parts = [zeros] * (unpacked // chunk)
+    if as_file:
+        header = tarfile.TarInfo("zeros.bin")
+        header.size = unpacked
+        parts.insert(0, gzip.compress(header.tobuf(format=tarfile.GNU_FORMAT)))
+        parts.append(gzip.compress(bytes(2 * tarfile.BLOCKSIZE)))
+    return b"".join(parts)
+
+
+def deep_layer(depth: int = 200) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as layer:
+        _add(layer, "d/" * depth + "f", b"x")
+    return buffer.getvalue()
+
+
+def many_files_layer(files: int) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as layer:
+        for number in range(files):
+            _add(layer, f"f{number}", b"")
+    return buffer.getvalue()
+
+
 def truncated(path: Path) -> Path:
     write_archive(path)
     data = path.read_bytes()
@@ -140,6 +198,19 @@ BAD_ARCHIVES = {
     "arm64": (lambda p: write_archive(p, arch="arm64"), "linux/arm64"),
     "ten-images": (lambda p: write_archive(p, images=10), "holds 10 images"),
     "no-manifest": (lambda p: (p.write_bytes(_plain_tar()), p)[1], "no manifest.json"),
+    # Layer bombs: tiny archives whose layers docker load would unpack to a gigabyte.
+    "sparse-layer-pax": (lambda p: write_archive(p, layer=sparse_layer("pax")), "sparse holes included"),
+    "sparse-layer-gnu": (lambda p: write_archive(p, layer=sparse_layer("gnu")), "sparse holes included"),
+    "gzip-layer-bomb": (lambda p: write_archive(p, layer=gzip_bomb_layer()), "inflates to more than"),
+    "gzip-layer-big-file": (lambda p: write_archive(p, layer=gzip_bomb_layer(as_file=True)),
+                            "unpacks to more than"),
+    "deep-paths": (lambda p: write_archive(p, layer=deep_layer()), "directories deep"),
+    "zstd-layer": (lambda p: write_archive(p, layer=b"\x28\xb5\x2f\xfd" + bytes(600)), "zstd"),
+    # A platform name in Docker's other spellings.
+    "reserved-docker-io": (lambda p: write_archive(p, tags=["docker.io/podium/base:bookworm"]),
+                           "reserved for the platform"),
+    "reserved-index": (lambda p: write_archive(p, tags=["index.docker.io/library/podium-x:1"]),
+                       "reserved for the platform"),
 }  # fmt: skip
 
 
@@ -163,3 +234,18 @@ def save_image_as(docker_client, image: str, reference: str, path: Path) -> Path
     finally:
         docker_client.images.remove(reference)
     return path
+
+
+def retag_archive(source: Path, target: Path, tags: list[str]) -> Path:
+    """A copy of the docker save archive `source` whose manifest names the image `tags`:
+    what a team's own `docker save` (or a hand edit) can put there."""
+    with tarfile.open(source) as original, tarfile.open(target, "w") as copy:
+        for info in original.getmembers():
+            data = original.extractfile(info) if info.isfile() else None
+            if info.name == "manifest.json":
+                manifest = json.loads(data.read())
+                manifest[0]["RepoTags"] = tags
+                content = json.dumps(manifest).encode()
+                info.size, data = len(content), io.BytesIO(content)
+            copy.addfile(info, data)
+    return target

@@ -97,6 +97,12 @@ def _no_broker_unless_asked(settings):
     """
     settings.PODIUM_DISPATCH = "poll"
     settings.PODIUM_BOARD_FRESHNESS_S = 0
+    settings.PODIUM_ALLOWED_REGISTRIES = TEST_REGISTRIES
+
+
+# Registry hosts the tests' image references may name: made-up hosts never pulled from, a port
+# nothing listens on, and every loopback registry a test starts (start_registry adds it).
+TEST_REGISTRIES = ["docker.io", "registry.example", "registry.local", "r.example", "127.0.0.1:1"]
 
 
 @pytest.fixture
@@ -202,6 +208,7 @@ def start_registry(root: Path) -> tuple[subprocess.Popen, str]:
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            TEST_REGISTRIES.append(f"127.0.0.1:{port}")
             return process, f"127.0.0.1:{port}"
         except OSError:
             time.sleep(0.1)

@@ -15,6 +15,7 @@ from competitions.models import Phase, Run, Submission, Team, artifact_path
 from competitions.permissions import team_of
 from competitions.services.queueing import enqueue_run_on_commit
 from competitions.spec import training_gpu_hours_problem
+from evaluator.runner.image_names import ImageNameError, check_image_reference
 
 
 class SubmissionRefused(ValueError):
@@ -62,14 +63,11 @@ def attempts_left(team: Team, phase: Phase) -> int | None:
 
 
 def _check_image_ref(reference: str) -> str:
-    reference = reference.strip()
-    if "@sha256:" not in reference or len(reference.rsplit("@sha256:", 1)[1]) != 64:
-        raise SubmissionRefused(
-            f"image reference {reference!r} is not pinned by digest; give it as "
-            "registry/name@sha256:<64 hex digits> "
-            "(docker inspect --format '{{index .RepoDigests 0}}')"
-        )
-    return reference
+    try:
+        check_image_reference(reference, settings.PODIUM_ALLOWED_REGISTRIES)
+    except ImageNameError as error:
+        raise SubmissionRefused(f"image reference refused: {error}") from None
+    return reference.strip()
 
 
 def may_submit(user, phase: Phase) -> Team:

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -21,13 +22,15 @@ from competitions.models import Run, Submission
 from competitions.worker.context import RunFailed, WorkerContext
 from evaluator.runner.artifacts import (
     ArtifactError,
+    ReferenceRefused,
     load_image_archive,
     pull_image,
     validate_image_archive,
 )
-from evaluator.runner.docker_runner import DockerRunner, remove_leftovers
+from evaluator.runner.docker_runner import DockerRunner
 from evaluator.runner.engine import DockerUnavailable, docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
+from evaluator.runner.leftovers import remove_leftovers, team_image_name
 from evaluator.runner.limits import Limits
 from evaluator.runner.outcome import RunOutcome
 from evaluator.runner.process_runner import ProcessRunner
@@ -69,12 +72,22 @@ class DockerExecutor:
                 f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
             ) from None
         self.runner = DockerRunner(self.client, owner=worker.name)
+        self._name = ""
         self.image, self._loaded = self._prepare(submission, scratch)
 
     def _prepare(self, submission: Submission, scratch: Path) -> tuple[str, bool]:
         if submission.image_ref:
             try:
-                return pull_image(self.client, submission.image_ref), False
+                image = pull_image(
+                    self.client, submission.image_ref, settings.PODIUM_ALLOWED_REGISTRIES
+                )
+                return image, False
+            except ReferenceRefused as error:
+                # Accepted at submit time, refused now (the organiser narrowed the allowed
+                # registries): not the team's doing, so it costs no attempt.
+                raise RunFailed(
+                    f"the image reference is no longer accepted: {error}", Run.Fault.PLATFORM
+                ) from None
             except ArtifactError as error:
                 raise RunFailed(str(error), Run.Fault.TEAM) from None
         archive = download_artifact(submission.image_archive.name, scratch / "artifact")
@@ -83,7 +96,10 @@ class DockerExecutor:
             # Only an image this run added is removed afterwards: an identical image may be in
             # use by another run, or be one of the worker's own.
             present = _image_exists(self.client, info.image_id)
-            return load_image_archive(self.client, archive), not present
+            # Loaded under the worker's own name, never the archive's tags (which could re-point
+            # a tag the worker or another team relies on); close() removes the name.
+            self._name = team_image_name(self.worker.name, uuid.uuid4().hex[:12])
+            return load_image_archive(self.client, archive, name=self._name), not present
         except ArtifactError as error:
             raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
         finally:
@@ -112,8 +128,11 @@ class DockerExecutor:
         return hardware_fingerprint(self.client, gpu=self.worker.gpu)
 
     def close(self) -> None:
+        # A leftover image costs disk, not correctness: never fail a scored run over it.
+        if self._name:
+            with contextlib.suppress(Exception):
+                self.client.images.remove(self._name)
         if self._loaded:
-            # A leftover image costs disk, not correctness: never fail a scored run over it.
             with contextlib.suppress(Exception):
                 self.client.images.remove(self.image, force=False)
 

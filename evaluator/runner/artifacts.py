@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import posixpath
-import re
 import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .image_names import ImageNameError, check_image_reference, reserved_tag
+from .layers import LayerBounds, LayerRefused, UnpackBudget, layer_kind, scan_layer
+
 HOW_TO_SAVE = "create it with: docker save IMAGE | gzip > image.tar.gz"
 # Files read into memory to find manifest.json and the image config; config blobs are a few KiB.
 SMALL_MEMBER_BYTES = 1024 * 1024
 SMALL_MEMBERS_BUDGET = 16 * 1024 * 1024
-DIGEST_REFERENCE = re.compile(
-    r"^(?P<name>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"@(?P<digest>sha256:[0-9a-f]{64})$"
-)
 
 
 class ArtifactError(ValueError):
     """A submitted image artifact is unusable; the message tells the team what to fix."""
+
+
+class ReferenceRefused(ArtifactError):
+    """An image reference the platform will not pull (grammar, digest, registry not allowed)."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,19 @@ def _check_member(member: tarfile.TarInfo) -> None:
             )
     elif not (member.isfile() or member.isdir()):
         raise ArtifactError(f"archive member {name!r} is a device or pipe; {HOW_TO_SAVE}")
+    elif member.issparse():
+        # docker save never writes one; the engine would write out every hole.
+        raise ArtifactError(f"archive member {name!r} is a sparse file; {HOW_TO_SAVE}")
 
 
-def validate_image_archive(path, max_bytes: int) -> ImageArchiveInfo:
+def validate_image_archive(
+    path, max_bytes: int, *, bounds: LayerBounds | None = None
+) -> ImageArchiveInfo:
     """Check a `docker save` tarball (plain or gzipped) before it is accepted.
 
-    `max_bytes` bounds both the file and its unpacked size, so a gzip bomb is stopped while it
-    is being read. Raises ArtifactError naming the problem and the fix.
+    `max_bytes` bounds the file, its unpacked size, and what its layers unpack to (sparse files
+    at their apparent size, compressed layers once inflated), so a bomb of any kind is stopped
+    while it is being read. Raises ArtifactError naming the problem and the fix.
     """
     path = Path(path)
     size = path.stat().st_size
@@ -84,6 +93,7 @@ def validate_image_archive(path, max_bytes: int) -> ImageArchiveInfo:
             f"the image archive is {size / 2**20:.0f} MB, over the limit of "
             f"{max_bytes / 2**20:.0f} MB; make the image smaller"
         )
+    budget = UnpackBudget(bounds or LayerBounds(unpacked_bytes=max_bytes))
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
     small: dict[str, bytes] = {}
@@ -92,14 +102,24 @@ def validate_image_archive(path, max_bytes: int) -> ImageArchiveInfo:
         with path.open("rb") if not gzipped else gzip.open(path, "rb") as stream:
             counter = _CountingReader(stream, max_bytes)
             with tarfile.open(fileobj=counter, mode="r|") as archive:
-                budget = SMALL_MEMBERS_BUDGET
+                room = SMALL_MEMBERS_BUDGET
                 for member in archive:
                     _check_member(member)
-                    names.add(posixpath.normpath(member.name))
-                    if member.isfile() and member.size <= min(SMALL_MEMBER_BYTES, budget):
-                        small[posixpath.normpath(member.name)] = archive.extractfile(member).read()
-                        budget -= member.size
-            uncompressed = counter.count
+                    name = posixpath.normpath(member.name)
+                    names.add(name)
+                    if not member.isfile():
+                        continue
+                    content = archive.extractfile(member)
+                    head = content.read(tarfile.BLOCKSIZE)
+                    kind = layer_kind(head)
+                    if kind:
+                        scan_layer(head, content, kind, name, budget)
+                    elif member.size <= min(SMALL_MEMBER_BYTES, room):
+                        small[name] = head + content.read()
+                        room -= member.size
+            uncompressed = max(counter.count, budget.file_bytes)
+    except LayerRefused as error:
+        raise ArtifactError(str(error)) from None
     except ArtifactError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
@@ -144,12 +164,13 @@ def _read_manifest(small, names, size, uncompressed) -> ImageArchiveInfo:
             f"the image is built for {platform}; the workers run linux/amd64: "
             "rebuild with docker build --platform linux/amd64"
         )
-    tags = tuple(entry.get("RepoTags") or ())
-    reserved = [tag for tag in tags if str(tag).startswith(RESERVED_PREFIXES)]
+    tags = tuple(str(tag) for tag in entry.get("RepoTags") or ())
+    reserved = reserved_tag(tags)
     if reserved:
-        # docker load would re-point the worker's own tag (e.g. its base image) at this image.
+        # Judged after Docker's normalisation: docker.io/podium/base is podium/base. The worker
+        # strips every tag before loading anyway; this tells the team early.
         raise ArtifactError(
-            f"the image is tagged {reserved[0]!r}, a name reserved for the platform's own images; "
+            f"the image is tagged {reserved!r}, a name reserved for the platform's own images; "
             "tag it with your team's name (docker tag IMAGE myteam/model:v1) and save that tag"
         )
     return ImageArchiveInfo(
@@ -161,38 +182,95 @@ def _read_manifest(small, names, size, uncompressed) -> ImageArchiveInfo:
     )
 
 
-RESERVED_PREFIXES = ("podium/", "podium-")
+def load_image_archive(client, path, max_bytes: int | None = None, *, name: str = "") -> str:
+    """`docker load` the archive under no name of its own; returns the image id.
 
-
-def load_image_archive(client, path, max_bytes: int | None = None) -> str:
-    """`docker load` the archive (validating it first when `max_bytes` is given); returns the id."""
+    The archive is validated first when `max_bytes` is given. Its tags never reach the engine
+    (see `untagged_archive`), so it cannot re-point a tag that exists on the worker, the
+    platform's or another team's; with `name` ("repository:tag") the image is tagged so.
+    """
     expected = validate_image_archive(path, max_bytes).image_id if max_bytes else None
-    with Path(path).open("rb") as data:
-        images = client.images.load(data)
-    if len(images) != 1:
-        raise ArtifactError(f"docker load found {len(images)} images; submit exactly one")
-    if expected and images[0].id != expected:
-        raise ArtifactError(f"docker load produced {images[0].id}, not the validated {expected}")
-    return images[0].id
+    images = client.images.load(untagged_archive(path))
+    ids = {image.id for image in images}  # one image with several tags is one image
+    if len(ids) != 1:
+        raise ArtifactError(f"docker load found {len(ids)} images; submit exactly one")
+    image_id = ids.pop()
+    if expected and image_id != expected:
+        raise ArtifactError(f"docker load produced {image_id}, not the validated {expected}")
+    if name:
+        repository, tag = name.rsplit(":", 1)
+        client.api.tag(image_id, repository, tag)
+    return image_id
 
 
-def parse_digest_reference(reference: str) -> tuple[str, str]:
-    """Split "name@sha256:<64 hex>" into (name, digest); ArtifactError for anything else."""
-    match = DIGEST_REFERENCE.match(reference.strip())
-    if not match:
-        raise ArtifactError(
-            f"{reference!r} is not pinned by digest; give the image as NAME@sha256:<64 hex digits> "
-            "(see `docker inspect --format '{{index .RepoDigests 0}}' IMAGE` after pushing) "
-            "so the platform runs exactly the image you tested"
-        )
-    return match["name"], match["digest"]
+# Where a docker save archive names its image: legacy `repositories`, manifest.json's RepoTags,
+# and the OCI index's annotations (read by engines with the containerd image store).
+_NAMING_ANNOTATIONS = ("io.containerd.image.name", "org.opencontainers.image.ref.name")
 
 
-def pull_image(client, reference: str) -> str:
-    """Pull a digest-pinned image reference and return its local image id."""
+def untagged_archive(path, chunk_bytes: int = 1024 * 1024):
+    """Yield the archive at `path` as a plain tar stream with every image name taken out.
+
+    Streamed member by member (layers can be gigabytes), for `client.images.load`.
+    """
+    path = Path(path)
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    with (
+        gzip.open(path, "rb") if gzipped else path.open("rb") as stream,
+        tarfile.open(fileobj=stream, mode="r|") as archive,
+    ):
+        for member in archive:
+            name = posixpath.normpath(member.name)
+            if name == "repositories":
+                continue
+            content = archive.extractfile(member) if member.isfile() else None
+            if name in ("manifest.json", "index.json") and content is not None:
+                data = _without_names(json.loads(content.read()))
+                member = tarfile.TarInfo(member.name)
+                member.size, member.mode = len(data), 0o644
+                content = io.BytesIO(data)
+            yield member.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            if content is None:
+                continue
+            copied = 0
+            while block := content.read(chunk_bytes):
+                copied += len(block)
+                yield block
+            if copied % tarfile.BLOCKSIZE:
+                yield bytes(tarfile.BLOCKSIZE - copied % tarfile.BLOCKSIZE)
+    yield bytes(2 * tarfile.BLOCKSIZE)
+
+
+def _without_names(document):
+    entries = document if isinstance(document, list) else document.get("manifests") or []
+    for entry in entries:
+        if isinstance(entry, dict):
+            entry.pop("RepoTags", None)
+            annotations = entry.get("annotations")
+            if isinstance(annotations, dict):
+                for key in _NAMING_ANNOTATIONS:
+                    annotations.pop(key, None)
+    return json.dumps(document).encode()
+
+
+def parse_digest_reference(reference: str, allowed_registries=()) -> tuple[str, str]:
+    """Split a team's reference into (name, digest), judged by `check_image_reference`."""
+    try:
+        return check_image_reference(reference, allowed_registries)
+    except ImageNameError as error:
+        raise ReferenceRefused(str(error)) from None
+
+
+def pull_image(client, reference: str, allowed_registries) -> str:
+    """Pull a digest-pinned image reference from an allowed registry; returns its image id.
+
+    The reference is judged again here, with the worker's own allow list, before dockerd is
+    asked to connect anywhere.
+    """
     import docker  # the web process validates references without needing the SDK loaded
 
-    name, digest = parse_digest_reference(reference)
+    name, digest = parse_digest_reference(reference, allowed_registries)
     try:
         image = client.images.pull(name, tag=digest)
     except docker.errors.NotFound as error:

@@ -18,6 +18,8 @@ from .limits import Limits
 from .lockdown import (
     LABEL,
     OWNER_LABEL,
+    VolumeRefused,
+    declared_volume_tmpfs,
     keeper_config,
     locked_down_config,
     output_volume_options,
@@ -88,6 +90,12 @@ class DockerRunner:
 
     def _run(self, image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created):
         run_id = outcome.run_id = uuid.uuid4().hex[:12]
+        declared = (self.client.images.get(image).attrs.get("Config") or {}).get("Volumes")
+        try:
+            declared_volume_tmpfs(declared, limits)
+        except VolumeRefused as refusal:
+            outcome.failure, outcome.fault = str(refusal), TEAM
+            return
         volume = self.client.volumes.create(
             name=f"podium-output-{run_id}",
             driver="local",
@@ -111,6 +119,7 @@ class DockerRunner:
             cpuset=cpuset,
             env=env,
             owner=self.owner,
+            declared_volumes=declared,
         )
         try:
             container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
@@ -224,24 +233,7 @@ class DockerRunner:
                 state = container.attrs["State"]
                 return window, docker_duration_s(state.get("StartedAt"), state.get("FinishedAt"))
             finally:
-                container.remove(force=True)
-
-
-def remove_leftovers(client, owner: str = "default") -> int:
-    """Remove the containers and volumes a crashed worker `owner` left behind; returns how many.
-
-    Call it when a worker starts, before it takes a run: nothing a runner creates survives a
-    clean run, so anything found with its owner label belongs to a run that died with it.
-    """
-    removed = 0
-    labels = {"label": [LABEL, f"{OWNER_LABEL}={owner}"]}
-    for container in client.containers.list(all=True, filters=labels):
-        container.remove(force=True)
-        removed += 1
-    for volume in client.volumes.list(filters=labels):
-        volume.remove(force=True)
-        removed += 1
-    return removed
+                container.remove(force=True, v=True)
 
 
 # What dockerd says when the image itself cannot be started: the team's to fix, not ours.
@@ -329,7 +321,8 @@ def _kill_quietly(container) -> None:
 
 def _remove_quietly(kind: str, thing, outcome: RunOutcome) -> None:
     try:
-        thing.remove(force=True)
+        # v=True: an anonymous volume Docker made for the container goes with it.
+        thing.remove(force=True, v=True) if kind == "container" else thing.remove(force=True)
     except docker.errors.NotFound:
         pass
     except (docker.errors.DockerException, requests.RequestException) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from docker.types import DeviceRequest, LogConfig, Mount
@@ -38,6 +39,48 @@ def output_volume_options(limits: Limits) -> dict[str, str]:
     }
 
 
+# The run's own mounts: an image VOLUME there is shadowed by them, Docker creates nothing.
+_RUN_MOUNTS = ("/input", "/output", "/tmp")
+DECLARED_VOLUMES_MAX = 16
+
+
+class VolumeRefused(ValueError):
+    """The image declares a VOLUME the platform cannot give it; the message says what to change."""
+
+
+def declared_volume_tmpfs(declared, limits: Limits) -> dict[str, str]:
+    """A size-capped tmpfs (path -> mount options) over every path the image declares as VOLUME.
+
+    Without a mount of ours there, Docker gives each declared path an anonymous volume: host
+    disk without any cap, which outlives the container. A tmpfs is capped like /tmp and its
+    pages count against the container's memory limit; it disappears with the container.
+    Raises VolumeRefused for a declaration that could shadow the run's /input or /output.
+    """
+    paths = sorted({posixpath.normpath(str(path)) for path in (declared or {})})
+    if len(paths) > DECLARED_VOLUMES_MAX:
+        raise VolumeRefused(
+            f"the image declares {len(paths)} VOLUMEs, more than {DECLARED_VOLUMES_MAX}; "
+            "remove the VOLUME lines from the Dockerfile (write scratch files to /tmp)"
+        )
+    mounts = {}
+    for path in paths:
+        if path in _RUN_MOUNTS:
+            continue
+        inside = [mount for mount in ("/input", "/output") if path.startswith(mount + "/")]
+        if not path.startswith("/") or path == "/" or inside:
+            raise VolumeRefused(
+                f"the image declares VOLUME {path}, which would cover "
+                f"{inside[0] if inside else 'the root filesystem'}; remove that VOLUME line "
+                "from the Dockerfile (write scratch files to /tmp)"
+            )
+        # Owned by the run's user: Docker copies the image directory's contents and mode into
+        # the tmpfs, so a mode alone would leave a root-owned 0755 directory nobody can use.
+        mounts[path] = (
+            f"rw,nosuid,nodev,size={limits.tmp_mb}m,uid={CONTAINER_UID},gid={CONTAINER_UID}"
+        )
+    return mounts
+
+
 def container_environment(limits: Limits, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         "PODIUM_INPUT": "/input",
@@ -61,11 +104,13 @@ def locked_down_config(
     env: dict[str, str] | None = None,
     role: str = "run",
     owner: str = "default",
+    declared_volumes=None,
 ) -> dict:
     """Keyword arguments for `client.containers.create` that apply every restriction of a run.
 
     With `output_volume=None` /output is a plain tmpfs (used to measure start-up cost, where
-    nothing has to be read back after the container stops).
+    nothing has to be read back after the container stops). `declared_volumes` are the image's
+    VOLUME paths (its Config.Volumes), each covered by a capped tmpfs.
     """
     output_mount = (
         Mount("/output", output_volume, type="volume")
@@ -75,7 +120,10 @@ def locked_down_config(
     config = {
         "network_mode": "none",
         "read_only": True,
-        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777"},
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777",
+            **declared_volume_tmpfs(declared_volumes, limits),
+        },
         "mounts": [Mount("/input", str(input_dir), type="bind", read_only=True), output_mount],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],

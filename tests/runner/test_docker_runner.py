@@ -66,6 +66,7 @@ HOSTILE = [
     ("output-flood", "output limit exceeded: /output may hold at most 8 MB", "No space left"),
     ("escape-write", "all writes outside /output were refused", "Read-only file system"),
     ("symlink", "is a link to", "left symbolic links"),
+    ("volume-fill", "exited with code 2", "every declared volume was capped"),
 ]
 
 

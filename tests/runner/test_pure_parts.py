@@ -105,3 +105,29 @@ def test_fingerprint_names_the_docker_version(docker_client):
     info = hardware_fingerprint(docker_client)
     assert info["docker_version"] == docker_client.version()["Version"]
     assert info["fingerprint_id"] != hardware_fingerprint()["fingerprint_id"]
+
+
+def test_declared_volumes_become_capped_tmpfs_owned_by_the_run():
+    from evaluator.runner.lockdown import declared_volume_tmpfs
+
+    limits = Limits(tmp_mb=32)
+    mounts = declared_volume_tmpfs({"/data": {}, "/var/cache/x/": {}, "/tmp": {}}, limits)
+    assert set(mounts) == {"/data", "/var/cache/x"}  # /tmp is the run's own already
+    assert all("size=32m" in options and "uid=65534" in options for options in mounts.values())
+    assert declared_volume_tmpfs(None, limits) == {}
+
+
+@pytest.mark.parametrize(
+    ("declared", "words"),
+    [
+        ({"/input/cache": {}}, "would cover /input"),
+        ({"/output/x": {}}, "would cover /output"),
+        ({"/": {}}, "the root filesystem"),
+        ({f"/v{n}": {} for n in range(17)}, "declares 17 VOLUMEs"),
+    ],
+)
+def test_volumes_that_would_cover_the_run_are_refused(declared, words):
+    from evaluator.runner.lockdown import VolumeRefused, declared_volume_tmpfs
+
+    with pytest.raises(VolumeRefused, match=words):
+        declared_volume_tmpfs(declared, Limits())

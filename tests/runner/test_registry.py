@@ -13,13 +13,14 @@ DIGEST = "sha256:" + "ab" * 32
 
 
 def test_references_must_be_pinned():
-    assert parse_digest_reference(f"registry.example:5000/team/model@{DIGEST}") == (
+    allowed = ["registry.example:5000"]
+    assert parse_digest_reference(f"registry.example:5000/team/model@{DIGEST}", allowed) == (
         "registry.example:5000/team/model",
         DIGEST,
     )
     for reference in ["team/model:latest", "team/model", f"team/model@sha256:{'a' * 10}"]:
         with pytest.raises(ArtifactError, match="not pinned by digest"):
-            parse_digest_reference(reference)
+            parse_digest_reference(reference, allowed)
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,12 @@ def test_pull_by_digest(docker_client, built_images, registry):
     docker_client.images.remove(f"{repository}:v1")
     assert not any(registry in d for d in docker_client.images.get(image.id).attrs["RepoDigests"])
     try:
-        assert pull_image(docker_client, reference) == image.id
+        assert pull_image(docker_client, reference, [registry]) == image.id
         unknown = f"{repository}@sha256:{'0' * 64}"
         with pytest.raises(ArtifactError, match=r"not found|could not pull"):
-            pull_image(docker_client, unknown)
+            pull_image(docker_client, unknown, [registry])
         with pytest.raises(ArtifactError, match="not pinned by digest"):
-            pull_image(docker_client, f"{repository}:v1")
+            pull_image(docker_client, f"{repository}:v1", [registry])
     finally:
         with contextlib.suppress(docker.errors.ImageNotFound):
             docker_client.images.remove(reference)

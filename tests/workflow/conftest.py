@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +40,7 @@ def worker_env(artifact_store, tmp_path):
             PYTHONUNBUFFERED="1",
             # These workers are about runs and faults; the start-up timing check has its own test.
             PODIUM_TIMING_CHECK_REPEATS="0",
+            PODIUM_ALLOWED_REGISTRIES=",".join(django_settings.PODIUM_ALLOWED_REGISTRIES),
         )
         env.update({k: str(v) for k, v in extra.items()})
         return env

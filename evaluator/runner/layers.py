@@ -1,0 +1,177 @@
+"""Bound what `docker load` would write for the layers of an image archive, read as a stream.
+
+The outer archive's size says little: a 10 KB tar can declare a sparse 1 GiB file, and a 1 MB
+gzip can inflate to 1 GiB of zeros. Each layer is therefore read as Docker will read it
+(decompressed when compressed, every file at its apparent size) against running bounds, and
+refused the moment one is passed, before anything close to the bound has been read.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import tarfile
+import zlib
+from dataclasses import dataclass
+
+HOW_TO_SAVE = "create it with: docker save IMAGE | gzip > image.tar.gz"
+# Deep enough for any real tree (node_modules, site-packages), far below what makes the engine's
+# path handling (and overlayfs) slow.
+PATH_DEPTH_MAX = 128
+# A CUDA + PyTorch layer holds ~100k files; a million empty files cost a lot of inodes and time.
+FILES_PER_LAYER_MAX = 500_000
+_CHUNK = 1024 * 1024
+
+
+class LayerRefused(ValueError):
+    """A layer would make `docker load` write more than the platform allows."""
+
+
+@dataclass(frozen=True)
+class LayerBounds:
+    """What one image may unpack to: bytes over all layers, files per layer, path depth."""
+
+    unpacked_bytes: int
+    files_per_layer: int = FILES_PER_LAYER_MAX
+    path_depth: int = PATH_DEPTH_MAX
+
+
+class UnpackBudget:
+    """Running totals over all layers of one archive: bytes of files, bytes decompressed."""
+
+    def __init__(self, bounds: LayerBounds) -> None:
+        self.bounds = bounds
+        self.file_bytes = 0
+        self.inflated_bytes = 0
+
+    def add_file(self, size: int, layer: str, name: str) -> None:
+        self.file_bytes += size
+        if self.file_bytes > self.bounds.unpacked_bytes:
+            raise LayerRefused(
+                f"layer {layer!r} unpacks to more than {_mb(self.bounds.unpacked_bytes)} MB, the "
+                f"size limit (reached at {name!r}, a file of {_mb(size)} MB, sparse holes "
+                "included); make the image smaller (a slimmer base, fewer files)"
+            )
+
+    def add_inflated(self, size: int, layer: str) -> None:
+        self.inflated_bytes += size
+        if self.inflated_bytes > self.bounds.unpacked_bytes:
+            raise LayerRefused(
+                f"the compressed layer {layer!r} inflates to more than "
+                f"{_mb(self.bounds.unpacked_bytes)} MB, the size limit; make the image smaller"
+            )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.0f}"
+
+
+def layer_kind(head: bytes) -> str | None:
+    """What Docker would make of a member starting with `head` (up to 512 bytes) as a layer:
+    "gzip", "bzip2", "xz", "zstd", "tar", or None for anything else (JSON, a version file)."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    if len(head) == tarfile.BLOCKSIZE:
+        try:
+            tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
+            return "tar"
+        except tarfile.EOFHeaderError:
+            return "tar"  # an empty layer: only the end-of-archive blocks
+        except tarfile.HeaderError:
+            return None
+    return None
+
+
+class _Prefixed:
+    """A stream whose first bytes were already read (to sniff its kind): reads them first."""
+
+    def __init__(self, head: bytes, rest) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0:
+                data, self._head = self._head + self._rest.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._rest.read(size)
+
+
+class _Inflating:
+    """Charges every decompressed byte to the budget as it is read (the running bound)."""
+
+    def __init__(self, raw, budget: UnpackBudget, layer: str) -> None:
+        self._raw, self._budget, self._layer = raw, budget, layer
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(_CHUNK if size < 0 else min(size, _CHUNK))
+        self._budget.add_inflated(len(data), self._layer)
+        return data
+
+
+# Closed with the layer's stream: each only wraps it and is read to its end.
+_DECOMPRESSORS = {
+    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    "bzip2": lambda raw: bz2.BZ2File(raw, mode="rb"),
+    "xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # noqa: SIM115
+}
+
+
+def scan_layer(head: bytes, rest, kind: str, layer: str, budget: UnpackBudget) -> int:
+    """Read one layer (`head` then `rest`) as `docker load` would and return its file count.
+
+    Raises LayerRefused the moment a bound is passed: bytes of files at their apparent size
+    (GNU and PAX sparse files count their holes), bytes after decompression, files in the layer,
+    or depth of a path.
+    """
+    stream = _Prefixed(head, rest)
+    if kind == "zstd":
+        raise LayerRefused(
+            f"layer {layer!r} is compressed with zstd, which the platform cannot check before "
+            f"loading; {HOW_TO_SAVE} (docker save writes uncompressed layers)"
+        )
+    if kind in _DECOMPRESSORS:
+        stream = _Inflating(_DECOMPRESSORS[kind](stream), budget, layer)
+    files = 0
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for entry in tar:
+                files += 1
+                _check_entry(entry, files, layer, budget)
+        # Docker reads a compressed layer to its end (its digest covers the whole stream).
+        while stream.read(_CHUNK):
+            pass
+    except LayerRefused:
+        raise
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as error:
+        raise LayerRefused(
+            f"the upload is not a complete image archive: layer {layer!r} is not a readable tar "
+            f"({error}); {HOW_TO_SAVE}"
+        ) from None
+    return files
+
+
+def _check_entry(entry: tarfile.TarInfo, files: int, layer: str, budget: UnpackBudget) -> None:
+    bounds = budget.bounds
+    if files > bounds.files_per_layer:
+        raise LayerRefused(
+            f"layer {layer!r} holds more than {bounds.files_per_layer} files, the limit per "
+            "layer; remove caches and build artefacts from the image"
+        )
+    depth = sum(1 for part in entry.name.split("/") if part not in ("", "."))
+    if depth > bounds.path_depth:
+        raise LayerRefused(
+            f"layer {layer!r} has a path {depth} directories deep ({entry.name[:120]!r}...), "
+            f"deeper than the limit of {bounds.path_depth}; flatten the directory tree"
+        )
+    if entry.isreg():
+        # tarfile reports a sparse entry's apparent size, which is what the engine writes out.
+        budget.add_file(entry.size, layer, entry.name)
