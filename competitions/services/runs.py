@@ -85,6 +85,17 @@ def heartbeat(run_id: int, worker: str) -> bool:
     )
 
 
+def still_owned(run_id: int, worker: str) -> bool:
+    """Is the run still active and this worker's? (A read; the heartbeat is the write.)"""
+    return Run.objects.filter(pk=run_id, status__in=Run.ACTIVE, worker=worker).exists()
+
+
+def why_ended(run_id: int) -> str:
+    """Why a run left this worker, in words: its failure reason, or its status."""
+    status, reason = Run.objects.values_list("status", "failure_reason").get(pk=run_id)
+    return reason or f"the run is {status}"
+
+
 @survives_database_outage
 def is_cancelled(run_id: int) -> bool:
     return Run.objects.filter(pk=run_id, status=Run.Status.CANCELLED).exists()
@@ -162,15 +173,28 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     run.failure_reason = reason
     run.finished_at = now
     run.save()
-    submission = run.submission
-    if fault == Run.Fault.PLATFORM or not submission.phase.failed_runs_count:
-        Submission.objects.filter(pk=submission.pk).update(counts_as_attempt=False)
+    if fault == Run.Fault.PLATFORM or not run.submission.phase.failed_runs_count:
+        _give_back_attempt(run)
     return run.status
 
 
+def _is_first_run(run: Run) -> bool:
+    """Only a submission's first run decides whether its attempt counts: organisers' re-runs
+    never change the count (a re-run of a scored attempt cannot give it back, nor charge again
+    one that was given back)."""
+    return not Run.objects.filter(submission_id=run.submission_id, pk__lt=run.pk).exists()
+
+
+def _give_back_attempt(run: Run) -> None:
+    if _is_first_run(run):
+        Submission.objects.filter(pk=run.submission_id).update(counts_as_attempt=False)
+
+
 @transaction.atomic
-def cancel_run(run: Run, *, by_organiser: bool) -> Run:
-    """Cancel a queued run (teams) or any active run (organisers); the attempt is given back."""
+def cancel_run(run: Run, *, by_organiser: bool, user=None) -> Run:
+    """Cancel a queued run (teams: only their attempt's first evaluation) or any active run
+    (organisers). A running run's worker notices within seconds and stops its container.
+    The attempt is given back only when the cancelled run was the attempt's first evaluation."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     allowed = Run.ACTIVE if by_organiser else (Run.Status.QUEUED,)
     if run.status not in allowed:
@@ -182,20 +206,31 @@ def cancel_run(run: Run, *, by_organiser: bool) -> Run:
                 else "teams can cancel only a queued run"
             )
         )
+    if not by_organiser and not _is_first_run(run):
+        raise RunStateError(
+            f"run {run.pk} is the organisers' re-run of an attempt already evaluated; "
+            "only they can cancel it"
+        )
+    who = user.get_username() if user is not None else ""
+    if by_organiser:
+        run.failure_reason = (
+            f"cancelled by {who} (organiser)" if who else "cancelled by the organisers"
+        )
+    else:
+        run.failure_reason = f"cancelled by {who} (team)" if who else "cancelled by the team"
     run.status = Run.Status.CANCELLED
     run.finished_at = timezone.now()
-    run.failure_reason = "cancelled by the organisers" if by_organiser else "cancelled by the team"
     run.save()
-    Submission.objects.filter(pk=run.submission_id).update(counts_as_attempt=False)
+    _give_back_attempt(run)
     return run
 
 
 @transaction.atomic
 def rerun(submission: Submission) -> Run:
-    """Organisers: evaluate a submission again (a new run; the attempt count is unchanged)."""
+    """Organisers: evaluate a submission again (a new run). The attempt count and a
+    disqualification are unchanged: requalifying is its own, explicit action."""
     if submission.runs.filter(status__in=Run.ACTIVE).exists():
         raise RunStateError(f"submission {submission.pk} already has a run in progress")
-    Submission.objects.filter(pk=submission.pk).update(counts_as_attempt=True, disqualified=False)
     run = Run.objects.create(
         submission=submission, queue=submission.phase.competition.hardware_queue
     )

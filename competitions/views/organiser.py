@@ -138,7 +138,7 @@ def organiser_run_action(request, run_id, action):
     submission = run.submission
     try:
         if action == "cancel":
-            run_service.cancel_run(run, by_organiser=True)
+            run_service.cancel_run(run, by_organiser=True, user=request.user)
         elif action == "rerun":
             run_service.rerun(submission)
         else:

@@ -154,7 +154,7 @@ def cancel_run(request, run_id):
     if run is None:
         raise Http404("no run of your team with this number")
     try:
-        run_service.cancel_run(run, by_organiser=False)
+        run_service.cancel_run(run, by_organiser=False, user=request.user)
         messages.success(request, f"Run {run.pk} cancelled; the attempt is given back.")
     except run_service.RunStateError as error:
         messages.error(request, f"Could not cancel: {error}.")

@@ -47,6 +47,9 @@ class Executor(Protocol):
     def fingerprint(self) -> dict:
         """The hardware the runs were measured on."""
 
+    def stop(self, reason: str) -> None:
+        """Stop the run in progress now (called from another thread when the run is cancelled)."""
+
     def close(self) -> None:
         """Remove what this executor added (an image it loaded); never raises."""
 
@@ -126,6 +129,9 @@ class DockerExecutor:
 
     def fingerprint(self) -> dict:
         return hardware_fingerprint(self.client, gpu=self.worker.gpu)
+
+    def stop(self, reason: str) -> None:
+        self.runner.stop(reason)
 
     def close(self) -> None:
         # A leftover image costs disk, not correctness: never fail a scored run over it.
@@ -216,6 +222,9 @@ class ProcessExecutor:
 
     def fingerprint(self) -> dict:
         return hardware_fingerprint(None, gpu=self.worker.gpu)
+
+    def stop(self, reason: str) -> None:
+        self.runner.stop(reason)
 
     def close(self) -> None:
         pass

@@ -27,27 +27,46 @@ log = logging.getLogger(__name__)
 
 
 class Heartbeat:
-    """Tells the database every few seconds that this worker still owns the run."""
+    """Tells the database every few seconds that this worker still owns the run, and stops the
+    run's executor within about a second once the run is no longer this worker's (cancelled by
+    the team or the organisers, or taken back by reconcile)."""
 
-    def __init__(self, run: Run, interval_s: float):
-        self.run, self.interval_s = run, interval_s
+    def __init__(self, run: Run, interval_s: float, check_s: float = 1.0):
+        self.run, self.interval_s, self.check_s = run, interval_s, min(check_s, interval_s)
+        self.executor = None  # set once the executor exists; stopped when the run is lost
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{run.pk}")
 
     def _beat(self) -> None:
         from django.db import connection
 
+        since_beat = 0.0
         try:
-            while not self._stop.wait(self.interval_s):
+            while not self._stop.wait(self.check_s):
+                since_beat += self.check_s
                 try:
-                    run_service.heartbeat(self.run.pk, self.run.worker)
+                    if since_beat >= self.interval_s:
+                        since_beat = 0.0
+                        ours = run_service.heartbeat(self.run.pk, self.run.worker)
+                    else:
+                        ours = run_service.still_owned(self.run.pk, self.run.worker)
                 except DatabaseError as error:
                     # The database is away for a moment: keep beating once it is back (a dropped
                     # connection stays broken until closed), or reconcile takes the run away.
                     log.warning("run %s: heartbeat not recorded: %s", self.run.pk, error)
                     connection.close()
+                    continue
+                if not ours:
+                    self._lost()
+                    return
         finally:
             connection.close()
+
+    def _lost(self) -> None:
+        reason = run_service.why_ended(self.run.pk)
+        log.info("run %s is no longer ours (%s): stopping it", self.run.pk, reason)
+        if self.executor is not None:
+            self.executor.stop(reason)
 
     def __enter__(self) -> "Heartbeat":
         self._thread.start()
@@ -67,8 +86,8 @@ def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None
         return None
     scratch = Path(worker.work_dir) / "runs" / f"{run.pk}-{os.getpid()}"
     try:
-        with Heartbeat(run, settings.PODIUM_HEARTBEAT_S):
-            result = _evaluate(run, worker, scratch)
+        with Heartbeat(run, settings.PODIUM_HEARTBEAT_S) as beat:
+            result = _evaluate(run, worker, scratch, beat)
     except RunFailed as failure:
         return run_service.fail_run(run, failure.reason, failure.fault, failure.logs)
     except Exception as error:  # the platform's own fault: never the team's attempt
@@ -95,12 +114,15 @@ def limits_for_competition(competition) -> Limits:
     )
 
 
-def _evaluate(run: Run, worker: WorkerContext, scratch: Path) -> run_service.RunResult:
+def _evaluate(
+    run: Run, worker: WorkerContext, scratch: Path, beat: Heartbeat
+) -> run_service.RunResult:
     submission: Submission = run.submission
     competition = submission.phase.competition
     split = local_split(submission.phase, worker.work_dir)
     scratch.mkdir(parents=True, exist_ok=True)
     executor = executor_for(submission, worker, scratch)
+    beat.executor = executor
     try:
         if not run_service.advance(run, Run.Status.RUNNING):
             raise RunFailed("the run was cancelled before it started", Run.Fault.PLATFORM)

@@ -54,6 +54,16 @@ class DockerRunner:
         self.helper_image = helper_image
         self.owner = owner
         self.startup_overhead_s: float | None = None
+        self._container = None  # the team's container while it runs, for stop()
+        self._stop_reason = ""
+
+    def stop(self, reason: str) -> None:
+        """Kill the running team container now (another thread calls this, e.g. on a cancel);
+        the outcome then says it was stopped, as a platform matter, never the team's fault."""
+        self._stop_reason = reason
+        container = self._container
+        if container is not None:
+            _kill_quietly(container)
 
     def run(
         self,
@@ -83,9 +93,12 @@ class DockerRunner:
             outcome.failure = f"platform error while running the container: {_short(error)}"
             outcome.fault = PLATFORM
         finally:
+            self._container = None
             for kind, thing in reversed(created):
                 _remove_quietly(kind, thing, outcome)
         outcome.runner_total_s = (time.perf_counter_ns() - total_start) / 1e9
+        if self._stop_reason:
+            outcome.failure, outcome.fault = f"stopped: {self._stop_reason}", PLATFORM
         return outcome
 
     def _run(self, image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created):
@@ -160,6 +173,9 @@ class DockerRunner:
         """Start the container and wait for it; the timed window is exactly start() .. wait()."""
         outcome.started_at = datetime.now(UTC)
         start = time.perf_counter_ns()
+        self._container = container
+        if self._stop_reason:  # stopped while the container was being prepared
+            return -1, 0
         container.start()
         remaining = max(limits.time_limit_s - (time.perf_counter_ns() - start) / 1e9, 0.001)
         try:
@@ -172,6 +188,7 @@ class DockerRunner:
             _kill_quietly(container)
             result = container.wait(timeout=DOCKER_GRACE_S)
         end = time.perf_counter_ns()
+        self._container = None
         outcome.finished_at = datetime.now(UTC)
         return int(result.get("StatusCode", -1)), end - start
 

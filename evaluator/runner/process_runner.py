@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,6 +30,16 @@ class ProcessRunner:
 
     def __init__(self, *, allow_untrusted: bool = False) -> None:
         self.allow_untrusted = allow_untrusted
+        self._process: subprocess.Popen | None = None
+        self._stop_reason = ""
+
+    def stop(self, reason: str) -> None:
+        """Kill the running process group now (another thread calls this, e.g. on a cancel)."""
+        self._stop_reason = reason
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
     def run(
         self,
@@ -76,6 +87,8 @@ class ProcessRunner:
             outcome.stdout, outcome.stderr = _tail(out_file), _tail(err_file)
         outcome.logs = combine_logs(outcome.stdout, outcome.stderr)
         _judge(outcome, limits, output_dir)
+        if self._stop_reason:
+            outcome.failure, outcome.fault = f"stopped: {self._stop_reason}", PLATFORM
         return outcome
 
     def _execute(self, argv, environment, limits, cpuset, out_file, err_file, outcome):
@@ -91,6 +104,9 @@ class ProcessRunner:
             start_new_session=True,  # its own process group, so a timeout kills every child
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
+        self._process = process
+        if self._stop_reason:  # stopped before it started
+            os.killpg(process.pid, signal.SIGKILL)
         try:
             outcome.exit_code = process.wait(timeout=limits.time_limit_s)
         except subprocess.TimeoutExpired:
@@ -100,6 +116,7 @@ class ProcessRunner:
         outcome.duration_s = (time.perf_counter_ns() - start) / 1e9
         outcome.measurements = (outcome.duration_s,)
         outcome.finished_at = datetime.now(UTC)
+        self._process = None
 
 
 def _parse_cpuset(cpuset: str) -> set[int]:

@@ -108,7 +108,8 @@ def test_cancel_and_rerun(team, eval_phase):
         runs.cancel_run(run, by_organiser=False)
     again = runs.rerun(submission)
     assert again.status == Run.Status.QUEUED and submission.runs.count() == 2
-    assert attempts_left(team, eval_phase) == 2
+    # A re-run never changes the count: the given-back attempt is not charged again (issue 14).
+    assert attempts_left(team, eval_phase) == 3
 
 
 @pytest.mark.django_db

@@ -30,8 +30,9 @@ def _post_ref(token: str, reference: str):
     ],
 )
 def test_refused_references_answer_400_and_cost_nothing(
-    reference, words, competition, team, member, token_for
+    reference, words, competition, team, member, token_for, settings
 ):
+    settings.PODIUM_ALLOWED_REGISTRIES = ["registry.example"]
     response = _post_ref(token_for(member), reference)
     assert response.status_code == 400, response.content[:300]
     assert words in response.json()["detail"]
@@ -55,7 +56,7 @@ def test_an_allowed_loopback_registry_still_works_and_a_narrowed_list_costs_noth
     competition, team, worker, pushed_example, settings
 ):
     """pushed_example pushes to the session's docker-registry, which the tests allow."""
-    from competitions.services.evaluation import evaluate_run
+    from competitions.worker.pipeline import evaluate_run
 
     phase = competition.phases.get(key="eval")
     good = submit(team, phase, Artifact(image_ref=pushed_example("valid"))).runs.get()
