@@ -139,6 +139,11 @@ class Phase(models.Model):
         null=True, blank=True, help_text="Board frozen: no new scores."
     )
     published_at = models.DateTimeField(null=True, blank=True, help_text="Final board published.")
+    ended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Ended for good by the organisers (cannot be reopened; code may be shared).",
+    )
 
     class Meta:
         ordering = ["competition", "order", "id"]
@@ -157,14 +162,16 @@ class Phase(models.Model):
         return f"{self.competition.slug}/{self.key}"
 
     def accepts_submissions(self, now) -> bool:
-        if not self.is_open or self.frozen_at is not None:
+        if not self.is_open or self.frozen_at is not None or self.ended_at is not None:
             return False
         if self.opens and now < self.opens:
             return False
         return not (self.closes and now >= self.closes)
 
-    def has_closed(self, now) -> bool:
-        return (self.closes is not None and now >= self.closes) or not self.is_open
+    def has_ended(self, now) -> bool:
+        """Ended for good: its close time has passed, or the organisers ended it. Unlike the
+        reversible open/close switch, this is what sharing teams' code waits for."""
+        return self.ended_at is not None or (self.closes is not None and now >= self.closes)
 
     @property
     def scores_public(self) -> bool:

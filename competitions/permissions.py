@@ -46,9 +46,10 @@ def may_see_scores(user, phase: Phase) -> bool:
 
 
 def code_is_shared(submission: Submission, now=None) -> bool:
-    """Another team's code is shared when the competition says so and its phase has ended."""
+    """Another team's code is shared when the competition says so and its phase has ended for
+    good (its close time passed, or the organisers ended it); closing it for a while does not."""
     phase = submission.phase
-    return phase.competition.publish_code_after_close and phase.has_closed(now or timezone.now())
+    return phase.competition.publish_code_after_close and phase.has_ended(now or timezone.now())
 
 
 def may_download_code(user, submission: Submission) -> bool:

@@ -1,5 +1,5 @@
-"""Organiser actions on a competition: open and close phases, freeze and publish boards, edit
-limits and the efficiency rule. Run actions (re-run, cancel, disqualify) live in services.runs."""
+"""Organiser actions on a competition: open and close phases (reversible), end them for good,
+freeze and publish boards, edit limits and the efficiency rule. Run actions (re-run, cancel, disqualify) live in services.runs."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,8 @@ class OrganiserActionRefused(ValueError):
 
 
 def open_phase(phase: Phase) -> Phase:
+    if phase.ended_at:
+        raise OrganiserActionRefused(f"phase {phase.title!r} has ended for good and stays closed")
     if phase.frozen_at:
         raise OrganiserActionRefused(
             f"phase {phase.title!r} is frozen; unfreeze it before opening it again"
@@ -24,6 +26,18 @@ def open_phase(phase: Phase) -> Phase:
 def close_phase(phase: Phase) -> Phase:
     Phase.objects.filter(pk=phase.pk).update(is_open=False)
     phase.is_open = False
+    return phase
+
+
+@transaction.atomic
+def end_phase(phase: Phase, now=None) -> Phase:
+    """End a phase for good: closed, and (where the competition says so) teams' code shared.
+    Irreversible, so the organiser page asks for a confirmation first."""
+    if phase.ended_at:
+        raise OrganiserActionRefused(f"phase {phase.title!r} has already ended")
+    phase.ended_at = now or timezone.now()
+    phase.is_open = False
+    Phase.objects.filter(pk=phase.pk).update(ended_at=phase.ended_at, is_open=False)
     return phase
 
 
@@ -71,6 +85,7 @@ def withdraw_publication(phase: Phase) -> Phase:
 PHASE_ACTIONS = {
     "open": open_phase,
     "close": close_phase,
+    "end": end_phase,
     "freeze": freeze_phase,
     "unfreeze": unfreeze_phase,
     "publish": publish_phase,

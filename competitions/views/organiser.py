@@ -67,6 +67,9 @@ def organiser_phase_action(request, slug, phase_key, action):
     phase = boards.phase_for(slug, phase_key)
     if phase is None or action not in organiser_service.PHASE_ACTIONS:
         raise Http404("no such phase or action")
+    if action == "end" and request.POST.get("confirm") != "yes":
+        messages.error(request, f"{phase.title}: tick the box to confirm ending it for good.")
+        return redirect("organiser", slug=slug)
     try:
         organiser_service.PHASE_ACTIONS[action](phase)
         messages.success(request, f"{phase.title}: {action} done.")

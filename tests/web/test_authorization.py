@@ -166,12 +166,24 @@ def test_other_team_cannot_see_logs_or_scores_of_a_run(world, objects):
     assert "predicting..." in member  # the logs are on the team's own page
 
 
-def test_code_published_to_participants_only_after_the_phase_closes(world, objects):
+def test_code_published_to_participants_only_after_the_phase_ends_for_good(world, objects):
     url = f"/submissions/{objects['submission']}/code/"
     assert _client(world, "other").get(url).status_code == 404
+    # The organisers' reversible "Close" shares nothing (issue 14, finding 5) ...
     world.eval.is_open = False
     world.eval.save()
+    assert _client(world, "other").get(url).status_code == 404
+    # ... ending it for good does (and so does its close time passing: see test_pages).
+    organiser_client = _client(world, "organiser")
+    unconfirmed = organiser_client.post("/organiser/xf/phases/eval/end/", follow=True)
+    assert "tick the box to confirm" in unconfirmed.content.decode()
+    assert _client(world, "other").get(url).status_code == 404
+    organiser_client.post("/organiser/xf/phases/eval/end/", {"confirm": "yes"})
     assert _client(world, "other").get(url).status_code == 200
+    world.eval.refresh_from_db()
+    assert organiser_client.post("/organiser/xf/phases/eval/open/").status_code == 302
+    world.eval.refresh_from_db()
+    assert not world.eval.is_open and world.eval.ended_at is not None
     assert _client(world, "anonymous").get(url).status_code == 302
     world.competition.publish_code_after_close = False
     world.competition.save()

@@ -211,3 +211,18 @@ def test_run_page_shows_its_workers_timing_check(world, settings):
     html = logged_in(world.ada).get(f"/runs/{run.pk}/").content.decode()
     timing = re.search(r'data-testid="worker-timing">(.*?)</dd>', html, re.S).group(1)
     assert "varied 11.9% run to run" in timing and "above the 2% goal" in timing
+
+
+def test_code_is_shared_once_the_close_time_has_passed(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from competitions.permissions import code_is_shared
+
+    submission = submit_ref(world.alpha, world.eval)
+    assert not code_is_shared(submission)
+    world.eval.closes = timezone.now() - timedelta(minutes=1)
+    world.eval.save()
+    submission.refresh_from_db()
+    assert code_is_shared(submission)
