@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+import tarfile
 import tempfile
 import time
 import uuid
@@ -20,6 +21,7 @@ from .lockdown import (
     OWNER_LABEL,
     VolumeRefused,
     declared_volume_tmpfs,
+    input_filler_config,
     keeper_config,
     locked_down_config,
     output_volume_options,
@@ -109,6 +111,7 @@ class DockerRunner:
         except VolumeRefused as refusal:
             outcome.failure, outcome.fault = str(refusal), TEAM
             return
+        input_volume = self._fill_input_volume(input_dir, run_id, created)
         volume = self.client.volumes.create(
             name=f"podium-output-{run_id}",
             driver="local",
@@ -126,7 +129,7 @@ class DockerRunner:
         keeper.start()
         config = locked_down_config(
             limits,
-            input_dir=input_dir,
+            input_volume=input_volume.name,
             output_volume=volume.name,
             gpu=gpu,
             cpuset=cpuset,
@@ -168,6 +171,32 @@ class DockerRunner:
         except OutputTooLarge:
             copied = None
         _judge(outcome, limits, copied)
+
+    def _fill_input_volume(self, input_dir: Path, run_id: str, created: list):
+        """The run's /input as a volume of its own, copied from `input_dir` (outside the timed
+        window): files readable by everyone, owned by root, so the run cannot change them."""
+        volume = self.client.volumes.create(
+            name=f"podium-input-{run_id}",
+            driver="local",
+            labels={LABEL: "input", OWNER_LABEL: self.owner},
+        )
+        created.append(("volume", volume))
+        filler = self.client.containers.create(
+            self.helper_image,
+            ["true"],
+            name=f"podium-input-filler-{run_id}",
+            **input_filler_config(volume.name, self.owner),
+        )
+        try:
+            with tempfile.TemporaryFile() as archive:
+                with tarfile.open(fileobj=archive, mode="w") as tar:
+                    tar.add(input_dir, arcname=".", filter=_public_read_only)
+                archive.seek(0)
+                if not filler.put_archive("/input", archive):
+                    raise OSError(f"could not copy the input into {volume.name}")
+        finally:
+            filler.remove(force=True)
+        return volume
 
     def _start_and_wait(self, container, limits: Limits, outcome: RunOutcome) -> tuple[int, int]:
         """Start the container and wait for it; the timed window is exactly start() .. wait()."""
@@ -328,6 +357,16 @@ def _tail(container, *, stdout: bool) -> str:
     for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=False):
         buffer.write(chunk)
     return buffer.text()
+
+
+def _public_read_only(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """Input files as the run sees them: root's, readable by all, links and specials dropped."""
+    if not (member.isfile() or member.isdir()):
+        return None
+    member.uid = member.gid = 0
+    member.uname = member.gname = "root"
+    member.mode = 0o755 if member.isdir() else 0o644
+    return member
 
 
 def _kill_quietly(container) -> None:

@@ -97,7 +97,8 @@ def container_environment(limits: Limits, extra: dict[str, str] | None = None) -
 def locked_down_config(
     limits: Limits,
     *,
-    input_dir: Path,
+    input_dir: Path | None = None,
+    input_volume: str | None = None,
     output_volume: str | None,
     gpu: int | None = None,
     cpuset: str | None = None,
@@ -110,8 +111,18 @@ def locked_down_config(
 
     With `output_volume=None` /output is a plain tmpfs (used to measure start-up cost, where
     nothing has to be read back after the container stops). `declared_volumes` are the image's
-    VOLUME paths (its Config.Volumes), each covered by a capped tmpfs.
+    VOLUME paths (its Config.Volumes), each covered by a capped tmpfs. A team's run reads /input
+    from `input_volume`, a volume filled for the run, so nothing inside (e.g.
+    /proc/self/mountinfo) shows where the hidden split lives on the worker; `input_dir` is a
+    bind mount for the platform's own probes.
     """
+    if (input_dir is None) == (input_volume is None):
+        raise ValueError("give exactly one of input_dir and input_volume")
+    input_mount = (
+        Mount("/input", input_volume, type="volume", read_only=True)
+        if input_volume
+        else Mount("/input", str(input_dir), type="bind", read_only=True)
+    )
     output_mount = (
         Mount("/output", output_volume, type="volume")
         if output_volume
@@ -124,7 +135,7 @@ def locked_down_config(
             "/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777",
             **declared_volume_tmpfs(declared_volumes, limits),
         },
-        "mounts": [Mount("/input", str(input_dir), type="bind", read_only=True), output_mount],
+        "mounts": [input_mount, output_mount],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "user": CONTAINER_USER,
@@ -146,6 +157,15 @@ def locked_down_config(
     if gpu is not None:
         config["device_requests"] = [DeviceRequest(device_ids=[str(gpu)], capabilities=[["gpu"]])]
     return config
+
+
+def input_filler_config(volume_name: str, owner: str = "default") -> dict:
+    """A container that is never started: `put_archive` copies the run's input into its volume."""
+    return {
+        "network_mode": "none",
+        "mounts": [Mount("/input", volume_name, type="volume")],
+        "labels": {LABEL: "input-filler", OWNER_LABEL: owner},
+    }
 
 
 def keeper_config(volume_name: str, owner: str = "default") -> dict:

@@ -176,7 +176,8 @@ def test_container_runs_locked_down(runner, docker_client, sample_input, tmp_pat
     assert host["CpusetCpus"] == "1"
     assert not host.get("DeviceRequests")
     mounts = {m["Target"]: m for m in host["Mounts"]}
-    assert mounts["/input"]["ReadOnly"] is True and mounts["/input"]["Type"] == "bind"
+    # /input is a volume filled for the run, not a bind of the worker's split folder (issue 14).
+    assert mounts["/input"]["ReadOnly"] is True and mounts["/input"]["Type"] == "volume"
     assert mounts["/output"]["Type"] == "volume"
 
 
