@@ -20,6 +20,7 @@ organiser's form derive theirs from RULE_DEFAULTS and `check_rule_settings`.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 
 METRIC_WORDS = {
@@ -100,12 +101,18 @@ class EfficiencyRule:
 @dataclass(frozen=True)
 class Entry:
     """One team's result: score (higher is better) and efficiency figure (lower is better;
-    None when it was not measured)."""
+    None when it was not measured).
+
+    `measurements` are repeated figures of the team's own run; `rounds` are the figures of a
+    timing audit, one per round, paired by index with every other audited team's rounds (the
+    audit ran the teams interleaved, so round i of two teams shares the machine's state).
+    """
 
     team: str
     score: float
     efficiency: float | None = None
     measurements: tuple[float, ...] = ()
+    rounds: tuple[float, ...] = ()
 
     @property
     def slowest(self) -> float | None:
@@ -186,6 +193,16 @@ def _judge(mover: Entry, other: Entry, rule: EfficiencyRule) -> _Verdict:
             False,
             f"only {ratio:.2f}× {comparative} than {other.team} (needs more than {threshold:g}×)",
         )
+    if audited_pair(mover, other):
+        interval = paired_ratio_interval(other.rounds, mover.rounds)
+        if not interval.low > threshold:
+            return _Verdict(
+                False,
+                f"{(ratio - 1) * 100:.1f}% {comparative} than {other.team}, but within the "
+                f"audit's noise: 95% interval {interval.low:.2f}–{interval.high:.2f} over "
+                f"{interval.rounds} rounds (needs more than {threshold:g})",
+            )
+        return _Verdict(True)
     if not other.fastest / mover.slowest > threshold:
         return _Verdict(
             False,
@@ -193,6 +210,45 @@ def _judge(mover: Entry, other: Entry, rule: EfficiencyRule) -> _Verdict:
             f"vs their fastest {other.fastest:g} {unit})",
         )
     return _Verdict(True)
+
+
+def audited_pair(mover: Entry, other: Entry) -> bool:
+    """Both teams timed in the same audit (paired rounds): judged on the rounds' interval."""
+    return len(mover.rounds) >= 2 and len(mover.rounds) == len(other.rounds)
+
+
+# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (then the normal's).
+_T_975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RatioInterval:
+    """How many times more efficient one team is than another, from paired audit rounds."""
+
+    low: float
+    ratio: float  # the geometric mean of the per-round ratios
+    high: float
+    rounds: int
+
+
+def paired_ratio_interval(slower: tuple[float, ...], faster: tuple[float, ...]) -> RatioInterval:
+    """95% t-interval of slower/faster over paired rounds, computed on log-ratios.
+
+    Each round ran both teams back to back on the same worker, so the machine's slow and fast
+    phases cancel in the round's ratio; the log makes the ratio symmetric and its mean a
+    geometric mean. At least two rounds are needed for an interval.
+    """
+    if len(slower) != len(faster) or len(slower) < 2:
+        raise ValueError("paired rounds must be of equal length, at least 2")
+    logs = [math.log(s / f) for s, f in zip(slower, faster, strict=True)]
+    n = len(logs)
+    mean = statistics.fmean(logs)
+    half = (_T_975[n - 2] if n - 1 <= len(_T_975) else 1.96) * statistics.stdev(logs) / math.sqrt(n)
+    return RatioInterval(math.exp(mean - half), math.exp(mean), math.exp(mean + half), n)
 
 
 @dataclass(frozen=True)
@@ -234,12 +290,12 @@ def _validate(entries: list[Entry]) -> None:
         if not math.isfinite(entry.score):
             raise ValueError(f"{entry.team}: score must be a finite number, got {entry.score!r}")
         if entry.efficiency is None:
-            if entry.measurements:
+            if entry.measurements or entry.rounds:
                 raise ValueError(
                     f"{entry.team}: measurements given without an efficiency figure; give both"
                 )
             continue
-        figures = (entry.efficiency, *entry.measurements)
+        figures = (entry.efficiency, *entry.measurements, *entry.rounds)
         if not all(math.isfinite(x) and x > 0 for x in figures):
             raise ValueError(
                 f"{entry.team}: efficiency figures must be positive numbers, got {list(figures)}"
