@@ -5,14 +5,21 @@ YAML loader and the workers alike.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from competitions.spec import timezone_problem
 from evaluator import ranking
 from evaluator.ranking import RULE_DEFAULTS
 from evaluator.registry import TASKS
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
+
+
+def validate_timezone(name: str) -> None:
+    if problem := timezone_problem(name):
+        raise ValidationError(problem)
 
 
 class Competition(models.Model):
@@ -22,14 +29,20 @@ class Competition(models.Model):
     data_config = models.JSONField(
         default=dict, help_text='Where the hidden splits come from, e.g. {"source": "synthetic"}.'
     )
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="Every time on the competition's pages is shown in this zone (IANA name).",
+    )
     # Limits every run of this competition gets, on the same fixed hardware.
-    time_limit_s = models.PositiveIntegerField(default=3600)
-    memory_mb = models.PositiveIntegerField(default=16384)
-    cpus = models.PositiveSmallIntegerField(default=8)
-    gpus = models.PositiveSmallIntegerField(default=1)
-    output_mb = models.PositiveIntegerField(default=1024)
+    time_limit_s = models.PositiveIntegerField("Time limit (s)", default=3600)
+    memory_mb = models.PositiveIntegerField("Memory (MB)", default=16384)
+    cpus = models.PositiveSmallIntegerField("CPUs", default=8)
+    gpus = models.PositiveSmallIntegerField("GPUs", default=1)
+    output_mb = models.PositiveIntegerField("Output (MB)", default=1024)
     timing_repeats = models.PositiveSmallIntegerField(
-        default=1, help_text="How many times the test phase is timed; the median ranks."
+        "Timed repeats", default=1, help_text="Times the test phase is timed; the median ranks."
     )
     hardware_queue = models.CharField(
         max_length=64, default="gpu-default", help_text="Celery queue of the fixed hardware class."
@@ -86,8 +99,6 @@ class CompetitionTask(models.Model):
         return f"{self.task} ({len(self.languages)} languages)"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         spec = TASKS.get(self.task)
         if spec is None:
             return
@@ -215,8 +226,6 @@ class EfficiencyRule(models.Model):
         return f"{self.metric}: {self.bonus_places}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         try:
             self.as_rule()
         except ValueError as error:
@@ -249,6 +258,20 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationPreference(models.Model):
+    """A person's choice about Podium's emails; without a row, emails are sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_opt_out = models.BooleanField(
+        default=False, help_text="No emails about runs, re-runs, disqualifications or boards."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'no emails' if self.email_opt_out else 'emails'}"
 
 
 class Membership(models.Model):

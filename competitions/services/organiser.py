@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.services import notifications
 
 
 class OrganiserActionRefused(ValueError):
@@ -59,6 +60,7 @@ def publish_phase(phase: Phase, now=None) -> Phase:
     phase.frozen_at = phase.frozen_at or now
     phase.published_at = now
     Phase.objects.filter(pk=phase.pk).update(frozen_at=phase.frozen_at, published_at=now)
+    notifications.notify_board_published(phase.pk)
     return phase
 
 
