@@ -128,13 +128,15 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     organiser.goto(f"{url}/organiser/xf/")
     expect(organiser.locator("section[data-phase='eval']")).to_contain_text("61.00")
     organiser.screenshot(path=str(screenshots / "organiser.png"), full_page=True)
-    organiser.locator("section[data-phase='final'] button[data-action=publish]").click()
+    organiser.locator("section[data-phase='final'] [data-action=publish]").click()
+    organiser.locator("[data-testid=confirm-publish]").check()
+    organiser.locator("[data-action=publish-confirmed]").click()
     expect(organiser.locator(".messages")).to_contain_text("publish done")
 
     # The participant's open page shows the published board without a reload.
     expect(team.locator("tr[data-team='Alpha'] td.overall")).to_have_text("77.00", timeout=WAIT_MS)
     assert_not_reloaded(team)
-    expect(team.locator("main")).to_contain_text(re.compile("final board published"))
+    expect(team.locator("main")).to_contain_text(re.compile("final board, published"))
     expect(team.locator("#runtime-chart")).to_be_visible()
     team.wait_for_function("Chart.getChart('runtime-chart').data.labels.includes('Alpha')")
     team.screenshot(path=str(screenshots / "final-published.png"), full_page=True)
