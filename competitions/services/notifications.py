@@ -74,7 +74,8 @@ def _after_commit(build, *args) -> None:
             notice, teams = built
             _send(notice, recipients(teams))
 
-    transaction.on_commit(deliver)
+    # robust: a failure while building or sending is logged, never raised into the caller.
+    transaction.on_commit(deliver, robust=True)
 
 
 def _run(run_id: int) -> Run | None:
