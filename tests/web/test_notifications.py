@@ -126,3 +126,17 @@ def test_opt_out_from_the_team_page_stops_the_emails(mailboxes, django_capture_o
         finish(submit_ref(world.alpha, world.eval), overall=71.0, runtime=4.0)
     assert len(sent_to("ada@example.org")) == 1
     assert Run.objects.filter(status="finished").count() == 2
+
+
+def test_a_mail_server_that_is_down_never_fails_the_run(
+    mailboxes, settings, django_capture_on_commit_callbacks, caplog
+):
+    from tests.conftest import free_port
+
+    world = mailboxes
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    with django_capture_on_commit_callbacks(execute=True):
+        run = finish(submit_ref(world.alpha, world.eval), overall=70.0, runtime=4.0)
+    assert Run.objects.get(pk=run.pk).status == Run.Status.FINISHED
+    assert "could not send" in caplog.text
