@@ -65,6 +65,12 @@ class PhaseRulesForm(forms.ModelForm):
     class Meta:
         model = Phase
         fields = ["max_attempts", "failed_runs_count", "leaderboard_policy", "results_visibility"]
+        labels = {
+            "max_attempts": "Attempts per team",
+            "failed_runs_count": "A run failing through the team's fault uses an attempt",
+            "leaderboard_policy": "Attempt that counts",
+            "results_visibility": "Results",
+        }
 
     def clean_max_attempts(self):
         value = self.cleaned_data["max_attempts"]
@@ -100,12 +106,19 @@ class BonusPlacesField(forms.CharField):
 
 class EfficiencyRuleForm(forms.ModelForm):
     bonus_places = BonusPlacesField(
-        required=False, help_text="Places gained by the most efficient teams, largest first: 2, 1"
+        required=False,
+        label="Bonus places",
+        help_text="Places gained by the most efficient teams, largest first: 2, 1",
     )
 
     class Meta:
         model = EfficiencyRule
         fields = ["metric", "bonus_places", "max_score_gap", "min_efficiency_gap"]
+        labels = {
+            "metric": "Efficiency measured by",
+            "max_score_gap": "Largest score gap a mover may close (points)",
+            "min_efficiency_gap": "Smallest efficiency lead needed (fraction)",
+        }
 
     def clean_max_score_gap(self):
         return self._gap("max_score_gap", "The score gap is in points and cannot be negative.")

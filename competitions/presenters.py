@@ -1,13 +1,54 @@
-"""What pages show beyond raw reads: the board's chart data and the efficiency rule in words."""
+"""What pages show beyond raw reads: the board's chart data, its state in words, times in the
+competition's zone, and the efficiency rule in words."""
 
 from __future__ import annotations
 
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from competitions.models import Phase
 from competitions.reads.boards import AttemptPoint, Board
 from evaluator import ranking
 
 
+def in_zone(value: datetime | None, zone: str, seconds: bool = False) -> str:
+    """A time as pages show it: 24-hour, in the competition's zone, labelled ("… 14:05 CET")."""
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What a board is now, said truthfully: only a board that still takes results is "live"."""
+
+    key: str  # live | not-open | closed | frozen | published
+    words: str
+    at: datetime | None = None  # when it became so (published, frozen, closed), if known
+
+
+def board_state(phase: Phase, now: datetime) -> BoardState:
+    if phase.published_at:
+        return BoardState("published", "final board, published", phase.published_at)
+    if phase.frozen_at:
+        return BoardState("frozen", "frozen", phase.frozen_at)
+    if phase.has_closed(now):
+        closed_at = phase.closes if phase.closes and phase.closes <= now else None
+        return BoardState(
+            "closed", "closed to submissions · runs already queued may still finish", closed_at
+        )
+    if phase.opens and now < phase.opens:
+        return BoardState("not-open", "not open yet · opens", phase.opens)
+    return BoardState("live", "live · updates by itself")
+
+
 def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
-    """Plain JSON for the two charts: score per attempt over time, and runtime per team."""
+    """Plain JSON for the two charts (and their tables): score per attempt over time, and each
+    team's counting run's runtime, the median of that run's timed repeats."""
+    zone = board.phase.competition.timezone
     lines = [
         {
             "team": team,
@@ -15,6 +56,7 @@ def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
             "points": [
                 {
                     "x": p.finished_at.isoformat(),
+                    "when": in_zone(p.finished_at, zone),
                     "y": round(p.overall, 3),
                     "attempt": p.attempt_number,
                 }
@@ -23,18 +65,27 @@ def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
         }
         for team, points in sorted(history.items())
     ]
-    bars = [
-        {
-            "team": row.team,
-            "runtime": row.runtime_s,
-            "low": min(row.runtime_measurements) if row.runtime_measurements else row.runtime_s,
-            "high": max(row.runtime_measurements) if row.runtime_measurements else row.runtime_s,
-            "reference": row.is_reference,
-        }
-        for row in [*board.rows, *board.references]
-        if row.runtime_s is not None
-    ]
-    return {"lines": lines, "bars": bars}
+    bars = []
+    for row in [*board.rows, *board.references]:
+        measured = row.runtime_measurements
+        runtime = statistics.median(measured) if measured else row.runtime_s
+        if runtime is None:
+            continue
+        bonus = not row.is_reference and row.moved > 0
+        bars.append(
+            {
+                "team": row.team,
+                "attempt": row.attempt_number,
+                "runtime": runtime,
+                "repeats": len(measured),
+                "low": min(measured) if measured else runtime,
+                "high": max(measured) if measured else runtime,
+                "reference": row.is_reference,
+                "bonus": bonus,
+                "moved": row.moved if bonus else 0,
+            }
+        )
+    return {"lines": lines, "bars": bars, "zone": zone}
 
 
 def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:

@@ -6,6 +6,7 @@ listing every problem as `key.path: what is wrong`.
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -29,6 +30,13 @@ def training_gpu_hours_problem(hours: float | None) -> str | None:
             f"(got {hours:g}); give the GPU-hours your training used"
         )
     return None
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why a competition's time zone is refused, or None for an IANA name such as Europe/Berlin."""
+    if name in available_timezones():
+        return None
+    return f"{name!r} is not a time zone name; use an IANA name such as UTC or Europe/Berlin"
 
 
 class SpecError(ValueError):
@@ -150,6 +158,7 @@ class CompetitionSpec(_Strict):
     slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
     title: str
     description: str = ""
+    timezone: str = "UTC"
     tasks: dict[str, TaskSpec]
     data: DataSpec = DataSpec()
     phases: list[PhaseSpec]
@@ -158,6 +167,14 @@ class CompetitionSpec(_Strict):
     efficiency_rule: RuleSpec = RuleSpec()
     hardware: HardwareSpec = HardwareSpec()
     code: CodeSpec = CodeSpec()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        problem = timezone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("tasks", mode="before")
     @classmethod

@@ -11,7 +11,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/<slug:slug>/", public.competition, name="competition"),
     path("c/<slug:slug>/leaderboard/<slug:phase_key>/", public.leaderboard, name="leaderboard"),
+    path(
+        "c/<slug:slug>/leaderboard/<slug:phase_key>/csv/",
+        public.leaderboard_csv,
+        name="leaderboard-csv",
+    ),
     path("team/", team.team_page, name="team"),
+    path("team/attempts.csv", team.attempts_csv, name="team-attempts-csv"),
+    path("team/emails/", team.email_preference, name="team-emails"),
     path("team/submit/<slug:slug>/<slug:phase_key>/", team.submit_view, name="submit"),
     path("runs/<int:run_id>/", team.run_detail, name="run"),
     path("runs/<int:run_id>/cancel/", team.cancel_run, name="cancel-run"),
@@ -19,6 +26,11 @@ urlpatterns = [
     path("organiser/<slug:slug>/", organiser.organiser, name="organiser"),
     path("organiser/<slug:slug>/limits/", organiser.organiser_limits, name="organiser-limits"),
     path("organiser/<slug:slug>/rule/", organiser.organiser_rule, name="organiser-rule"),
+    path(
+        "organiser/<slug:slug>/phases/<slug:phase_key>/publish/confirm/",
+        organiser.confirm_publish,
+        name="organiser-confirm-publish",
+    ),
     path(
         "organiser/<slug:slug>/phases/<slug:phase_key>/rules/",
         organiser.organiser_phase_rules,

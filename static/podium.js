@@ -71,13 +71,44 @@
   }
   function colour(team, reference) { return reference ? "#9aa0b4" : teamColours[team] || PALETTE[0]; }
 
-  function timeLabel(value, span) {
-    var d = new Date(value);
-    if (span < 36e5) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    if (span < 864e5) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " +
-      d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  /* Times in the competition's zone (chart data's "zone"), 24-hour, whatever the browser's. */
+  var zone = "UTC";
+  function parts(value, withDate, withSeconds) {
+    var options = { timeZone: zone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" };
+    if (withSeconds) options.second = "2-digit";
+    if (withDate) { options.month = "short"; options.day = "numeric"; }
+    return new Intl.DateTimeFormat("en-GB", options).format(new Date(value));
   }
+  function timeLabel(value, span) {
+    if (span < 36e5) return parts(value, false, true);
+    if (span < 864e5) return parts(value, false, false);
+    return parts(value, true, false);
+  }
+  function fullTime(value) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+      timeZoneName: "short" }).format(new Date(value));
+  }
+
+  /* Each bar says its value (and ▲n for an efficiency bonus) above it: readable without hovering. */
+  var barValues = {
+    id: "podiumBarValues",
+    afterDatasetsDraw: function (chart) {
+      var dataset = chart.data.datasets[0];
+      if (!dataset || !dataset.bars) return;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.font = "600 12px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.fillStyle = getComputedStyle(document.body).color;
+      chart.getDatasetMeta(0).data.forEach(function (bar, i) {
+        var b = dataset.bars[i];
+        var text = b.runtime.toFixed(2) + " s" + (b.bonus ? "  ▲" + b.moved + " bonus" : "");
+        ctx.fillText(text, bar.x, bar.y - 6);
+      });
+      ctx.restore();
+    },
+  };
 
   function readChartData() {
     var node = document.getElementById("chart-data");
@@ -102,11 +133,14 @@
     return {
       labels: data.bars.map(function (b) { return b.team; }),
       datasets: [{
-        label: "Runtime (s, median)",
+        label: "Runtime of the counting run (s, median of its timed repeats)",
         data: data.bars.map(function (b) { return b.runtime; }),
         backgroundColor: data.bars.map(function (b) { return b.reference ? "#c4c8d6" : colour(b.team, false); }),
+        borderColor: data.bars.map(function (b) { return b.bonus ? "#0f9d58" : "transparent"; }),
+        borderWidth: data.bars.map(function (b) { return b.bonus ? 3 : 0; }),
         borderRadius: 4,
         ranges: data.bars.map(function (b) { return [b.low, b.high]; }),
+        bars: data.bars,
       }],
     };
   }
@@ -124,6 +158,11 @@
   function drawCharts() {
     var data = readChartData();
     if (!data || typeof Chart === "undefined") return;
+    zone = data.zone || "UTC";
+    // Axis text and grid follow the page's (light or dark) theme.
+    var style = getComputedStyle(document.body);
+    Chart.defaults.color = style.color;
+    Chart.defaults.borderColor = style.getPropertyValue("--line").trim() || Chart.defaults.borderColor;
     // Hidden (unpublished) boards carry no chart data; a live refresh may publish them.
     var box = document.querySelector(".charts");
     if (box) box.hidden = data.lines.length === 0 && data.bars.length === 0;
@@ -145,14 +184,14 @@
           options: {
             maintainAspectRatio: false, animation: false, parsing: false,
             scales: {
-              x: { type: "linear", min: range.min, max: range.max, title: { display: true, text: "time" },
+              x: { type: "linear", min: range.min, max: range.max, title: { display: true, text: "time (" + zone + ")" },
                 ticks: { maxTicksLimit: 6, callback: function (v) { return timeLabel(v, this.max - this.min); } } },
               y: { title: { display: true, text: "overall score" } },
             },
             plugins: {
               legend: { position: "bottom", labels: { boxWidth: 12 } },
               tooltip: { callbacks: {
-                title: function (items) { return new Date(items[0].raw.x).toLocaleString(); },
+                title: function (items) { return fullTime(items[0].raw.x); },
                 label: function (item) { return item.dataset.label + " — attempt " + item.raw.attempt + ": " + item.raw.y.toFixed(2); },
               } },
             },
@@ -166,16 +205,19 @@
         charts.bar = new Chart(barCanvas, {
           type: "bar",
           data: barData(data),
+          plugins: [barValues],
           options: {
-            maintainAspectRatio: false, animation: false,
-            scales: { y: { beginAtZero: true, title: { display: true, text: "seconds" } } },
+            maintainAspectRatio: false, animation: false, layout: { padding: { top: 22 } },
+            scales: { y: { beginAtZero: true, grace: "12%", title: { display: true, text: "seconds (median)" } } },
             plugins: {
               legend: { display: false },
               tooltip: { callbacks: { label: function (item) {
                 var r = item.dataset.ranges[item.dataIndex];
                 var text = item.raw.toFixed(2) + " s";
                 if (r && r[1] > r[0]) text += " (measured " + r[0].toFixed(2) + "–" + r[1].toFixed(2) + " s)";
-                return text;
+                var b = item.dataset.bars[item.dataIndex];
+                if (b.bonus) text += "; efficiency bonus: up " + b.moved;
+                return text + " · attempt " + b.attempt;
               } } },
             },
           },

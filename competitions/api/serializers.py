@@ -10,6 +10,8 @@ from competitions.api.uploads import validate_upload_name
 from competitions.models import Run, Submission
 from competitions.permissions import is_organiser
 from competitions.reads.boards import Board, Row
+from competitions.reads.runs import scores_by_task
+from competitions.services.submissions import attempts_used
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 
 
@@ -51,6 +53,18 @@ class ScoreSerializer(serializers.Serializer):
     value = serializers.FloatField()
 
 
+class TaskHeadlineSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    metric = serializers.CharField(help_text='The primary metric\'s label, e.g. "F1" for panx.')
+    score = serializers.FloatField(allow_null=True, help_text="Average over the languages.")
+    others = serializers.DictField(
+        child=serializers.FloatField(), help_text="The other metrics' averages, by label."
+    )
+    languages = serializers.DictField(
+        child=serializers.FloatField(), help_text="The primary metric per language."
+    )
+
+
 class RunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Run.Status.choices)
@@ -66,7 +80,10 @@ class RunSerializer(serializers.Serializer):
     scores_hidden = serializers.BooleanField(
         help_text="True while the phase's scores are unpublished."
     )
-    scores = ScoreSerializer(many=True)
+    tasks = TaskHeadlineSerializer(
+        many=True, help_text="Each task's primary metric (what the board shows), labelled."
+    )
+    scores = ScoreSerializer(many=True, help_text="Every stored number, primary or not.")
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -74,8 +91,14 @@ class SubmissionSerializer(serializers.Serializer):
     competition = serializers.CharField()
     phase = serializers.CharField()
     team = serializers.CharField()
-    attempt_number = serializers.IntegerField()
+    attempt_number = serializers.IntegerField(
+        help_text="The submission's number in the phase; given-back attempts keep theirs."
+    )
     counts_as_attempt = serializers.BooleanField()
+    attempts_used = serializers.IntegerField(
+        allow_null=True, help_text="Attempts the team has used in the phase (null: no limit)."
+    )
+    max_attempts = serializers.IntegerField()
     disqualified = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     description = serializers.CharField()
@@ -99,6 +122,7 @@ def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
     if run is None:
         return None
     scores = [] if scores_hidden else list(run.scores.values("task", "language", "metric", "value"))
+    tasks = [] if scores_hidden else scores_by_task(run)
     return {
         "id": run.pk,
         "status": run.status,
@@ -112,6 +136,16 @@ def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
         "energy_kwh": run.energy_kwh,
         "overall_score": None if scores_hidden else run.overall_score,
         "scores_hidden": scores_hidden,
+        "tasks": [
+            {
+                "task": t.task,
+                "metric": t.metric,
+                "score": t.average,
+                "others": dict(t.others),
+                "languages": {lang.language: lang.value for lang in t.languages},
+            }
+            for t in tasks
+        ],
         "scores": scores,
     }
 
@@ -127,6 +161,10 @@ def submission_payload(submission: Submission, viewer) -> dict:
         "team": submission.team.name,
         "attempt_number": submission.attempt_number,
         "counts_as_attempt": submission.counts_as_attempt,
+        "attempts_used": None
+        if submission.team.is_reference
+        else attempts_used(submission.team, phase),
+        "max_attempts": phase.max_attempts,
         "disqualified": submission.disqualified,
         "created_at": submission.created_at,
         "description": submission.description,

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from competitions.models import Competition, Phase, Run, TaskScore, WorkerTimingCheck
 from competitions.permissions import is_organiser, may_see_scores
 from evaluator import ranking
-from evaluator.registry import TASKS
+from evaluator.registry import METRIC_LABELS, TASKS
 
 
 @dataclass
@@ -71,6 +71,11 @@ class Board:
     rule: ranking.EfficiencyRule | None
     hidden_teams: list[str] = field(default_factory=list)  # who has results, when hidden
     timing_goal_percent: float = 2.0
+
+    @property
+    def task_metrics(self) -> list[tuple[str, str]]:
+        """Each task with the label of the metric its column shows, e.g. ("panx", "F1")."""
+        return [(task, METRIC_LABELS[TASKS[task].primary_metric]) for task, _ in self.tasks]
 
     @property
     def has_energy(self) -> bool:

@@ -3,9 +3,10 @@ code other teams share. Who may see what is decided in competitions.permissions.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from competitions.models import Phase, Run, Submission, TaskScore, Team, WorkerTimingCheck
@@ -133,3 +134,59 @@ def published_code(viewer_team: Team) -> list[Submission]:
         .order_by("phase__order", "team__name", "attempt_number")
     )
     return [s for s in candidates if code_is_shared(s, now)]
+
+
+def given_back_reason(submission: Submission, run: Run | None) -> str:
+    """Why an attempt no longer counts against the team's limit, in the team's words ("" if it
+    counts). Decided from the latest run, which is what gave the attempt back."""
+    if submission.counts_as_attempt:
+        return ""
+    if run is None:
+        return "given back by the organisers"
+    if run.status == Run.Status.CANCELLED:
+        return f"given back: the run was {run.failure_reason or 'cancelled'}"
+    if run.status == Run.Status.FAILED and run.fault == Run.Fault.PLATFORM:
+        return "given back: the run failed through the platform's fault, not yours"
+    if run.status == Run.Status.FAILED:
+        return "given back: this phase does not count failed runs"
+    return "given back by the organisers"
+
+
+@dataclass
+class RunHistory:
+    """A submission's runs around one run: re-runs keep every earlier run, newest counts."""
+
+    replaced_by: Run | None  # the re-run that replaces this run
+    rerun_of: Run | None  # the run this re-run replaces
+
+
+def run_history(run: Run) -> RunHistory:
+    runs = Run.objects.filter(submission_id=run.submission_id).only("pk", "status", "created_at")
+    later = runs.filter(
+        Q(created_at__gt=run.created_at) | Q(created_at=run.created_at, pk__gt=run.pk)
+    )
+    earlier = runs.filter(
+        Q(created_at__lt=run.created_at) | Q(created_at=run.created_at, pk__lt=run.pk)
+    )
+    return RunHistory(
+        replaced_by=later.order_by("created_at", "pk").first(),
+        rerun_of=earlier.order_by("-created_at", "-pk").first(),
+    )
+
+
+def team_runs_version(team: Team) -> str:
+    """Changes whenever the team's runs table would: a new run (a submission, an organiser's
+    re-run), a status change, a disqualification. One aggregate query, for the page's polling."""
+    runs = Run.objects.filter(submission__team=team)
+    figures = runs.aggregate(
+        n=Count("id"),
+        last=Max("id"),
+        last_finish=Max("finished_at"),
+        **{status: Count("id", filter=Q(status=status)) for status in Run.Status.values},
+    )
+    flags = Submission.objects.filter(team=team).aggregate(
+        dq=Count("id", filter=Q(disqualified=True)),
+        back=Count("id", filter=Q(counts_as_attempt=False)),
+    )
+    state = repr((sorted(figures.items()), sorted(flags.items())))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]

@@ -44,6 +44,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
         {
             "title": spec.title,
             "description": spec.description,
+            "timezone": spec.timezone,
             "data_config": spec.data.to_config(),
             "time_limit_s": spec.limits.time_limit_s,
             "memory_mb": spec.limits.memory_mb,

@@ -1,10 +1,12 @@
 """Organiser actions on a competition: open and close phases (reversible), end them for good,
-freeze and publish boards, edit limits and the efficiency rule. Run actions (re-run, cancel, disqualify) live in services.runs."""
+freeze and publish boards, edit limits and the efficiency rule. Run actions (re-run, cancel,
+disqualify) live in services.runs."""
 
 from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.services import notifications
 
 
 class OrganiserActionRefused(ValueError):
@@ -73,6 +75,7 @@ def publish_phase(phase: Phase, now=None) -> Phase:
     phase.frozen_at = phase.frozen_at or now
     phase.published_at = now
     Phase.objects.filter(pk=phase.pk).update(frozen_at=phase.frozen_at, published_at=now)
+    notifications.notify_board_published(phase.pk)
     return phase
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, Submission, TaskScore
+from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def finish_run(run: Run, result: RunResult) -> bool:
         TaskScore(run_id=run.pk, task=task, language=language, metric=metric, value=value)
         for task, language, metric, value in result.scores
     )
+    notifications.notify_run_finished(run.pk)
     return True
 
 
@@ -175,6 +177,7 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     run.save()
     if fault == Run.Fault.PLATFORM or not run.submission.phase.failed_runs_count:
         _give_back_attempt(run)
+    notifications.notify_run_failed(run.pk)
     return run.status
 
 
@@ -235,11 +238,13 @@ def rerun(submission: Submission) -> Run:
         submission=submission, queue=submission.phase.competition.hardware_queue
     )
     enqueue_run_on_commit(run)
+    notifications.notify_rerun(run.pk)
     return run
 
 
 def set_disqualified(submission: Submission, disqualified: bool) -> None:
     Submission.objects.filter(pk=submission.pk).update(disqualified=disqualified)
+    notifications.notify_disqualified(submission.pk, disqualified)
 
 
 @dataclass

@@ -1,7 +1,9 @@
-"""Filters pages share: a stored metric's name as readers know it."""
+"""Filters pages share: a stored metric's name as readers know it, a time in the competition's
+zone."""
 
 from django import template
 
+from competitions.presenters import in_zone
 from evaluator.registry import METRIC_LABELS
 
 register = template.Library()
@@ -11,3 +13,15 @@ register = template.Library()
 def metric_label(metric: str) -> str:
     """ "f1" -> "F1", "token_accuracy" -> "token accuracy" (the registry's labels)."""
     return METRIC_LABELS.get(metric, metric)
+
+
+@register.filter
+def zoned(value, zone: str = "UTC") -> str:
+    """`{{ run.finished_at|zoned:competition.timezone }}` -> "2026-11-03 14:05 CET" (24-hour)."""
+    return in_zone(value, zone or "UTC")
+
+
+@register.filter
+def zoned_s(value, zone: str = "UTC") -> str:
+    """As `zoned`, with seconds."""
+    return in_zone(value, zone or "UTC", seconds=True)

@@ -20,7 +20,7 @@ PHASE_BUTTONS = [
     ("close", "Close", "danger"),
     ("freeze", "Freeze board", "secondary"),
     ("unfreeze", "Unfreeze", "secondary"),
-    ("publish", "Publish final board", ""),
+    ("publish", "Publish final board…", ""),
     ("unpublish", "Withdraw publication", "danger"),
 ]
 
@@ -70,12 +70,35 @@ def organiser_phase_action(request, slug, phase_key, action):
     if action == "end" and request.POST.get("confirm") != "yes":
         messages.error(request, f"{phase.title}: tick the box to confirm ending it for good.")
         return redirect("organiser", slug=slug)
+    if action == "publish" and request.POST.get("confirmed") != "yes":
+        messages.error(
+            request,
+            f"{phase.title}: not published. Publishing shows every score to everyone; tick "
+            "the box below to confirm you checked the board.",
+        )
+        return redirect("organiser-confirm-publish", slug=slug, phase_key=phase_key)
     try:
         organiser_service.PHASE_ACTIONS[action](phase)
         messages.success(request, f"{phase.title}: {action} done.")
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")
     return redirect("organiser", slug=slug)
+
+
+@organiser_required
+@require_GET
+def confirm_publish(request, slug, phase_key):
+    """The step before publishing: the board as everyone will see it, and a box to tick."""
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    context = {
+        "phase": phase,
+        "competition": phase.competition,
+        "board": boards.leaderboard(phase, viewer=request.user),
+        "zone": phase.competition.timezone,
+    }
+    return render(request, "competitions/confirm_publish.html", context)
 
 
 def _form_answer(request, comp, name, form, apply):

@@ -4,12 +4,14 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
-from competitions.permissions import is_organiser
-from competitions.presenters import chart_data, rule_in_words
+from competitions.permissions import is_organiser, team_of
+from competitions.presenters import board_state, chart_data, rule_in_words
 from competitions.reads import boards
 
 BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
@@ -30,7 +32,11 @@ def competition(request, slug):
     return render(
         request,
         "competitions/competition.html",
-        {"competition": comp, "rule_words": rule_in_words(boards.rule_of(comp))},
+        {
+            "competition": comp,
+            "rule_words": rule_in_words(boards.rule_of(comp)),
+            "phases": [(p, board_state(p, timezone.now())) for p in comp.phases.all()],
+        },
     )
 
 
@@ -41,9 +47,12 @@ def leaderboard(request, slug, phase_key):
         raise Http404(f"competition {slug} has no phase {phase_key}")
     with_languages = request.GET.get("languages") == "1"
     organiser = is_organiser(request.user)
-    # Every viewer polls every 3 s: the board is rendered once per change, not per request.
+    own = team_of(request.user) if request.user.is_authenticated else None
+    state = board_state(phase, timezone.now())
+    # Every viewer polls every 3 s: the board is rendered once per change, not per request (per
+    # team too: a viewer's own row is marked).
     version = boards.board_version(phase, viewer_is_organiser=organiser)
-    key = f"board-html:{version}:{int(with_languages)}:{request.path}"
+    key = f"board-html:{version}:{state.key}:{int(with_languages)}:{own and own.pk}:{request.path}"
     cached = cache.get(key)
     if cached is None:
         board = boards.leaderboard(phase, viewer=request.user, with_languages=with_languages)
@@ -54,6 +63,9 @@ def leaderboard(request, slug, phase_key):
             "charts": chart_data(board, history),
             "with_languages": with_languages,
             "path": request.path,
+            "own_team": own.name if own else "",
+            "state": state,
+            "zone": phase.competition.timezone,
         }
         cached = (render_to_string("competitions/_board.html", fragment), board.scores_hidden)
         cache.set(key, cached, BOARD_CACHE_S)
@@ -64,5 +76,16 @@ def leaderboard(request, slug, phase_key):
         "phases": phase.competition.phases.all(),
         "board_html": mark_safe(board_html),  # noqa: S308 - rendered by our own template
         "scores_hidden": scores_hidden,
+        "zone": phase.competition.timezone,
     }
     return render(request, "competitions/leaderboard.html", context)
+
+
+@require_GET
+def leaderboard_csv(request, slug, phase_key):
+    """The board as this viewer may see it, as CSV (the same rows and numbers as the page)."""
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404(f"competition {slug} has no phase {phase_key}")
+    board = boards.leaderboard(phase, viewer=request.user)
+    return csv_response(board_rows(board), f"{slug}-{phase_key}-leaderboard.csv")

@@ -12,18 +12,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions.api.uploads import oversized
+from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm
-from competitions.models import Phase, Run, Submission
+from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards
 from competitions.reads import runs as run_reads
 from competitions.services import runs as run_service
+from competitions.services.notifications import has_opted_out, set_opt_out
 from competitions.services.submissions import (
     ArchiveRefused,
     Artifact,
     NotInTeam,
     SubmissionRefused,
     attempts_left,
+    attempts_used,
     submit_as,
 )
 
@@ -34,6 +37,12 @@ LOG_TAIL_CHARS = 20_000
 @require_GET
 def team_page(request):
     team = team_of(request.user)
+    version = run_reads.team_runs_version(team) if team is not None else ""
+    # The runs table polls with the version it shows: unchanged, the answer is empty (204, which
+    # htmx does not swap), so an idle page costs one aggregate query every 3 s and still notices
+    # an organiser's re-run or a disqualification.
+    if request.headers.get("HX-Request") and request.GET.get("since") == version:
+        return HttpResponse(status=204)
     phases = []
     if team is not None:
         now = timezone.now()
@@ -48,20 +57,67 @@ def team_page(request):
                     "attempts_left": attempts_left(team, phase),
                     "submissions": [s for s in submissions if s.phase_id == phase.pk],
                     "scores_public": phase.scores_public,
+                    "used": attempts_used(team, phase),
                     "form": SubmissionForm(auto_id=f"id_{phase.pk}_%s"),
                 }
             )
     members = team.members.order_by("username") if team else []
-    latest = [run for item in phases for s in item["submissions"] for run in s.runs.all()[:1]]
+    for item in phases:
+        for submission in item["submissions"]:
+            runs = list(submission.runs.all())  # newest first
+            latest = runs[0] if runs else None
+            submission.given_back_reason = run_reads.given_back_reason(submission, latest)
+            submission.earlier_runs = runs[1:]
     context = {
         "team": team,
         "members": members,
         "phases": phases,
+        "runs_version": version,
+        "emails_off": has_opted_out(request.user),
         "any_submission": any(item["submissions"] for item in phases),
-        "has_active": any(run.status in Run.ACTIVE for run in latest),
         "published_code": run_reads.published_code(viewer_team=team) if team else [],
     }
     return render(request, "competitions/team.html", context)
+
+
+@login_required
+@require_POST
+def email_preference(request):
+    """Turn the signed-in person's emails about their team's runs and boards on or off."""
+    wanted = request.POST.get("emails") == "on"
+    set_opt_out(request.user, not wanted)
+    messages.success(
+        request,
+        "Emails are on: you will hear when your team's runs end, are re-run or disqualified, "
+        "and when a board is published."
+        if wanted
+        else "Emails are off: Podium will not email you; this page still shows everything.",
+    )
+    return redirect("team")
+
+
+def submitted_message(submission: Submission) -> str:
+    """What a team reads after submitting: attempts used of the phase's limit, never above it."""
+    phase = submission.phase
+    left = attempts_left(submission.team, phase)
+    if left is None:
+        return f"Reference submission to {phase.title} queued (references have no attempt limit)."
+    used = phase.max_attempts - left
+    return (
+        f"Submitted to {phase.title} and queued: attempt {used} of {phase.max_attempts} used, "
+        f"{left} left."
+    )
+
+
+@login_required
+@require_GET
+def attempts_csv(request):
+    """The signed-in person's team's attempts, one row per run, as the team page shows them."""
+    team = team_of(request.user)
+    if team is None:
+        raise Http404("you are not in a team")
+    rows = attempts_rows(list(run_reads.team_runs(team)))
+    return csv_response(rows, f"{team.slug}-attempts.csv")
 
 
 def _csrf_rejection(request):
@@ -117,7 +173,7 @@ def submit_view(request, slug, phase_key):
         return _submit_answer(request, 403, str(refusal))
     except SubmissionRefused as refusal:
         return _submit_answer(request, 409, f"Submission refused: {refusal}.")
-    text = f"Attempt {submission.attempt_number} of {phase.title} submitted and queued."
+    text = submitted_message(submission)
     messages.success(request, text)  # shown on the team page the browser goes to next
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"ok": True, "message": text, "redirect": "/team/"}, status=201)
@@ -143,6 +199,11 @@ def run_detail(request, run_id):
         "is_organiser": is_organiser(request.user),
         "worker_check": run_reads.worker_check_for(run),
         "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
+        "history": run_reads.run_history(run),
+        "given_back": run_reads.given_back_reason(
+            run.submission, run.submission.runs.order_by("-created_at", "-pk").first()
+        ),
+        "zone": phase.competition.timezone,
     }
     return render(request, "competitions/run.html", context)
 

@@ -66,7 +66,9 @@ def test_submit_watch_finish_and_live_leaderboard(browser, site, screenshots):
     form.locator("input[name=image_ref]").fill("registry.local/alpha@sha256:" + "b" * 64)
     form.locator("textarea[name=description]").fill("distilled, int8")
     form.locator("button[type=submit]").click()
-    expect(team.locator(".messages")).to_contain_text("Attempt 1 of Evaluation submitted")
+    expect(team.locator(".messages")).to_contain_text(
+        "Submitted to Evaluation and queued: attempt 1 of 3 used, 2 left."
+    )
     status = team.locator("[data-testid=run-status]").first
     expect(status).to_have_text("Queued")
     mark_no_reload(team)
@@ -110,7 +112,9 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     form = team.locator("section[data-phase='final'] form[data-upload]")
     form.locator("input[name=image]").set_input_files(str(archive))
     form.locator("button[type=submit]").click()
-    expect(team.locator(".messages")).to_contain_text("Attempt 1 of Final submitted")
+    expect(team.locator(".messages")).to_contain_text(
+        "Submitted to Final and queued: attempt 1 of 1 used, 0 left."
+    )
     submission = Submission.objects.get(team=world.alpha, phase=world.final)
     assert submission.image_archive.size == archive.stat().st_size
     finish(submission, overall=77.0, runtime=30.0)
@@ -124,13 +128,15 @@ def test_upload_progress_then_organiser_publishes_final_board(browser, site, scr
     organiser.goto(f"{url}/organiser/xf/")
     expect(organiser.locator("section[data-phase='eval']")).to_contain_text("61.00")
     organiser.screenshot(path=str(screenshots / "organiser.png"), full_page=True)
-    organiser.locator("section[data-phase='final'] button[data-action=publish]").click()
+    organiser.locator("section[data-phase='final'] [data-action=publish]").click()
+    organiser.locator("[data-testid=confirm-publish]").check()
+    organiser.locator("[data-action=publish-confirmed]").click()
     expect(organiser.locator(".messages")).to_contain_text("publish done")
 
     # The participant's open page shows the published board without a reload.
     expect(team.locator("tr[data-team='Alpha'] td.overall")).to_have_text("77.00", timeout=WAIT_MS)
     assert_not_reloaded(team)
-    expect(team.locator("main")).to_contain_text(re.compile("final board published"))
+    expect(team.locator("main")).to_contain_text(re.compile("final board, published"))
     expect(team.locator("#runtime-chart")).to_be_visible()
     team.wait_for_function("Chart.getChart('runtime-chart').data.labels.includes('Alpha')")
     team.screenshot(path=str(screenshots / "final-published.png"), full_page=True)

@@ -48,7 +48,10 @@ MATRIX = {
     "logout": Case("post", "/accounts/logout/", (302, 302, 302, 302)),
     "competition": Case("get", "/c/xf/", (200, 200, 200, 200)),
     "leaderboard": Case("get", "/c/xf/leaderboard/eval/", (200, 200, 200, 200)),
+    "leaderboard-csv": Case("get", "/c/xf/leaderboard/eval/csv/", (200, 200, 200, 200)),
     "team": Case("get", "/team/", (LOGIN, 200, 200, 200)),
+    "team-attempts-csv": Case("get", "/team/attempts.csv", (LOGIN, 200, 200, 404)),
+    "team-emails": Case("post", "/team/emails/", (LOGIN, 302, 302, 302), {"emails": "on"}),
     "submit": Case("post", "/team/submit/xf/eval/", (LOGIN, 302, 302, 403), REF),
     "run": Case("get", "/runs/{run}/", (LOGIN, HIDDEN, 200, 200)),
     "cancel-run": Case("post", "/runs/{queued_run}/cancel/", (LOGIN, HIDDEN, 302, 302)),
@@ -60,7 +63,10 @@ MATRIX = {
         "post", "/organiser/xf/phases/eval/rules/", (LOGIN, 403, 403, 302), PHASE_RULES
     ),
     "organiser-phase-action": Case(
-        "post", "/organiser/xf/phases/final/publish/", (LOGIN, 403, 403, 302)
+        "post", "/organiser/xf/phases/final/publish/", (LOGIN, 403, 403, 302), {"confirmed": "yes"}
+    ),
+    "organiser-confirm-publish": Case(
+        "get", "/organiser/xf/phases/final/publish/confirm/", (LOGIN, 403, 403, 200)
     ),
     "organiser-run-action": Case(
         "post", "/organiser/runs/{run}/disqualify/", (LOGIN, 403, 403, 302)

@@ -84,7 +84,8 @@ def test_team_page_shows_runs_scores_and_live_polling(world):
     finish(done, overall=66.6, runtime=3.0)
     submit_ref(world.alpha, world.eval)
     html = logged_in(world.ada).get("/team/").content.decode()
-    assert "66.60" in html and "xnli 66.6" in html
+    assert "66.60" in html
+    assert 'data-task="xnli">xnli <span class="muted">accuracy</span> <b>66.6</b>' in html
     assert 'hx-trigger="every 3s"' in html  # a queued run: the list refreshes itself
     assert html.count('data-testid="run-status"') == 2
     assert ">1<" in html  # attempts left: 3 - 2
@@ -157,11 +158,17 @@ def test_organiser_phase_lifecycle_and_run_actions(world):
     assert submission.runs.filter(status=Run.Status.QUEUED).count() == 1
     client.post(f"/organiser/runs/{run.pk}/disqualify/")
     assert Submission.objects.get(pk=submission.pk).disqualified
-    for action in ("close", "open", "freeze", "publish"):
+    for action in ("close", "open", "freeze"):
         assert client.post(f"/organiser/xf/phases/final/{action}/").status_code == 302
+    # Publishing asks first: without the ticked box nothing is published.
+    unconfirmed = client.post("/organiser/xf/phases/final/publish/", follow=True)
+    assert b"not published" in unconfirmed.content and b'name="confirmed"' in unconfirmed.content
+    assert Phase.objects.get(pk=world.final.pk).published_at is None
+    confirmed = client.post("/organiser/xf/phases/final/publish/", {"confirmed": "yes"})
+    assert confirmed.status_code == 302
     final = Phase.objects.get(pk=world.final.pk)
     assert final.is_open and final.frozen_at and final.published_at
-    again = client.post("/organiser/xf/phases/final/publish/", follow=True)
+    again = client.post("/organiser/xf/phases/final/publish/", {"confirmed": "yes"}, follow=True)
     assert b"already published" in again.content
     assert client.post("/organiser/xf/phases/final/explode/").status_code == 404
 

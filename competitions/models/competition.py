@@ -1,18 +1,20 @@
-"""The competition domain: competitions, phases, rules, teams, submissions, runs and scores.
+"""A competition, its tasks and phases, and its efficiency rule."""
 
-Invariants a form could miss are database constraints, so they hold for the admin, the API, the
-YAML loader and the workers alike.
-"""
-
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from competitions.spec import timezone_problem
 from evaluator import ranking
 from evaluator.ranking import RULE_DEFAULTS
 from evaluator.registry import TASKS
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
+
+
+def validate_timezone(name: str) -> None:
+    if problem := timezone_problem(name):
+        raise ValidationError(problem)
 
 
 class Competition(models.Model):
@@ -22,14 +24,20 @@ class Competition(models.Model):
     data_config = models.JSONField(
         default=dict, help_text='Where the hidden splits come from, e.g. {"source": "synthetic"}.'
     )
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="Every time on the competition's pages is shown in this zone (IANA name).",
+    )
     # Limits every run of this competition gets, on the same fixed hardware.
-    time_limit_s = models.PositiveIntegerField(default=3600)
-    memory_mb = models.PositiveIntegerField(default=16384)
-    cpus = models.PositiveSmallIntegerField(default=8)
-    gpus = models.PositiveSmallIntegerField(default=1)
-    output_mb = models.PositiveIntegerField(default=1024)
+    time_limit_s = models.PositiveIntegerField("Time limit (s)", default=3600)
+    memory_mb = models.PositiveIntegerField("Memory (MB)", default=16384)
+    cpus = models.PositiveSmallIntegerField("CPUs", default=8)
+    gpus = models.PositiveSmallIntegerField("GPUs", default=1)
+    output_mb = models.PositiveIntegerField("Output (MB)", default=1024)
     timing_repeats = models.PositiveSmallIntegerField(
-        default=1, help_text="How many times the test phase is timed; the median ranks."
+        "Timed repeats", default=1, help_text="Times the test phase is timed; the median ranks."
     )
     hardware_queue = models.CharField(
         max_length=64, default="gpu-default", help_text="Celery queue of the fixed hardware class."
@@ -86,8 +94,6 @@ class CompetitionTask(models.Model):
         return f"{self.task} ({len(self.languages)} languages)"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         spec = TASKS.get(self.task)
         if spec is None:
             return
@@ -168,6 +174,11 @@ class Phase(models.Model):
             return False
         return not (self.closes and now >= self.closes)
 
+    def has_closed(self, now) -> bool:
+        """Closed for now: switched off by the organisers (reversible), past its close time, or
+        ended. Labels use this; sharing code waits for `has_ended`."""
+        return not self.is_open or self.has_ended(now)
+
     def has_ended(self, now) -> bool:
         """Ended for good: its close time has passed, or the organisers ended it. Unlike the
         reversible open/close switch, this is what sharing teams' code waits for."""
@@ -222,8 +233,6 @@ class EfficiencyRule(models.Model):
         return f"{self.metric}: {self.bonus_places}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         try:
             self.as_rule()
         except ValueError as error:
@@ -238,197 +247,3 @@ class EfficiencyRule(models.Model):
             max_score_gap=self.max_score_gap,
             min_efficiency_gap=self.min_efficiency_gap,
         )
-
-
-class Team(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    is_reference = models.BooleanField(
-        default=False, help_text="A platform-supplied reference (the baseline): no attempt limit."
-    )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    joined_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            # One team per person: pairs are formed deliberately by the organisers.
-            models.UniqueConstraint(fields=["user"], name="one_team_per_user"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.team}"
-
-
-def artifact_path(instance: "Submission", filename: str) -> str:
-    return f"submissions/{instance.phase.competition.slug}/{instance.team.slug}/{filename}"
-
-
-class Submission(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="submissions")
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="submissions")
-    attempt_number = models.PositiveSmallIntegerField()
-    counts_as_attempt = models.BooleanField(
-        default=True,
-        help_text="False when the attempt was given back (e.g. a failure not counted).",
-    )
-    image_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
-    image_archive_sha256 = models.CharField(max_length=64, blank=True)
-    image_ref = models.CharField(
-        max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
-    )
-    code_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
-    description = models.TextField(blank=True)
-    training_gpu_hours = models.FloatField(null=True, blank=True)
-    trusted_command = models.JSONField(
-        null=True, blank=True, help_text="Reference submissions only: run as a local process."
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    disqualified = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "phase", "attempt_number"], name="unique_attempt_number"
-            ),
-            models.CheckConstraint(
-                condition=~Q(image_archive="")
-                | ~Q(image_ref="")
-                | Q(trusted_command__isnull=False),
-                name="submission_has_an_image",
-            ),
-            models.CheckConstraint(
-                condition=Q(training_gpu_hours__isnull=True) | Q(training_gpu_hours__gte=0),
-                name="submission_gpu_hours_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.team} #{self.attempt_number} ({self.phase})"
-
-
-class Run(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        PREPARING = "preparing", "Preparing"
-        RUNNING = "running", "Running"
-        SCORING = "scoring", "Scoring"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    class Fault(models.TextChoices):
-        TEAM = "team", "Team fault"
-        PLATFORM = "platform", "Platform fault"
-
-    ACTIVE = (Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
-    DONE = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    failure_reason = models.TextField(blank=True)
-    fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
-    platform_retries = models.PositiveSmallIntegerField(default=0)
-    queue = models.CharField(max_length=64)
-    worker = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    runtime_s = models.FloatField(null=True, blank=True, help_text="Median test-phase wall time.")
-    runtime_measurements = models.JSONField(default=list, blank=True)
-    startup_overhead_s = models.FloatField(null=True, blank=True)
-    energy_kwh = models.FloatField(null=True, blank=True)
-    energy_method = models.CharField(max_length=100, blank=True)
-    hardware = models.JSONField(default=dict, blank=True)
-    hardware_id = models.CharField(max_length=64, blank=True)
-    overall_score = models.FloatField(null=True, blank=True)
-    logs = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["submission", "status"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="finished") | Q(overall_score__isnull=False),
-                name="finished_run_has_score",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(failure_reason=""),
-                name="failed_run_has_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"run {self.pk} of {self.submission} [{self.status}]"
-
-
-class TaskScore(models.Model):
-    """One number of a finished run; `language == ""` holds the task's average over languages."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="scores")
-    task = models.CharField(max_length=16, choices=TASK_CHOICES)
-    language = models.CharField(max_length=8, blank=True)
-    metric = models.CharField(max_length=32)
-    value = models.FloatField()
-
-    class Meta:
-        ordering = ["task", "language", "metric"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "task", "language", "metric"], name="unique_score_per_run"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task}/{self.language or 'avg'} {self.metric}={self.value:.2f}"
-
-
-class WorkerTimingCheck(models.Model):
-    """A worker's measured timing steadiness (evaluator.runner.timing_check), at start or on demand.
-
-    `jitter_ms` is the platform's own noise (spread of a fixed sleep's window), `cv_percent` the
-    machine's (spread of the same CPU work). Every window is kept.
-    """
-
-    worker = models.CharField(max_length=200)
-    measured_at = models.DateTimeField(auto_now_add=True)
-    hardware = models.JSONField(default=dict, blank=True)
-    hardware_id = models.CharField(max_length=64, blank=True)
-    cpuset = models.CharField(max_length=64, blank=True)
-    sleep_s = models.FloatField()
-    sleep_windows = models.JSONField(default=list)
-    spin_windows = models.JSONField(default=list)
-    jitter_ms = models.FloatField(null=True)
-    cv_percent = models.FloatField(null=True)
-
-    class Meta:
-        ordering = ["worker", "-measured_at"]
-        indexes = [models.Index(fields=["worker", "-measured_at"])]
-
-    def __str__(self) -> str:
-        return f"timing check of {self.worker} at {self.measured_at:%Y-%m-%d %H:%M}"
-
-    def meets(self, goal_cv_percent: float) -> bool:
-        """Whether the same work varied no more than the goal (an unmeasured spread does not)."""
-        return self.cv_percent is not None and self.cv_percent <= goal_cv_percent

@@ -1,0 +1,106 @@
+"""CSV downloads: a board as its viewer may see it, and a team's own attempts. The numbers are
+the pages' own (each task's primary metric, named in the column), unrounded."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from django.http import HttpResponse
+
+from competitions.reads.boards import Board
+from competitions.reads.runs import given_back_reason
+from evaluator.registry import METRIC_LABELS, get_task
+
+
+def task_column(task: str) -> str:
+    """ "panx" -> "panx F1": the task and the metric its column holds."""
+    return f"{task} {METRIC_LABELS[get_task(task).primary_metric]}"
+
+
+def _number(value) -> str:
+    return "" if value is None else repr(float(value))
+
+
+def board_rows(board: Board) -> list[list[str]]:
+    """The board's rows in its order, references last; while scores are hidden, only who has a
+    result (what the page shows)."""
+    if board.scores_hidden:
+        return [["team", "result"]] + [
+            [team, "hidden until the organisers publish the final board"]
+            for team in board.hidden_teams
+        ]
+    header = ["rank", "score_rank", "team", "reference", "attempt"]
+    header += [task_column(task) for task, _ in board.tasks]
+    header += ["overall", "runtime_s", "runtime_measurements_s", "energy_kwh", "moved", "reason"]
+    rows = [header]
+    for row in [*board.rows, *board.references]:
+        reference = row.is_reference
+        rows.append(
+            [
+                "" if reference else str(row.final_rank),
+                "" if reference else str(row.performance_rank),
+                row.team,
+                "yes" if reference else "no",
+                str(row.attempt_number),
+                *[_number(row.tasks.get(task)) for task, _ in board.tasks],
+                _number(row.overall),
+                _number(row.runtime_s),
+                " ".join(_number(m) for m in row.runtime_measurements),
+                _number(row.energy_kwh),
+                "0" if reference else str(row.moved),
+                "reference, not ranked" if reference else row.reason,
+            ]
+        )
+    return rows
+
+
+def attempts_rows(submissions) -> list[list[str]]:
+    """One row per run of each submission (`reads.runs.team_runs`), newest first; a re-run's
+    earlier runs are kept and say which run replaced them. Hidden scores stay blank."""
+    tasks: list[str] = []
+    for submission in submissions:
+        for run in submission.runs.all():
+            tasks += [s.task for s in run.headline_scores if s.task not in tasks]
+    header = ["competition", "phase", "attempt", "counts", "submitted_at", "run", "status"]
+    header += ["replaced_by_run", "failure_reason", "disqualified", "overall"]
+    header += [task_column(task) for task in tasks] + ["runtime_s", "time_zone"]
+    rows = [header]
+    for submission in submissions:
+        phase = submission.phase
+        zone = phase.competition.timezone
+        runs = list(submission.runs.all())
+        reason = given_back_reason(submission, runs[0] if runs else None)
+        successor = None
+        for run in runs:
+            hidden = not phase.scores_public
+            scores = {} if hidden else {s.task: s.value for s in run.headline_scores}
+            rows.append(
+                [
+                    phase.competition.slug,
+                    phase.key,
+                    str(submission.attempt_number),
+                    reason or "yes",
+                    submission.created_at.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds"),
+                    str(run.pk),
+                    run.status,
+                    str(successor.pk) if successor else "",
+                    run.failure_reason,
+                    "yes" if submission.disqualified else "no",
+                    "" if hidden else _number(run.overall_score),
+                    *[_number(scores.get(task)) for task in tasks],
+                    _number(run.runtime_s),
+                    zone,
+                ]
+            )
+            successor = run
+    return rows
+
+
+def csv_response(rows: list[list[str]], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,36 @@
+"""The competition domain: competitions, phases, rules, teams, submissions, runs and scores.
+
+Invariants a form could miss are database constraints, so they hold for the admin, the API, the
+YAML loader and the workers alike. One module per part; every model is importable from here.
+"""
+
+from competitions.models.competition import (
+    TASK_CHOICES,
+    Competition,
+    CompetitionTask,
+    EfficiencyRule,
+    Phase,
+    default_bonus_places,
+    validate_timezone,
+)
+from competitions.models.runs import Run, Submission, TaskScore, artifact_path
+from competitions.models.teams import Membership, NotificationPreference, Team
+from competitions.models.workers import WorkerTimingCheck
+
+__all__ = [
+    "TASK_CHOICES",
+    "Competition",
+    "CompetitionTask",
+    "EfficiencyRule",
+    "Membership",
+    "NotificationPreference",
+    "Phase",
+    "Run",
+    "Submission",
+    "TaskScore",
+    "Team",
+    "WorkerTimingCheck",
+    "artifact_path",
+    "default_bonus_places",
+    "validate_timezone",
+]

@@ -1,0 +1,137 @@
+"""Submissions (attempts), their runs and the scores a run earned."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from competitions.models.competition import TASK_CHOICES, Phase
+from competitions.models.teams import Team
+
+
+def artifact_path(instance: "Submission", filename: str) -> str:
+    return f"submissions/{instance.phase.competition.slug}/{instance.team.slug}/{filename}"
+
+
+class Submission(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="submissions")
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="submissions")
+    attempt_number = models.PositiveSmallIntegerField()
+    counts_as_attempt = models.BooleanField(
+        default=True,
+        help_text="False when the attempt was given back (e.g. a failure not counted).",
+    )
+    image_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
+    image_archive_sha256 = models.CharField(max_length=64, blank=True)
+    image_ref = models.CharField(
+        max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
+    )
+    code_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
+    description = models.TextField(blank=True)
+    training_gpu_hours = models.FloatField(null=True, blank=True)
+    trusted_command = models.JSONField(
+        null=True, blank=True, help_text="Reference submissions only: run as a local process."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    disqualified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "phase", "attempt_number"], name="unique_attempt_number"
+            ),
+            models.CheckConstraint(
+                condition=~Q(image_archive="")
+                | ~Q(image_ref="")
+                | Q(trusted_command__isnull=False),
+                name="submission_has_an_image",
+            ),
+            models.CheckConstraint(
+                condition=Q(training_gpu_hours__isnull=True) | Q(training_gpu_hours__gte=0),
+                name="submission_gpu_hours_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} #{self.attempt_number} ({self.phase})"
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PREPARING = "preparing", "Preparing"
+        RUNNING = "running", "Running"
+        SCORING = "scoring", "Scoring"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Fault(models.TextChoices):
+        TEAM = "team", "Team fault"
+        PLATFORM = "platform", "Platform fault"
+
+    ACTIVE = (Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
+    DONE = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
+    platform_retries = models.PositiveSmallIntegerField(default=0)
+    queue = models.CharField(max_length=64)
+    worker = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    runtime_s = models.FloatField(null=True, blank=True, help_text="Median test-phase wall time.")
+    runtime_measurements = models.JSONField(default=list, blank=True)
+    startup_overhead_s = models.FloatField(null=True, blank=True)
+    energy_kwh = models.FloatField(null=True, blank=True)
+    energy_method = models.CharField(max_length=100, blank=True)
+    hardware = models.JSONField(default=dict, blank=True)
+    hardware_id = models.CharField(max_length=64, blank=True)
+    overall_score = models.FloatField(null=True, blank=True)
+    logs = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["submission", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="finished") | Q(overall_score__isnull=False),
+                name="finished_run_has_score",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="failed_run_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.submission} [{self.status}]"
+
+
+class TaskScore(models.Model):
+    """One number of a finished run; `language == ""` holds the task's average over languages."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="scores")
+    task = models.CharField(max_length=16, choices=TASK_CHOICES)
+    language = models.CharField(max_length=8, blank=True)
+    metric = models.CharField(max_length=32)
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["task", "language", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "task", "language", "metric"], name="unique_score_per_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}/{self.language or 'avg'} {self.metric}={self.value:.2f}"
