@@ -290,7 +290,12 @@ def main(argv=None) -> int:
     score.add_argument("gold_dir")
     score.add_argument("pred_dir")
     score.add_argument("--json", action="store_true", help="print JSON")
-    score.add_argument("--convention", choices=CONVENTIONS, default=CONVENTION_XTREME)
+    score.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default=CONVENTION_XTREME,
+        help="seqeval convention (docs/scoring.md)",
+    )
     rerank_parser = sub.add_parser(
         "rerank", formatter_class=defaults, help="apply the efficiency re-ranking rule"
     )

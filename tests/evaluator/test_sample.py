@@ -101,3 +101,14 @@ def test_sample_skips_languages_without_training_data(tmp_path, capsys):
     manifest = json.loads((tmp_path / "s" / "input" / "manifest.json").read_text())
     assert manifest["tasks"]["xnli"]["languages"] == ["en"]
     assert (tmp_path / "s" / "gold" / "xnli" / "test-en.tsv").read_text() == "entailment\n" * 2
+
+
+@pytest.mark.parametrize("command", ["sample", "score", "rerank"])
+def test_cli_help_shows_defaults(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--json print JSON (default: False)" in text or command == "sample"
+    if command == "sample":
+        assert "--per-language PER_LANGUAGE examples per file (default: 100)" in text
+        assert "--split {train,validation} which public data (default: train)" in text
