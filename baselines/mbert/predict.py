@@ -131,7 +131,7 @@ def main(argv=None) -> int:
             model.encoder.config, device, dtype, model.config.max_seq_length
         )
         print(
-            f"predict: {checkpoint.name or checkpoint} for {', '.join(served)}: device={device} "
+            f"predict: {checkpoint} serves {', '.join(served)}: device={device} "
             f"dtype={dtype} threads={threads} batch_tokens={budget}",
             file=sys.stderr,
         )
