@@ -17,6 +17,58 @@ from evaluator.runner import DockerRunner, Limits
 from evaluator.scoring import score_predictions
 
 SAMPLE_DATA = {"source": "synthetic", "seed": 7, "size": "tiny"}
+GPU_DEVICE_KIND = "nvidia.com/gpu"
+
+
+@dataclass(frozen=True)
+class HostCapacity:
+    """What the Docker daemon of this machine can give one container.
+
+    `gpus` is None when the daemon has the NVIDIA runtime but does not list its devices (older
+    Docker): the GPU count is then unknown rather than zero.
+    """
+
+    cpus: int
+    memory_mb: int
+    gpus: int | None
+
+
+def capacity_from_docker_info(info: dict) -> HostCapacity:
+    """HostCapacity from `docker info` (Engine API /info: NCPU, MemTotal, devices, runtimes)."""
+    devices = info.get("DiscoveredDevices") or []
+    listed = sum(1 for d in devices if str(d.get("ID", "")).startswith(GPU_DEVICE_KIND))
+    if listed:
+        gpus: int | None = listed
+    elif "nvidia" in (info.get("Runtimes") or {}):
+        gpus = None
+    else:
+        gpus = 0
+    return HostCapacity(
+        cpus=int(info.get("NCPU") or 0),
+        memory_mb=int(info.get("MemTotal") or 0) // (1024 * 1024),
+        gpus=gpus,
+    )
+
+
+def limits_beyond_host(limits: Limits, host: HostCapacity) -> list[str]:
+    """Each limit this machine cannot honour, in words; empty when the run can start here."""
+    problems = []
+    if limits.cpus > host.cpus:
+        problems.append(
+            f"the competition gives each run {limits.cpus:g} CPUs; this machine has {host.cpus} "
+            f"(add --cpus {host.cpus})"
+        )
+    if limits.memory_mb > host.memory_mb:
+        problems.append(
+            f"the competition gives each run {limits.memory_mb:,} MiB of memory; this machine "
+            f"has {host.memory_mb:,} MiB (add --memory-mb {host.memory_mb // 2})"
+        )
+    if limits.gpus and host.gpus is not None and limits.gpus > host.gpus:
+        problems.append(
+            f"the competition gives each run {limits.gpus} GPU(s); Docker on this machine sees "
+            f"{host.gpus} (install the NVIDIA container toolkit, or check on a GPU worker host)"
+        )
+    return problems
 
 
 @dataclass

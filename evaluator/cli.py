@@ -1,7 +1,7 @@
-"""Command-line front ends for scoring a prediction folder and re-ranking a results file.
+"""Command-line front ends: a local public sample, scoring a prediction folder, re-ranking.
 
-Used by `python manage.py score|rerank` and `python -m evaluator.cli score|rerank`; every error
-a user can cause is raised as CliError with a message that says what to fix.
+Used by `python manage.py score|rerank` and `python -m evaluator.cli sample|score|rerank`; every
+error a user can cause is raised as CliError with a message that says what to fix.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import math
 import os
 import sys
 
+from evaluator.contract import write_sample
+from evaluator.data import SPLITS, DataSourceError, open_source
 from evaluator.ranking import METRIC_WORDS, EfficiencyRule, Entry, rerank
-from evaluator.registry import UnknownTaskError
+from evaluator.registry import TASKS, UnknownTaskError, get_task
 from evaluator.scoring import CONVENTION_XTREME, CONVENTIONS, Scores, ScoringError, score_directory
 
 # rule.metric -> (headline field, repeated-measurements field) in a rerank input file
@@ -25,6 +27,89 @@ EFFICIENCY_FIELDS = {
 
 class CliError(ValueError):
     """A problem with the command's input, explained for the person who ran it."""
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def sample_data_config(data: str, data_path: str | None, seed: int, size: str) -> dict:
+    """The `data:` mapping for the sample's source, as a competition's YAML would give it."""
+    if data == "synthetic":
+        return {"source": "synthetic", "seed": seed, "size": int(size) if size.isdigit() else size}
+    if data == "local":
+        if not data_path:
+            raise CliError("--data local needs --data-path DIR (XTREME's download_data.sh layout)")
+        return {"source": "local", "path": data_path}
+    return {"source": "huggingface"}
+
+
+def sample_selection(source, tasks: str, languages: str, split: str):
+    """{task: [languages]} that the source has `split` data for, and the (task, lang) skipped.
+
+    XTREME's real training data is English-only for xnli and pawsx: those languages are skipped
+    (and reported) rather than failing the whole sample.
+    """
+    try:
+        specs = [get_task(t.strip()) for t in tasks.split(",") if t.strip()]
+    except UnknownTaskError as exc:
+        raise CliError(str(exc)) from None
+    wanted = None if languages == "all" else {x.strip() for x in languages.split(",") if x.strip()}
+    known = {lang for spec in specs for lang in spec.languages}
+    if wanted is not None and (not wanted or wanted - known):
+        bad = ", ".join(sorted(wanted - known)) or "none given"
+        raise CliError(f"--languages: {bad} not among {', '.join(sorted(known))} (or use 'all')")
+    selection, skipped = {}, []
+    for spec in specs:
+        for lang in spec.languages:
+            if wanted is not None and lang not in wanted:
+                continue
+            try:
+                has_data = bool(source.examples(spec.id, lang, split))
+            except DataSourceError:
+                has_data = False
+            if has_data:
+                selection.setdefault(spec.id, []).append(lang)
+            else:
+                skipped.append((spec.id, lang))
+    if not selection:
+        raise CliError(f"the data source has no {split} data for the tasks and languages asked")
+    return selection, skipped
+
+
+def run_sample(out_dir, config: dict, tasks: str, languages: str, per_language: int, split: str):
+    """Write out_dir/input (what a container sees at /input) and out_dir/gold (its answers)."""
+    if per_language < 1:
+        raise CliError("--per-language must be at least 1")
+    if os.path.isdir(out_dir) and os.listdir(out_dir):
+        raise CliError(f"{out_dir} is not empty; give a new folder so no stale file is scored")
+    try:
+        source = open_source(config)
+        selection, skipped = sample_selection(source, tasks, languages, split)
+        input_dir, gold_dir = os.path.join(out_dir, "input"), os.path.join(out_dir, "gold")
+        manifest = write_sample(source, selection, input_dir, gold_dir, per_language, split)
+    except DataSourceError as exc:
+        raise CliError(str(exc)) from None
+    return manifest, skipped
+
+
+def format_sample(out_dir, manifest: dict, skipped, split: str) -> str:
+    counts = sum(n for entry in manifest["tasks"].values() for n in entry["counts"].values())
+    files = sum(len(entry["languages"]) for entry in manifest["tasks"].values())
+    lines = [
+        f"wrote {counts:,} {split} examples in {files} files:",
+        f"  {os.path.join(out_dir, 'input')}  (mount it as /input, exactly as the platform does)",
+        f"  {os.path.join(out_dir, 'gold')}   (the answers, for `score`)",
+    ]
+    if skipped:
+        lines.append(
+            f"  skipped (no {split} data in the source): "
+            + ", ".join(f"{t}/{lang}" for t, lang in skipped)
+        )
+    if split == "train":
+        lines.append(
+            "  note: a model trained on these examples scores higher here than on the test"
+        )
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- score
@@ -169,20 +254,61 @@ def rerank_command(path, as_json=False) -> str:
     return json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_ranking(result)
 
 
+def sample_command(args) -> str:
+    config = sample_data_config(args.data, args.data_path, args.data_seed, args.size)
+    manifest, skipped = run_sample(
+        args.out_dir, config, args.tasks, args.languages, args.per_language, args.split
+    )
+    return format_sample(args.out_dir, manifest, skipped, args.split)
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluator.cli")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m evaluator.cli", formatter_class=defaults)
     sub = parser.add_subparsers(dest="command", required=True)
-    score = sub.add_parser("score", help="score predictions against gold (XTREME layout)")
+    sample = sub.add_parser(
+        "sample",
+        formatter_class=defaults,
+        help="write a public sample (input and gold apart) in the hidden split's layout",
+        description="Write OUT_DIR/input (manifest.json, <task>/test-<lang>.jsonl: exactly what a "
+        "submission reads at /input) and OUT_DIR/gold (<task>/test-<lang>.tsv) from data teams "
+        "already have, then run your image or predictor on it and `score` its output.",
+    )
+    sample.add_argument("out_dir")
+    sample.add_argument(
+        "--data", default="synthetic", choices=["synthetic", "local", "huggingface"]
+    )
+    sample.add_argument("--data-path", help="folder for --data local (XTREME's layout)")
+    sample.add_argument("--data-seed", type=int, default=0, help="synthetic data seed")
+    sample.add_argument("--size", default="small", help="synthetic size: tiny, small, full, N")
+    sample.add_argument("--tasks", default=",".join(TASKS), help="comma-separated task ids")
+    sample.add_argument("--languages", default="all", help="'all' or a comma list")
+    sample.add_argument("--per-language", type=int, default=100, help="examples per file")
+    sample.add_argument("--split", default="train", choices=SPLITS[:2], help="which public data")
+    score = sub.add_parser(
+        "score",
+        formatter_class=defaults,
+        help="score predictions against gold (XTREME layout)",
+    )
     score.add_argument("gold_dir")
     score.add_argument("pred_dir")
-    score.add_argument("--json", action="store_true")
-    score.add_argument("--convention", choices=CONVENTIONS, default=CONVENTION_XTREME)
-    rerank_parser = sub.add_parser("rerank", help="apply the efficiency re-ranking rule")
+    score.add_argument("--json", action="store_true", help="print JSON")
+    score.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default=CONVENTION_XTREME,
+        help="seqeval convention (docs/scoring.md)",
+    )
+    rerank_parser = sub.add_parser(
+        "rerank", formatter_class=defaults, help="apply the efficiency re-ranking rule"
+    )
     rerank_parser.add_argument("file")
-    rerank_parser.add_argument("--json", action="store_true")
+    rerank_parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     try:
-        if args.command == "score":
+        if args.command == "sample":
+            print(sample_command(args))
+        elif args.command == "score":
             print(score_command(args.gold_dir, args.pred_dir, args.json, args.convention))
         else:
             print(rerank_command(args.file, args.json))

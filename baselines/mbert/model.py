@@ -11,6 +11,7 @@ from torch import nn
 
 CONFIG_NAME = "podium_baseline.json"
 HEADS_NAME = "heads.pt"
+PER_TASK_DIR = "per_task"  # `train --checkpoint-selection per-task`: one full checkpoint per task
 
 
 @dataclass
@@ -38,6 +39,32 @@ class BaselineConfig:
         raw = json.loads(text)
         raw["tasks"] = {t: TaskHead(**h) for t, h in raw["tasks"].items()}
         return cls(**raw)
+
+
+def read_config(directory: str | Path) -> BaselineConfig:
+    config_path = Path(directory) / CONFIG_NAME
+    if not config_path.is_file():
+        raise FileNotFoundError(
+            f"{directory} is not a baseline checkpoint: {CONFIG_NAME} is missing; "
+            "train one with `python -m baselines.mbert.train --out DIR`"
+        )
+    return BaselineConfig.from_json(config_path.read_text())
+
+
+def write_config(directory: str | Path, config: BaselineConfig) -> None:
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    (Path(directory) / CONFIG_NAME).write_text(config.to_json())
+
+
+def task_checkpoint_dir(task: str) -> str:
+    return f"{PER_TASK_DIR}/{task}"
+
+
+def checkpoint_for_task(directory: str | Path, task: str) -> Path:
+    """The checkpoint that serves `task`: the directory itself, or its per-task sub-checkpoint."""
+    directory = Path(directory)
+    sub = read_config(directory).extra.get("task_checkpoints", {}).get(task)
+    return directory / sub if sub else directory
 
 
 def _load_encoder(name_or_path: str):
@@ -96,7 +123,7 @@ class MultiTaskModel(nn.Module):
             {k: v.detach().cpu() for k, v in self.heads.state_dict().items()},
             directory / HEADS_NAME,
         )
-        (directory / CONFIG_NAME).write_text(self.config.to_json())
+        write_config(directory, self.config)
         return directory
 
     @classmethod
@@ -105,13 +132,12 @@ class MultiTaskModel(nn.Module):
         from transformers import AutoTokenizer
 
         directory = Path(directory)
-        config_path = directory / CONFIG_NAME
-        if not config_path.is_file():
-            raise FileNotFoundError(
-                f"{directory} is not a baseline checkpoint: {CONFIG_NAME} is missing; "
-                "train one with `python -m baselines.mbert.train --out DIR`"
+        config = read_config(directory)
+        if config.extra.get("task_checkpoints"):
+            raise ValueError(
+                f"{directory} holds one checkpoint per task; load each with "
+                "MultiTaskModel.load(checkpoint_for_task(directory, task))"
             )
-        config = BaselineConfig.from_json(config_path.read_text())
         model = cls(_load_encoder(str(directory)), config)
         model.heads.load_state_dict(torch.load(directory / HEADS_NAME, weights_only=True))
         tokenizer = AutoTokenizer.from_pretrained(directory, use_fast=True)

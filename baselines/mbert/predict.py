@@ -17,15 +17,33 @@ DEFAULT_CHECKPOINT = "/opt/podium/checkpoint"
 TEST_FILE = re.compile(r"^test-(?P<lang>[A-Za-z_-]+)\.jsonl$")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """--help keeps the module docstring's layout and shows every option's default."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    env = os.environ.get
+    p.add_argument(
+        "--checkpoint",
+        default=env("PODIUM_CHECKPOINT", DEFAULT_CHECKPOINT),
+        help="checkpoint dir (train.py --out); $PODIUM_CHECKPOINT",
+    )
+    p.add_argument("--input", default=env("PODIUM_INPUT", "/input"), help="$PODIUM_INPUT")
+    p.add_argument("--output", default=env("PODIUM_OUTPUT", "/output"), help="$PODIUM_OUTPUT")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        help="auto: bf16 (or fp16) autocast on GPU, fp32 on CPU",
+    )
+    p.add_argument("--max-batch-tokens", type=int, help="tokens per batch; None: from free memory")
+    return p
+
+
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--checkpoint", default=os.environ.get("PODIUM_CHECKPOINT", DEFAULT_CHECKPOINT))
-    p.add_argument("--input", default=os.environ.get("PODIUM_INPUT", "/input"))
-    p.add_argument("--output", default=os.environ.get("PODIUM_OUTPUT", "/output"))
-    p.add_argument("--device", default="auto")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
-    p.add_argument("--max-batch-tokens", type=int, help="override the memory-based batch budget")
-    return p.parse_args(argv)
+    return build_parser().parse_args(argv)
 
 
 def manifest_tasks(manifest: dict, input_dir: Path) -> dict[str, list[str]]:
@@ -71,7 +89,7 @@ def main(argv=None) -> int:
     import torch
 
     from baselines.mbert.inference import predict_examples
-    from baselines.mbert.model import MultiTaskModel
+    from baselines.mbert.model import MultiTaskModel, checkpoint_for_task, read_config
     from baselines.mbert.runtime import (
         configure_cpu_threads,
         max_batch_tokens,
@@ -91,17 +109,8 @@ def main(argv=None) -> int:
     device = pick_device(args.device)
     dtype = pick_dtype(device, args.precision)
     threads = configure_cpu_threads()
-    model, tokenizer = MultiTaskModel.load(args.checkpoint)
-    model.to(device).eval()
-    budget = args.max_batch_tokens or max_batch_tokens(
-        model.encoder.config, device, dtype, model.config.max_seq_length
-    )
-    print(
-        f"predict: device={device} dtype={dtype} threads={threads} batch_tokens={budget}",
-        file=sys.stderr,
-    )
     tasks = manifest_tasks(json.loads(manifest_path.read_text()), input_dir)
-    missing = sorted(set(tasks) - set(model.config.tasks))
+    missing = sorted(set(tasks) - set(read_config(args.checkpoint).tasks))
     if missing:
         print(
             f"predict: checkpoint {args.checkpoint} has no head for {', '.join(missing)}; "
@@ -109,14 +118,33 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    # A per-task checkpoint (train --checkpoint-selection per-task) has one model per task; a
+    # model serving several tasks is loaded once.
+    by_checkpoint: dict[Path, list[str]] = {}
+    for task in tasks:
+        by_checkpoint.setdefault(checkpoint_for_task(args.checkpoint, task), []).append(task)
     total = 0
-    for task, languages in tasks.items():
-        kind = model.config.tasks[task].kind
-        for lang in languages:
-            examples = read_jsonl(input_dir / task / f"test-{lang}.jsonl")
-            predictions = predict_examples(model, tokenizer, task, examples, device, dtype, budget)
-            write_predictions(output_dir / task / f"test-{lang}.tsv", kind, predictions)
-            total += len(examples)
+    for checkpoint, served in by_checkpoint.items():
+        model, tokenizer = MultiTaskModel.load(checkpoint)
+        model.to(device).eval()
+        budget = args.max_batch_tokens or max_batch_tokens(
+            model.encoder.config, device, dtype, model.config.max_seq_length
+        )
+        print(
+            f"predict: {checkpoint} serves {', '.join(served)}: device={device} "
+            f"dtype={dtype} threads={threads} batch_tokens={budget}",
+            file=sys.stderr,
+        )
+        for task in served:
+            kind = model.config.tasks[task].kind
+            for lang in tasks[task]:
+                examples = read_jsonl(input_dir / task / f"test-{lang}.jsonl")
+                predictions = predict_examples(
+                    model, tokenizer, task, examples, device, dtype, budget
+                )
+                write_predictions(output_dir / task / f"test-{lang}.tsv", kind, predictions)
+                total += len(examples)
+        del model
     if device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.monotonic() - started

@@ -23,11 +23,22 @@ from baselines.mbert.data import bucketed_batches, collate, encode, load_example
 from baselines.mbert.encoders import RECOMMENDED_LR, resolve_encoder
 from baselines.mbert.inference import predict_examples
 from baselines.mbert.metrics import gold_of, score
-from baselines.mbert.model import MultiTaskModel, TaskHead
+from baselines.mbert.model import (
+    BaselineConfig,
+    MultiTaskModel,
+    TaskHead,
+    task_checkpoint_dir,
+    write_config,
+)
 from baselines.mbert.runtime import autocast, max_batch_tokens, pick_device, pick_dtype
 
 ALL_TASKS = ("xnli", "pawsx", "udpos", "panx")
 DEFAULT_EPOCHS = {"classification": 5, "tagging": 10}  # XTREME's scripts/train_*.sh
+SELECTIONS = ("mean", "per-task")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """--help keeps the module docstring's layout and shows every option's default."""
 
 
 def parse_size(text: str):
@@ -42,15 +53,20 @@ def parse_size(text: str):
     return text
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument(
         "--model",
         default="mbert",
         help="hub name or local dir; shorthands: mbert, minilm (offline), tiny (offline)",
     )
-    p.add_argument("--data", default="synthetic", choices=["synthetic", "huggingface", "local"])
-    p.add_argument("--data-path", help="directory for --data local")
+    p.add_argument(
+        "--data",
+        default="synthetic",
+        choices=["synthetic", "huggingface", "local"],
+        help="where examples come from (evaluator.data)",
+    )
+    p.add_argument("--data-path", help="directory for --data local (XTREME's layout)")
     p.add_argument(
         "--size",
         default="tiny",
@@ -64,31 +80,89 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         "--train-languages",
         default="en",
-        help="'en' (zero-shot, XTREME's setting), 'all', or a comma list",
+        help="'en' (zero-shot, XTREME's setting), 'all', or a comma list of language codes",
+    )
+    p.add_argument(
+        "--checkpoint-selection",
+        default="mean",
+        choices=SELECTIONS,
+        help="mean: one checkpoint, best mean English dev score over the tasks; per-task: each "
+        "task keeps the checkpoint with its own best English dev score (XTREME's selection)",
     )
     p.add_argument("--epochs", type=float, help="epochs for every task (overrides the two below)")
-    p.add_argument("--cls-epochs", type=float, default=DEFAULT_EPOCHS["classification"])
-    p.add_argument("--tag-epochs", type=float, default=DEFAULT_EPOCHS["tagging"])
+    p.add_argument(
+        "--cls-epochs",
+        type=float,
+        default=DEFAULT_EPOCHS["classification"],
+        help="epochs for xnli and pawsx",
+    )
+    p.add_argument(
+        "--tag-epochs", type=float, default=DEFAULT_EPOCHS["tagging"], help="epochs for udpos, panx"
+    )
     p.add_argument(
         "--lr",
         type=float,
-        help="peak learning rate (default: 2e-5 for mbert, 1e-4 minilm, 1e-3 tiny, else 2e-5)",
+        help="peak learning rate; None: 2e-5 for mbert, 1e-4 minilm, 1e-3 tiny, else 2e-5",
     )
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--grad-accum", type=int, default=4)
-    p.add_argument("--max-seq-length", type=int, default=128)
-    p.add_argument("--warmup-ratio", type=float, default=0.0)
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--max-grad-norm", type=float, default=1.0)
+    p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch")
+    p.add_argument("--grad-accum", type=int, default=4, help="micro-batches per optimizer step")
+    p.add_argument("--max-seq-length", type=int, default=128, help="subtokens per window")
+    p.add_argument("--warmup-ratio", type=float, default=0.0, help="share of steps warming up")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
+    p.add_argument("--max-grad-norm", type=float, default=1.0, help="gradient clipping norm")
     p.add_argument("--max-train-examples", type=int, help="cap per task (quick runs)")
     p.add_argument("--max-dev-examples", type=int, help="cap per task")
-    p.add_argument("--evals", type=int, help="dev evaluations over the run (default: max epochs)")
+    p.add_argument(
+        "--evals",
+        type=int,
+        help="dev evaluations over the run; None: one per epoch of the longest task",
+    )
     p.add_argument("--log-every", type=int, default=10, help="optimizer steps between loss logs")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
-    p.add_argument("--device", default="auto")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        help="auto: bf16 (or fp16) autocast on GPU, fp32 on CPU",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    p.add_argument("--seed", type=int, default=42, help="training seed (order, init, dropout)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = build_parser()
+    args = p.parse_args(argv)
+    problem = unknown_train_languages(args.tasks, args.train_languages)
+    if problem:
+        p.error(problem)
+    return args
+
+
+def unknown_train_languages(tasks: str, choice: str) -> str | None:
+    """Why --train-languages names a code no selected task has, or None when every code is known.
+
+    A code known to only some tasks is fine: XTREME's tasks cover different languages, and each
+    task trains on the ones it has.
+    """
+    from evaluator.registry import UnknownTaskError, get_task
+
+    if choice == "all":
+        return None
+    try:
+        specs = [get_task(t.strip()) for t in tasks.split(",") if t.strip()]
+    except UnknownTaskError as error:
+        return f"--tasks: {error}"
+    valid = sorted({lang for spec in specs for lang in spec.languages})
+    wanted = [lang.strip() for lang in choice.split(",") if lang.strip()]
+    unknown = [lang for lang in wanted if lang not in valid]
+    if not wanted or unknown:
+        named = ", ".join(repr(lang) for lang in unknown) or "no language"
+        return (
+            f"--train-languages: {named} is not a language of the selected tasks; "
+            f"use 'all' or a comma list of: {', '.join(valid)}"
+        )
+    return None
 
 
 def data_config(args) -> dict:
@@ -157,6 +231,25 @@ def load_task_data(args, specs):
         dev_rows = load_examples(config, task, ["en"], "validation")["en"]
         dev[task] = (spec.kind, dev_rows[: args.max_dev_examples])
     return train, dev
+
+
+def write_per_task_index(out: Path, config, best_scores, best_steps, recipe) -> None:
+    """The top-level config of a per-task checkpoint: which sub-checkpoint serves each task."""
+    index = BaselineConfig(
+        config.base_model,
+        config.max_seq_length,
+        dict(config.tasks),
+        {
+            **recipe,
+            "checkpoint_selection": "per-task",
+            "task_checkpoints": {t: task_checkpoint_dir(t) for t in best_scores},
+            "dev_en": dict(best_scores),
+            "dev_en_mean": sum(best_scores.values()) / len(best_scores),
+            "steps": dict(best_steps),
+        },
+    )
+    del index.extra["step"]
+    write_config(out, index)
 
 
 def tokenizer_corpus(args, specs):
@@ -238,6 +331,7 @@ def main(argv=None) -> int:
         }
     )
     best, best_scores, step, started = -1.0, {}, 0, time.monotonic()
+    best_steps: dict[str, int] = {}
     running: dict[str, list[float]] = {}
     model.train()
     bar = tqdm(total=total_steps, desc="train", disable=args.quiet, file=sys.stderr)
@@ -273,30 +367,41 @@ def main(argv=None) -> int:
         if micro in eval_at:
             scores = evaluate(model, tokenizer, dev, device, dtype)
             mean = sum(scores.values()) / len(scores)
-            improved = mean > best
-            if improved:
-                best, best_scores = mean, scores
-                model.config.extra = {
-                    "dev_en": scores,
-                    "dev_en_mean": mean,
-                    "step": step,
-                    "lr": lr,
-                    "train_languages": args.train_languages,
-                }
-                model.save(out, tokenizer)
+            recipe = {"step": step, "lr": lr, "train_languages": args.train_languages}
+            if args.checkpoint_selection == "mean":
+                improved = list(scores) if mean > best else []
+                if improved:
+                    best, best_scores = mean, scores
+                    model.config.extra = {
+                        **recipe,
+                        "dev_en": scores,
+                        "dev_en_mean": mean,
+                        "checkpoint_selection": "mean",
+                    }
+                    model.save(out, tokenizer)
+            else:
+                improved = [t for t, s in scores.items() if s > best_scores.get(t, -1.0)]
+                for task in improved:
+                    best_scores[task], best_steps[task] = scores[task], step
+                    model.config.extra = {**recipe, "dev_en": {task: scores[task]}}
+                    model.save(out / task_checkpoint_dir(task), tokenizer)
+                if improved:
+                    best = sum(best_scores.values()) / len(best_scores)
+                    write_per_task_index(out, model.config, best_scores, best_steps, recipe)
             write(
                 {
                     "event": "dev",
                     "step": step,
                     "scores": scores,
                     "mean": mean,
-                    "best": improved,
+                    "best": bool(improved),
+                    "improved_tasks": improved,
                     "elapsed_s": round(time.monotonic() - started, 1),
                 }
             )
             bar.write(
                 f"step {step}: English dev { {t: round(s, 2) for t, s in scores.items()} }"
-                f"{' (best)' if improved else ''}"
+                f"{f' (best: {chr(44).join(improved)})' if improved else ''}"
             )
     bar.close()
     write(

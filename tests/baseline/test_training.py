@@ -1,12 +1,13 @@
 """The tiny offline baseline learns the synthetic tasks and its entrypoint honours the contract."""
 
+import argparse
 import json
 
 import pytest
 
 from baselines.mbert import predict, train
 from baselines.mbert.metrics import majority_score
-from baselines.mbert.model import MultiTaskModel
+from baselines.mbert.model import MultiTaskModel, checkpoint_for_task, read_config
 from evaluator.contract import load_manifest, read_gold, read_predictions, write_split
 from evaluator.data import open_source
 from evaluator.registry import get_task
@@ -76,3 +77,59 @@ def test_predict_explains_a_missing_manifest(tmp_path, capsys):
     code = predict.main(["--input", str(tmp_path), "--output", str(tmp_path / "out")])
     assert code == 2
     assert "manifest.json not found" in capsys.readouterr().err
+
+
+def test_unknown_train_language_is_refused_naming_it_and_the_valid_ones(capsys):
+    with pytest.raises(SystemExit) as exited:
+        train.parse_args(["--out", "x", "--train-languages", "en,dee"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--train-languages: 'dee' is not a language of the selected tasks" in err
+    assert "af, ar, bg" in err and "'en'" not in err
+    # a code only some tasks have is fine: each task trains on the languages it has
+    assert train.parse_args(["--out", "x", "--train-languages", "en,yo"]).train_languages == "en,yo"
+
+
+@pytest.mark.parametrize("module", [train, predict])
+def test_help_shows_every_default(module, capsys):
+    parser = module.build_parser()
+    assert issubclass(parser.formatter_class, argparse.ArgumentDefaultsHelpFormatter)
+    # the formatter appends "(default: ...)" to every option that has a help text
+    undocumented = [a.dest for a in parser._actions if a.dest != "help" and not a.help]
+    assert undocumented == []
+    with pytest.raises(SystemExit):
+        module.parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.count("(default: ") == len(parser._actions) - 1
+    if module is train:
+        for shown in ("(default: 8)", "(default: 10)", "(default: 128)", "(default: mean)"):
+            assert shown in text, shown
+
+
+@pytest.mark.slow
+def test_per_task_selection_keeps_each_tasks_best_checkpoint(tmp_path):
+    out = tmp_path / "per-task"
+    args = ["--model", "tiny", "--size", "tiny", "--epochs", "2", "--evals", "2", "--quiet"]
+    assert train.main([*args, "--checkpoint-selection", "per-task", "--out", str(out)]) == 0
+    events = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    dev = [e for e in events if e["event"] == "dev"]
+    assert len(dev) == 2
+    index = read_config(out)
+    assert index.extra["checkpoint_selection"] == "per-task"
+    for task in ("xnli", "pawsx", "udpos", "panx"):
+        best = max(e["scores"][task] for e in dev)
+        step = next(e["step"] for e in dev if e["scores"][task] == best)
+        served_by = checkpoint_for_task(out, task)
+        assert served_by == out / "per_task" / task
+        saved = read_config(served_by).extra
+        assert saved["dev_en"] == {task: best} and saved["step"] == step
+        assert index.extra["dev_en"][task] == best and index.extra["steps"][task] == step
+    # the per-task checkpoint predicts through the submission entrypoint
+    source = open_source({"source": "synthetic", "seed": 1, "size": 4})
+    tasks = {"xnli": ["en"], "pawsx": ["de"], "udpos": ["en"], "panx": ["fr"]}
+    manifest = write_split(source, tasks, "test", tmp_path / "input", tmp_path / "gold")
+    io = ["--input", str(tmp_path / "input"), "--output", str(tmp_path / "output")]
+    assert predict.main(["--checkpoint", str(out), *io]) == 0
+    assert set(read_predictions(tmp_path / "output", manifest)) == {
+        (t, lang) for t, langs in tasks.items() for lang in langs
+    }

@@ -38,3 +38,40 @@ def test_archive_that_is_not_an_image_is_refused(tmp_path, docker_client):
     bogus.write_bytes(b"this is not a tar file")
     with pytest.raises(CommandError, match=r"model\.tar"):
         check(str(bogus))
+
+
+def test_limits_beyond_this_machine_blame_the_machine_not_the_image(
+    built_images, competition, docker_client
+):
+    cpus = docker_client.info()["NCPU"]
+    competition.cpus, competition.gpus = cpus + 2, 0
+    competition.save()
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "check_submission", "podium-example/valid:latest", "--competition", competition.slug,
+            stdout=out,
+        )  # fmt: skip
+    message = str(refused.value)
+    assert f"gives each run {cpus + 2} CPUs; this machine has {cpus} (add --cpus {cpus})" in message
+    assert "not a fault of your image" in message and "worker host" in message
+    assert "does not follow" not in message and "FAILED" not in out.getvalue()
+    # the remedy it names works
+    output = check(
+        "podium-example/valid:latest", "--competition", competition.slug, "--cpus", str(cpus)
+    )
+    assert "follows the submission contract" in output
+
+
+def test_docker_itself_refuses_more_cpus_than_the_machine_has(
+    built_images, docker_client, tmp_path
+):
+    """Why the check above runs first: Docker's own refusal reads like a fault of the image."""
+    from evaluator.runner import DockerRunner, Limits
+
+    (tmp_path / "input").mkdir()
+    limits = Limits(time_limit_s=60, memory_mb=512, cpus=docker_client.info()["NCPU"] + 2)
+    outcome = DockerRunner(docker_client).run(
+        "podium-example/valid:latest", tmp_path / "input", tmp_path / "output", limits
+    )
+    assert not outcome.ok and "Range of CPUs" in (outcome.failure or "") + outcome.logs

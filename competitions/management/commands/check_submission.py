@@ -1,5 +1,6 @@
 """`manage.py check_submission IMAGE`: run an image on a public sample before an attempt."""
 
+import dataclasses
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from competitions.management.engine import docker_client_or_error
 from competitions.models import Competition
 from competitions.worker.pipeline import limits_for_competition
-from evaluator.check import check_image
+from evaluator.check import capacity_from_docker_info, check_image, limits_beyond_host
 from evaluator.registry import TASKS
 from evaluator.runner import ArtifactError, DockerRunner, load_image_archive
 
@@ -27,12 +28,23 @@ class Command(BaseCommand):
             "--per-language", type=int, default=5, help="sample examples per language"
         )
         parser.add_argument("--gpu", type=int, help="GPU index to pass to the container")
+        parser.add_argument(
+            "--cpus",
+            type=float,
+            help="run with this many CPUs instead of the competition's (for a smaller machine)",
+        )
+        parser.add_argument(
+            "--memory-mb", type=int, help="run with this much memory instead of the competition's"
+        )
 
     def handle(self, *args, image: str, competition=None, per_language=5, gpu=None, **options):
         import docker
 
         client = docker_client_or_error()
         tasks, limits = self._rules(competition)
+        overrides = {"cpus": options.get("cpus"), "memory_mb": options.get("memory_mb")}
+        limits = dataclasses.replace(limits, **{k: v for k, v in overrides.items() if v})
+        self._refuse_limits_beyond_this_machine(client, limits)
         if Path(image).is_file():
             try:
                 image = load_image_archive(client, image, MAX_ARCHIVE_BYTES)
@@ -55,6 +67,18 @@ class Command(BaseCommand):
                 self.stdout.write("  last output of the container:\n" + report.logs[-2000:])
             raise CommandError("the image does not follow the submission contract (see above)")
         self.stdout.write(self.style.SUCCESS("the image follows the submission contract"))
+
+    def _refuse_limits_beyond_this_machine(self, client, limits):
+        """Docker refuses a run asking for more than the machine has; say so before trying."""
+        problems = limits_beyond_host(limits, capacity_from_docker_info(client.info()))
+        if problems:
+            raise CommandError(
+                "this machine cannot run the check with the competition's limits: "
+                + "; ".join(problems)
+                + ". That is a limit of this machine, not a fault of your image. Run the check "
+                "with the smaller limits suggested (the sample's runtime then says less about "
+                "the platform's) or on a machine as large as the workers (a worker host)."
+            )
 
     def _rules(self, slug):
         if slug:
