@@ -3,9 +3,8 @@ each new member gets an invitation email with a link to choose a password."""
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
 from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 
 from competitions.services.invitations import send_invitation
 from competitions.services.teams import TeamImportError, import_teams
