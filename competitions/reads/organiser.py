@@ -1,13 +1,14 @@
-"""Reads for the organiser page: the queue, the workers and their timing checks, recent runs, and
-the calibration box (what a model needs to pass the baseline under the rule)."""
+"""Reads for the organiser page: hidden splits, the queue, the workers and their timing checks,
+recent runs, and the calibration box (what a model needs to pass the baseline under the rule)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from competitions.models import Competition, Run, WorkerTimingCheck
+from competitions.models import Competition, Phase, Run, WorkerTimingCheck
 from competitions.reads.boards import Row, entry_of
 from evaluator import ranking
+from evaluator.split_check import split_identity
 
 
 def queue_overview() -> dict[str, list[Run]]:
@@ -22,6 +23,39 @@ def queue_overview() -> dict[str, list[Run]]:
     for run in runs:
         grouped[run.status].append(run)
     return grouped
+
+
+@dataclass
+class SplitState:
+    """A phase's hidden split as the organiser page shows it; only "ready" lets it open."""
+
+    state: str  # "ready" | "stale" | "failed" | "missing"
+    words: str
+    built_at: object = None
+    total: int = 0
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+
+def split_state(phase: Phase) -> SplitState:
+    """Whether prepare_splits built and verified this phase's split for the current data."""
+    summary = phase.split_summary or {}
+    problems = tuple(summary.get("problems", ()))
+    total = sum(sum(c.values()) for c in summary.get("counts", {}).values())
+    if not phase.split_key:
+        return SplitState("missing", "not built: run manage.py prepare_splits")
+    comp = phase.competition
+    if phase.split_key != split_identity(comp.data_config, comp.task_languages(), phase.split):
+        words = "stale: the data or tasks changed since it was built; run prepare_splits again"
+        return SplitState("stale", words, phase.split_built_at, total, problems)
+    if not phase.split_verified:
+        words = f"built but not verified ({len(problems)} problem(s))"
+        return SplitState("failed", words, phase.split_built_at, total, problems)
+    words = f"ready: {total:,} examples, verified"
+    return SplitState("ready", words, phase.split_built_at, total, problems)
 
 
 @dataclass

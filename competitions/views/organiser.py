@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
@@ -30,6 +31,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
     phases = list(comp.phases.all())
     phase_boards = [boards.leaderboard(phase, viewer=request.user) for phase in phases]
     references = {board.phase.pk: board.references for board in phase_boards}
+    now = timezone.now()
     return {
         "competition": comp,
         "phases": [
@@ -38,6 +40,8 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
                 "form": forms.get(f"phase_{p.pk}") or PhaseRulesForm(instance=p, prefix=f"p{p.pk}"),
                 "references": references[p.pk],
                 "submissions": p.submissions.count(),
+                "schedule": p.schedule_state(now),
+                "split": organiser_reads.split_state(p),
             }
             for p in phases
         ],
@@ -68,7 +72,10 @@ def organiser_phase_action(request, slug, phase_key, action):
     if phase is None or action not in organiser_service.PHASE_ACTIONS:
         raise Http404("no such phase or action")
     try:
-        organiser_service.PHASE_ACTIONS[action](phase)
+        if action == "open":
+            organiser_service.open_phase(phase, request.POST.get("without_split") == "1")
+        else:
+            organiser_service.PHASE_ACTIONS[action](phase)
         messages.success(request, f"{phase.title}: {action} done.")
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")

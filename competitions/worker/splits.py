@@ -5,8 +5,6 @@ gold labels) into its own working directory. Gold labels never enter a container
 bundle's `input/` folder is mounted.
 """
 
-import hashlib
-import json
 import shutil
 import tarfile
 import tempfile
@@ -19,8 +17,7 @@ from django.core.files.storage import default_storage
 from competitions.models import Phase
 from evaluator.contract import load_manifest, write_split
 from evaluator.data import open_source
-
-BUNDLE_FORMAT = 1
+from evaluator.split_check import split_identity
 
 
 @dataclass(frozen=True)
@@ -34,13 +31,7 @@ class LocalSplit:
 def split_key(phase: Phase) -> str:
     """Content key of a phase's hidden split: changes when the data or the task list changes."""
     competition = phase.competition
-    identity = {
-        "format": BUNDLE_FORMAT,
-        "data": competition.data_config,
-        "tasks": competition.task_languages(),
-        "split": phase.split,
-    }
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+    return split_identity(competition.data_config, competition.task_languages(), phase.split)
 
 
 def bundle_name(phase: Phase, key: str) -> str:
