@@ -158,7 +158,9 @@ def test_organiser_phase_lifecycle_and_run_actions(world):
     client.post(f"/organiser/runs/{run.pk}/disqualify/")
     assert Submission.objects.get(pk=submission.pk).disqualified
     for action in ("close", "open", "freeze", "publish"):
-        assert client.post(f"/organiser/xf/phases/final/{action}/").status_code == 302
+        # No split was prepared in this world: opening needs the explicit confirmation.
+        confirm = {"without_split": "1"} if action == "open" else {}
+        assert client.post(f"/organiser/xf/phases/final/{action}/", confirm).status_code == 302
     final = Phase.objects.get(pk=world.final.pk)
     assert final.is_open and final.frozen_at and final.published_at
     again = client.post("/organiser/xf/phases/final/publish/", follow=True)
