@@ -3,6 +3,7 @@ accepts submissions; each hidden split's state; opening refused without a ready 
 the organiser confirms."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -83,7 +84,7 @@ def test_a_phase_without_a_ready_split_opens_only_with_confirmation(world):
 
 def test_a_prepared_split_shows_ready_and_the_phase_opens_plainly(world):
     Phase.objects.filter(pk=world.final.pk).update(is_open=False)
-    call_command("prepare_splits", "xf", "--phase", "final", stdout=open("/dev/null", "w"))
+    call_command("prepare_splits", "xf", "--phase", "final", stdout=StringIO())
     client = logged_in(world.olga)
     card = phase_card(client.get("/organiser/xf/").content.decode(), "final")
     assert 'data-split-state="ready"' in card and "verified" in card
