@@ -53,7 +53,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
         "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
         "recent_runs": organiser_reads.recent_runs(comp),
         "baseline_known": any(references.values()),
-        "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp)),
+        "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp), comp.slug),
         "phase_buttons": PHASE_BUTTONS,
     }
 
