@@ -22,6 +22,7 @@ from tests.conftest import free_port, service_missing
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 ROOT = Path(__file__).resolve().parents[2]
 TAG = os.environ.get("PODIUM_DEPLOY_TEST_TAG", "deploytest")
+TEAM_IMAGE = f"deployers/model:{os.getpid()}"
 COMPETITION = """slug: deploy
 title: Deploy check
 tasks: {xnli: {languages: [en, de]}, panx: {languages: [en]}}
@@ -110,7 +111,12 @@ def test_a_submission_through_the_proxy_finishes_and_is_on_the_board(stack, tmp_
     token = manage(stack, "drf_create_token", "dora").split()[2]
 
     image = tmp_path / "valid.tar"
-    run("docker", "save", "podium-example/valid:latest", "-o", str(image))
+    # Under a team's name, as a team would save it (platform names are refused on upload).
+    run("docker", "tag", "podium-example/valid:latest", TEAM_IMAGE)
+    try:
+        run("docker", "save", TEAM_IMAGE, "-o", str(image))
+    finally:
+        subprocess.run(["docker", "rmi", TEAM_IMAGE], capture_output=True)
     started = time.monotonic()
     client = [sys.executable, "-m", "client"]
     out = run(*client, "submit", "--url", stack["url"], "--token", token, "--competition",
