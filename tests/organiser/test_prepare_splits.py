@@ -127,3 +127,27 @@ def test_an_unreachable_hub_fails_fast_with_the_remedy(db, artifact_store, monke
 def test_unknown_phase_is_named(local_competition):
     with pytest.raises(CommandError, match="has no phase 'nope'; its phases: eval, final"):
         prepare("local-xf", "--phase", "nope")
+
+
+def test_bundles_unpack_without_pythons_data_filter(tmp_path, monkeypatch):
+    """The worker image's Python (Debian's 3.11.2) has no tarfile data filter: same rules."""
+    import io
+    import tarfile
+
+    from competitions.worker import splits
+
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    good, bad = tmp_path / "good.tar", tmp_path / "bad.tar"
+    with tarfile.open(good, "w") as tar:
+        info = tarfile.TarInfo("input/manifest.json")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"{}"))
+    with tarfile.open(good) as tar:
+        splits._extract(tar, tmp_path / "out")
+    assert (tmp_path / "out" / "input" / "manifest.json").read_text() == "{}"
+    with tarfile.open(bad, "w") as tar:
+        link = tarfile.TarInfo("input/escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    with tarfile.open(bad) as tar, pytest.raises(tarfile.TarError, match="not a plain path"):
+        splits._extract(tar, tmp_path / "out2")
