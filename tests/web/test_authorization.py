@@ -46,6 +46,14 @@ MATRIX = {
     "home": Case("get", "/", (200, 200, 200, 200)),
     "login": Case("get", "/accounts/login/", (200, 200, 200, 200)),
     "logout": Case("post", "/accounts/logout/", (302, 302, 302, 302)),
+    "password_reset": Case("get", "/accounts/password/reset/", (200, 200, 200, 200)),
+    "password_reset_done": Case("get", "/accounts/password/reset/sent/", (200, 200, 200, 200)),
+    # A link with a token that is not valid: the page says so, to everyone alike.
+    "password_reset_confirm": Case(
+        "get", "/accounts/password/set/MQ/not-a-token/", (200, 200, 200, 200)
+    ),
+    # Monitoring's endpoint answers everyone the same; GET only (its answers: test_healthz.py).
+    "healthz": Case("post", "/healthz", (405, 405, 405, 405)),
     "competition": Case("get", "/c/xf/", (200, 200, 200, 200)),
     "leaderboard": Case("get", "/c/xf/leaderboard/eval/", (200, 200, 200, 200)),
     "team": Case("get", "/team/", (LOGIN, 200, 200, 200)),
