@@ -93,6 +93,8 @@ def stack(tmp_path, docker_client, built_images):
         (ROOT / "test-artifacts" / "deploy-stack.log").write_text(logs.stdout + logs.stderr)
         subprocess.run([*base, "down", "-v", "--remove-orphans", "-t", "5"], cwd=ROOT, env=env,
                        capture_output=True)  # fmt: skip
+        # The worker loaded the uploaded archive into this same engine, under the team's tag.
+        subprocess.run(["docker", "rmi", TEAM_IMAGE], capture_output=True)
 
 
 def manage(stack, *args, input=None) -> str:
