@@ -61,16 +61,51 @@ class LimitsForm(forms.ModelForm):
         return value
 
 
+# Schedules are shown and typed in the site's time zone (settings.TIME_ZONE, UTC), labelled so.
+SCHEDULE_FORMAT = "%Y-%m-%dT%H:%M"
+
+
 class PhaseRulesForm(forms.ModelForm):
+    opens = forms.DateTimeField(
+        required=False,
+        label="Opens (UTC)",
+        input_formats=[SCHEDULE_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=SCHEDULE_FORMAT),
+        help_text="Empty: open as soon as the phase is switched on.",
+    )
+    closes = forms.DateTimeField(
+        required=False,
+        label="Closes (UTC)",
+        input_formats=[SCHEDULE_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=SCHEDULE_FORMAT),
+        help_text="Empty: open until switched off.",
+    )
+
     class Meta:
         model = Phase
-        fields = ["max_attempts", "failed_runs_count", "leaderboard_policy", "results_visibility"]
+        fields = [
+            "opens",
+            "closes",
+            "max_attempts",
+            "failed_runs_count",
+            "leaderboard_policy",
+            "results_visibility",
+        ]
         labels = {
+            "opens": "Opens (UTC)",
+            "closes": "Closes (UTC)",
             "max_attempts": "Attempts per team",
             "failed_runs_count": "A run failing through the team's fault uses an attempt",
             "leaderboard_policy": "Attempt that counts",
             "results_visibility": "Results",
         }
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens"), data.get("closes")
+        if opens and closes and closes <= opens:
+            self.add_error("closes", "Close the phase after it opens.")
+        return data
 
     def clean_max_attempts(self):
         value = self.cleaned_data["max_attempts"]

@@ -4,6 +4,7 @@ Pure (no database): `parse_competition(text)` returns a `CompetitionSpec` or rai
 listing every problem as `key.path: what is wrong`.
 """
 
+import os
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -55,6 +56,14 @@ class TaskSpec(_Strict):
     languages: list[str] | None = None
 
 
+# Which `data:` keys each source takes (docs/competition-yaml.md documents each).
+SOURCE_KEYS = {
+    "synthetic": ("seed", "size"),
+    "local": ("path",),
+    "huggingface": ("dataset", "revision", "local_dir", "mnli_dataset"),
+}
+
+
 class DataSpec(_Strict):
     source: Literal["synthetic", "huggingface", "local"] = "synthetic"
     seed: int = 0  # synthetic
@@ -63,13 +72,24 @@ class DataSpec(_Strict):
     dataset: str | None = None  # huggingface: defaults to google/xtreme
     revision: str | None = None  # huggingface
     local_dir: str | None = None  # huggingface: files in the hub's layout, no network
+    mnli_dataset: str | None = None  # huggingface: XNLI's English training data
+
+    @field_validator("path", "local_dir")
+    @classmethod
+    def _folder_exists(cls, value: str | None) -> str | None:
+        # Checked when the file is loaded, not when the first team's run needs the data.
+        if value is not None and not os.path.isdir(value):
+            raise ValueError(
+                f"folder {value} does not exist on this host; give the folder that holds "
+                "XTREME's data (docs/competition-yaml.md)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _fits_source(self) -> "DataSpec":
         if self.source == "local" and not self.path:
             raise ValueError("source 'local' needs a path to the XTREME data folder")
-        allowed = {"synthetic": {"seed", "size"}, "local": {"path"},
-                   "huggingface": {"dataset", "revision", "local_dir"}}[self.source]  # fmt: skip
+        allowed = set(SOURCE_KEYS[self.source])
         stray = sorted(self.model_fields_set - allowed - {"source"})
         if stray:
             raise ValueError(f"{', '.join(stray)} does not apply to source {self.source!r}")
@@ -77,8 +97,7 @@ class DataSpec(_Strict):
 
     def to_config(self) -> dict:
         """The data-source configuration `evaluator.data.open_source` takes."""
-        keys = {"synthetic": ("seed", "size"), "local": ("path",),
-                "huggingface": ("dataset", "revision", "local_dir")}[self.source]  # fmt: skip
+        keys = SOURCE_KEYS[self.source]
         values = {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
         return {"source": self.source, **values}
 

@@ -1,14 +1,35 @@
 """Site URLs of the competitions app: pages, the team's actions, the organisers' controls, API."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
+from competitions.services.invitations import MemberPasswordResetForm
 from competitions.views import organiser, public, team
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Invitations and "forgot password" share Django's reset machinery (services/invitations.py).
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=MemberPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True,
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+            success_url=reverse_lazy("home"),
+        ),
+        name="password_reset_confirm",
+    ),
     path("c/<slug:slug>/", public.competition, name="competition"),
     path("c/<slug:slug>/leaderboard/<slug:phase_key>/", public.leaderboard, name="leaderboard"),
     path(

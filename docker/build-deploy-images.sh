@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Build podium/web, podium/worker and podium/proxy from the committed tree (HEAD), on the offline base image.
+# Build podium/web, worker, proxy, postgres and redis from the committed tree (HEAD), on the offline base image.
 #
 # The context is `git archive HEAD` (no .venv, caches or uncommitted files) plus the host's CA
 # bundle as build-ca.crt, so pip inside the build trusts a TLS-intercepting proxy if there is one.
-# Usage: docker/build-deploy-images.sh [web|worker|proxy ...]   (default: all three); TAG=... to retag.
+# Usage: docker/build-deploy-images.sh [web|worker|proxy|postgres|redis ...]   (default: all); TAG=... to retag.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +11,7 @@ REPO_ROOT="$(cd "$HERE/.." && pwd)"
 TAG="${TAG:-latest}"
 CA_BUNDLE="${PODIUM_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}"
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(web worker proxy)
+[[ ${#targets[@]} -gt 0 ]] || targets=(web worker proxy postgres redis)
 
 bash "$HERE/base/build.sh"
 work="$(mktemp -d)"

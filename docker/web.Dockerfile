@@ -21,7 +21,8 @@ COPY . /app
 RUN rm -f /app/build-ca.crt \
     && SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app podium \
-    && mkdir -p /app/var && chown podium /app/var
+    && mkdir -p /app/var /srv/podium/artifacts /srv/podium/var \
+    && chown podium /app/var /srv/podium/artifacts /srv/podium/var
 
 USER podium
 EXPOSE 8000

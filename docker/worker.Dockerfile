@@ -16,7 +16,11 @@ RUN python3 -m venv /opt/venv \
     && pip install -r /tmp/requirements.txt -c /app/constraints.txt
 
 COPY . /app
-RUN rm -f /app/build-ca.crt
+# The artifact volume takes this folder's owner when a worker mounts it first: the web's user
+# (uid 10001, web.Dockerfile) must be able to write uploads there.
+RUN rm -f /app/build-ca.crt \
+    && mkdir -p /srv/podium/artifacts /srv/podium/var \
+    && chown 10001 /srv/podium/artifacts /srv/podium/var
 
 # Root inside this container: it talks to /var/run/docker.sock, which is root on the host anyway.
 # Team code never runs here; it runs in the locked-down containers this worker starts.

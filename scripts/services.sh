@@ -5,7 +5,7 @@
 # Redis is started per test session by tests/conftest.py on a free port (a private instance).
 set -euo pipefail
 
-PACKAGES=(docker.io redis-server postgresql mmdebstrap docker-registry chromium chromium-driver wrk nginx)
+PACKAGES=(docker.io redis-server postgresql mmdebstrap docker-registry chromium chromium-driver wrk nginx docker-compose)
 PG_USER=${PODIUM_PG_USER:-podium}
 PG_PASSWORD=${PODIUM_PG_PASSWORD:-podium}
 

@@ -145,6 +145,12 @@ class Phase(models.Model):
         null=True, blank=True, help_text="Board frozen: no new scores."
     )
     published_at = models.DateTimeField(null=True, blank=True, help_text="Final board published.")
+    # The hidden split as `manage.py prepare_splits` last built and checked it: its content key
+    # (stale once the data or tasks change), when, whether it passed, counts and problems.
+    split_key = models.CharField(max_length=32, blank=True, editable=False)
+    split_built_at = models.DateTimeField(null=True, blank=True, editable=False)
+    split_verified = models.BooleanField(default=False, editable=False)
+    split_summary = models.JSONField(default=dict, blank=True, editable=False)
     ended_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -173,6 +179,14 @@ class Phase(models.Model):
         if self.opens and now < self.opens:
             return False
         return not (self.closes and now >= self.closes)
+
+    def schedule_state(self, now) -> str:
+        """ "open", "opens" (not yet) or "closed": the same rule accepts_submissions applies."""
+        if self.accepts_submissions(now):
+            return "open"
+        if self.is_open and self.frozen_at is None and self.opens and now < self.opens:
+            return "opens"
+        return "closed"
 
     def has_closed(self, now) -> bool:
         """Closed for now: switched off by the organisers (reversible), past its close time, or

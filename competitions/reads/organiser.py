@@ -1,13 +1,18 @@
-"""Reads for the organiser page: the queue, the workers and their timing checks, recent runs, and
-the calibration box (what a model needs to pass the baseline under the rule)."""
+"""Reads for the organiser page: hidden splits, the queue, the workers and their timing checks,
+recent runs, and the calibration box (what a model needs to pass the baseline under the rule)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from competitions.models import Competition, Run, WorkerTimingCheck
-from competitions.reads.boards import Row, entry_of
+from django.core.files.storage import default_storage
+
+from competitions.models import Competition, Phase, Run, WorkerTimingCheck
+from competitions.reads.boards import entry_of
 from evaluator import ranking
+from evaluator.calibration import spread, spread_warning
+from evaluator.split_check import split_identity
 
 
 def queue_overview() -> dict[str, list[Run]]:
@@ -22,6 +27,39 @@ def queue_overview() -> dict[str, list[Run]]:
     for run in runs:
         grouped[run.status].append(run)
     return grouped
+
+
+@dataclass
+class SplitState:
+    """A phase's hidden split as the organiser page shows it; only "ready" lets it open."""
+
+    state: str  # "ready" | "stale" | "failed" | "missing"
+    words: str
+    built_at: object = None
+    total: int = 0
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+
+def split_state(phase: Phase) -> SplitState:
+    """Whether prepare_splits built and verified this phase's split for the current data."""
+    summary = phase.split_summary or {}
+    problems = tuple(summary.get("problems", ()))
+    total = sum(sum(c.values()) for c in summary.get("counts", {}).values())
+    if not phase.split_key:
+        return SplitState("missing", "not built: run manage.py prepare_splits")
+    comp = phase.competition
+    if phase.split_key != split_identity(comp.data_config, comp.task_languages(), phase.split):
+        words = "stale: the data or tasks changed since it was built; run prepare_splits again"
+        return SplitState("stale", words, phase.split_built_at, total, problems)
+    if not phase.split_verified:
+        words = f"built but not verified ({len(problems)} problem(s))"
+        return SplitState("failed", words, phase.split_built_at, total, problems)
+    words = f"ready: {total:,} examples, verified"
+    return SplitState("ready", words, phase.split_built_at, total, problems)
 
 
 @dataclass
@@ -71,35 +109,75 @@ def recent_runs(competition: Competition, limit: int = 50) -> list[Run]:
 
 @dataclass
 class Calibration:
-    """What a model needs, under the rule, to pass a reference row (the baseline)."""
+    """What a model needs, under the rule, to pass the baseline's result."""
 
-    phase: object
-    ref: Row
+    phase: object  # None when measured on the public sample (it holds for every phase)
+    team: str
+    score: float
+    figure: float
+    measurements: tuple[float, ...]
     min_score: float  # a mover must score more than this
     max_figure: float  # ... and measure less than this
-    judged_on: str  # which of the reference's figures the rule compares with
+    judged_on: str  # which of the baseline's figures the rule compares with
     unit: str
+    source: str  # where the figures come from, in words
+    warning: str | None = None  # the baseline's spread against the efficiency gap
+
+    @property
+    def spread_percent(self) -> float | None:
+        cv = spread(self.measurements)
+        return None if cv is None else 100 * cv
 
 
-def calibration(boards, rule: ranking.EfficiencyRule | None) -> list[Calibration]:
-    """For each phase's reference rows, the thresholds `ranking.pass_thresholds` derives."""
+def _calibration(phase, entry, rule, source: str) -> Calibration:
+    thresholds = ranking.pass_thresholds(entry, rule)
+    return Calibration(
+        phase=phase,
+        team=entry.team,
+        score=entry.score,
+        figure=entry.efficiency,
+        measurements=entry.measurements,
+        min_score=thresholds.min_score,
+        max_figure=thresholds.max_figure,
+        judged_on=thresholds.judged_on,
+        unit=ranking.METRIC_WORDS[rule.metric][2],
+        source=source,
+        warning=spread_warning(entry.measurements, rule.min_efficiency_gap),
+    )
+
+
+def sample_figures(slug: str) -> dict | None:
+    """The figures `manage.py calibrate` stored for this competition, if any."""
+    name = f"calibration/{slug}.json"
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return json.loads(handle.read())
+
+
+def calibration(boards, rule: ranking.EfficiencyRule | None, slug: str = "") -> list[Calibration]:
+    """For each phase's reference rows, the thresholds `ranking.pass_thresholds` derives; before
+    any reference run has finished, from the baseline's figures on the public sample."""
     if rule is None:
         return []
     rows = []
     for board in boards:
         for ref in board.references:
             entry = entry_of(ref, rule)
-            if entry.efficiency is None:
-                continue
-            thresholds = ranking.pass_thresholds(entry, rule)
-            rows.append(
-                Calibration(
-                    phase=board.phase,
-                    ref=ref,
-                    min_score=thresholds.min_score,
-                    max_figure=thresholds.max_figure,
-                    judged_on=thresholds.judged_on,
-                    unit=ranking.METRIC_WORDS[rule.metric][2],
-                )
-            )
+            if entry.efficiency is not None:
+                rows.append(_calibration(board.phase, entry, rule, "its reference run"))
+    figures = sample_figures(slug) if slug and not rows and rule.metric == "runtime" else None
+    if figures:
+        entry = ranking.Entry(
+            team="baseline",
+            score=figures["score"],
+            efficiency=figures["runtime_s"],
+            measurements=tuple(figures["measurements"]),
+        )
+        when = figures["measured_at"][:16].replace("T", " ")
+        source = (
+            f"the public sample ({figures['examples']} examples from the training data, "
+            f"manage.py calibrate, {when} UTC); scores and times on the hidden split will differ"
+        )
+        rows.append(_calibration(None, entry, rule, source))
     return rows

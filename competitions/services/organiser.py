@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.reads.organiser import split_state
 from competitions.services import notifications
 
 
@@ -13,12 +14,19 @@ class OrganiserActionRefused(ValueError):
     """An action the phase's state does not allow; the message says why and what to do."""
 
 
-def open_phase(phase: Phase) -> Phase:
+def open_phase(phase: Phase, without_split: bool = False) -> Phase:
     if phase.ended_at:
         raise OrganiserActionRefused(f"phase {phase.title!r} has ended for good and stays closed")
     if phase.frozen_at:
         raise OrganiserActionRefused(
             f"phase {phase.title!r} is frozen; unfreeze it before opening it again"
+        )
+    if not split_state(phase).ready and not without_split:
+        # Else the first team's run would build it, and a data problem would cost that run.
+        raise OrganiserActionRefused(
+            f"phase {phase.title!r} has no verified hidden split for its current data; run "
+            f"`manage.py prepare_splits {phase.competition.slug} --phase {phase.key}` first, "
+            "or tick 'open without a verified split'"
         )
     Phase.objects.filter(pk=phase.pk).update(is_open=True)
     phase.is_open = True

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
@@ -30,6 +31,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
     phases = list(comp.phases.all())
     phase_boards = [boards.leaderboard(phase, viewer=request.user) for phase in phases]
     references = {board.phase.pk: board.references for board in phase_boards}
+    now = timezone.now()
     return {
         "competition": comp,
         "phases": [
@@ -38,6 +40,8 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
                 "form": forms.get(f"phase_{p.pk}") or PhaseRulesForm(instance=p, prefix=f"p{p.pk}"),
                 "references": references[p.pk],
                 "submissions": p.submissions.count(),
+                "schedule": p.schedule_state(now),
+                "split": organiser_reads.split_state(p),
             }
             for p in phases
         ],
@@ -49,7 +53,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
         "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
         "recent_runs": organiser_reads.recent_runs(comp),
         "baseline_known": any(references.values()),
-        "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp)),
+        "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp), comp.slug),
         "phase_buttons": PHASE_BUTTONS,
     }
 
@@ -67,7 +71,7 @@ def organiser_phase_action(request, slug, phase_key, action):
     phase = boards.phase_for(slug, phase_key)
     if phase is None or action not in organiser_service.PHASE_ACTIONS:
         raise Http404("no such phase or action")
-    if action == "end" and request.POST.get("confirm") != "yes":
+    if action == "end" and request.POST.get("confirmed") != "yes":
         messages.error(request, f"{phase.title}: tick the box to confirm ending it for good.")
         return redirect("organiser", slug=slug)
     if action == "publish" and request.POST.get("confirmed") != "yes":
@@ -78,7 +82,10 @@ def organiser_phase_action(request, slug, phase_key, action):
         )
         return redirect("organiser-confirm-publish", slug=slug, phase_key=phase_key)
     try:
-        organiser_service.PHASE_ACTIONS[action](phase)
+        if action == "open":
+            organiser_service.open_phase(phase, request.POST.get("without_split") == "1")
+        else:
+            organiser_service.PHASE_ACTIONS[action](phase)
         messages.success(request, f"{phase.title}: {action} done.")
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")

@@ -5,8 +5,6 @@ gold labels) into its own working directory. Gold labels never enter a container
 bundle's `input/` folder is mounted.
 """
 
-import hashlib
-import json
 import shutil
 import tarfile
 import tempfile
@@ -19,8 +17,7 @@ from django.core.files.storage import default_storage
 from competitions.models import Phase
 from evaluator.contract import load_manifest, write_split
 from evaluator.data import open_source
-
-BUNDLE_FORMAT = 1
+from evaluator.split_check import split_identity
 
 
 @dataclass(frozen=True)
@@ -34,13 +31,7 @@ class LocalSplit:
 def split_key(phase: Phase) -> str:
     """Content key of a phase's hidden split: changes when the data or the task list changes."""
     competition = phase.competition
-    identity = {
-        "format": BUNDLE_FORMAT,
-        "data": competition.data_config,
-        "tasks": competition.task_languages(),
-        "split": phase.split,
-    }
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+    return split_identity(competition.data_config, competition.task_languages(), phase.split)
 
 
 def bundle_name(phase: Phase, key: str) -> str:
@@ -77,6 +68,23 @@ def publish_split(phase: Phase) -> str:
     return name
 
 
+def _extract(tar: tarfile.TarFile, target: Path) -> None:
+    """Unpack a split bundle: plain folders and files only, every path inside `target`.
+
+    Python's own "data" filter where this Python has it; Debian bookworm's 3.11.2 (the worker
+    image's) predates it, so the same rules are checked here before extracting.
+    """
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, filter="data")
+        return
+    root = target.resolve()
+    for member in tar.getmembers():
+        inside = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not inside.is_relative_to(root):
+            raise tarfile.TarError(f"split bundle member {member.name!r} is not a plain path")
+    tar.extractall(target)  # noqa: S202 (every member checked above)
+
+
 def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
     """The phase's split in this worker's own directory, fetched from the artifact store once."""
     key = split_key(phase)
@@ -90,7 +98,7 @@ def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
                 default_storage.open(name, "rb") as handle,
                 tarfile.open(fileobj=handle, mode="r:gz") as tar,
             ):
-                tar.extractall(staging, filter="data")
+                _extract(tar, staging)
             (staging / ".complete").touch()
             try:
                 staging.rename(target)

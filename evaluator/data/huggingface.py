@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import glob
 import os
+import urllib.error
+import urllib.request
 
 from evaluator.data.base import SPLITS, DataSourceError
 from evaluator.registry import get_task
@@ -25,6 +27,29 @@ UDPOS_LANGUAGE_NAMES = {
     "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
 }  # fmt: skip
 MNLI_CONFIG = "multi_nli"
+REMEDY = (
+    "put XTREME's data on disk and set `data: {source: local, path: /data/xtreme}` "
+    "(the layout of XTREME's download_data.sh), or the hub's parquet files with "
+    "`data: {source: huggingface, local_dir: ...}`; HF_HUB_OFFLINE=1 reads only what the "
+    "Hugging Face cache already holds"
+)
+
+
+def hub_unreachable(endpoint: str, timeout_s: float = 5.0) -> str | None:
+    """Why the hub at `endpoint` cannot be reached, or None when it answers at all.
+
+    One quick request instead of `datasets`' own retries (ten "Retrying" lines, minutes).
+    """
+    if not endpoint.startswith(("https://", "http://")):
+        return f"HF_ENDPOINT {endpoint!r} is not an http(s) address"
+    try:
+        request = urllib.request.Request(endpoint, method="HEAD")  # noqa: S310
+        urllib.request.urlopen(request, timeout=timeout_s)  # noqa: S310 (http(s) only, above)
+    except urllib.error.HTTPError:
+        return None  # it answered; an error status is about this URL, not the network
+    except (urllib.error.URLError, OSError) as exc:
+        return str(getattr(exc, "reason", exc))
+    return None
 
 
 def config_name(task: str, language: str) -> str:
@@ -48,6 +73,19 @@ class HuggingFaceSource:
         self.revision = revision
         self.mnli_dataset = mnli_dataset
         self.cache_dir = cache_dir
+        self._hub_checked = False
+
+    def _check_hub(self) -> None:
+        if self._hub_checked or os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true"):
+            return
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        reason = hub_unreachable(endpoint)
+        if reason is not None:
+            raise DataSourceError(
+                f"cannot reach the Hugging Face hub at {endpoint} ({reason}) to read "
+                f"{self.dataset}; {REMEDY}"
+            )
+        self._hub_checked = True
 
     def _load(self, config: str, split: str, *, mnli: bool = False):
         import datasets  # heavy import, only when this source is used
@@ -64,6 +102,7 @@ class HuggingFaceSource:
                 return datasets.load_dataset(
                     "parquet", data_files={split: files}, split=split, cache_dir=self.cache_dir
                 )
+            self._check_hub()
             if mnli:
                 return datasets.load_dataset(
                     self.mnli_dataset, split=split, cache_dir=self.cache_dir
@@ -75,7 +114,9 @@ class HuggingFaceSource:
             raise
         except (ValueError, FileNotFoundError, ConnectionError, OSError) as exc:
             where = self.local_dir or self.dataset
-            raise DataSourceError(f"cannot load {config} ({split}) from {where}: {exc}") from None
+            raise DataSourceError(
+                f"cannot load {config} ({split}) from {where}: {exc}; {REMEDY}"
+            ) from None
 
     def examples(self, task: str, language: str, split: str) -> list[dict]:
         spec = get_task(task)

@@ -107,3 +107,22 @@ def test_data_keys_must_fit_the_source():
         "seed": 0,
         "size": "small",
     }
+
+
+def test_a_local_data_path_that_does_not_exist_is_refused_naming_the_key(tmp_path):
+    missing = tmp_path / "no-such-xtreme"
+    text = VALID.replace("source: synthetic, seed: 0", f"source: local, path: {missing}")
+    problems = problems_of(text)
+    assert any(p.startswith("data.path") and str(missing) in p for p in problems), problems
+    missing.mkdir()
+    assert parse_competition(text).data.path == str(missing)
+
+
+def test_every_data_key_is_documented():
+    from pathlib import Path
+
+    from competitions.spec import DataSpec
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "competition-yaml.md").read_text()
+    for key in DataSpec.model_fields:
+        assert f"`data.{key}`" in doc, key

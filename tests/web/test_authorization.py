@@ -46,6 +46,14 @@ MATRIX = {
     "home": Case("get", "/", (200, 200, 200, 200)),
     "login": Case("get", "/accounts/login/", (200, 200, 200, 200)),
     "logout": Case("post", "/accounts/logout/", (302, 302, 302, 302)),
+    "password_reset": Case("get", "/accounts/password/reset/", (200, 200, 200, 200)),
+    "password_reset_done": Case("get", "/accounts/password/reset/sent/", (200, 200, 200, 200)),
+    # A link with a token that is not valid: the page says so, to everyone alike.
+    "password_reset_confirm": Case(
+        "get", "/accounts/password/set/MQ/not-a-token/", (200, 200, 200, 200)
+    ),
+    # Monitoring's endpoint answers everyone the same; GET only (its answers: test_healthz.py).
+    "healthz": Case("post", "/healthz", (405, 405, 405, 405)),
     "competition": Case("get", "/c/xf/", (200, 200, 200, 200)),
     "leaderboard": Case("get", "/c/xf/leaderboard/eval/", (200, 200, 200, 200)),
     "leaderboard-csv": Case("get", "/c/xf/leaderboard/eval/csv/", (200, 200, 200, 200)),
@@ -184,7 +192,7 @@ def test_code_published_to_participants_only_after_the_phase_ends_for_good(world
     unconfirmed = organiser_client.post("/organiser/xf/phases/eval/end/", follow=True)
     assert "tick the box to confirm" in unconfirmed.content.decode()
     assert _client(world, "other").get(url).status_code == 404
-    organiser_client.post("/organiser/xf/phases/eval/end/", {"confirm": "yes"})
+    organiser_client.post("/organiser/xf/phases/eval/end/", {"confirmed": "yes"})
     assert _client(world, "other").get(url).status_code == 200
     world.eval.refresh_from_db()
     assert organiser_client.post("/organiser/xf/phases/eval/open/").status_code == 302

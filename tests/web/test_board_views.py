@@ -86,7 +86,7 @@ def test_board_states_are_labelled_truthfully(world):
     organiser.close_phase(world.eval)
     assert state().startswith('closed">closed to submissions')
     assert "updates by itself" not in state()
-    organiser.open_phase(world.eval)
+    organiser.open_phase(world.eval, without_split=True)
     organiser.freeze_phase(world.eval)
     assert state().startswith('frozen">frozen 20')
     organiser.publish_phase(world.eval)

@@ -159,7 +159,9 @@ def test_organiser_phase_lifecycle_and_run_actions(world):
     client.post(f"/organiser/runs/{run.pk}/disqualify/")
     assert Submission.objects.get(pk=submission.pk).disqualified
     for action in ("close", "open", "freeze"):
-        assert client.post(f"/organiser/xf/phases/final/{action}/").status_code == 302
+        # No split was prepared in this world: opening needs the explicit confirmation.
+        confirm = {"without_split": "1"} if action == "open" else {}
+        assert client.post(f"/organiser/xf/phases/final/{action}/", confirm).status_code == 302
     # Publishing asks first: without the ticked box nothing is published.
     unconfirmed = client.post("/organiser/xf/phases/final/publish/", follow=True)
     assert b"not published" in unconfirmed.content and b'name="confirmed"' in unconfirmed.content

@@ -1,9 +1,12 @@
-"""`manage.py import_teams FILE.csv`: users, teams and memberships (columns team,username,email)."""
+"""`manage.py import_teams FILE.csv`: users, teams and memberships (columns team,username,email);
+each new member gets an invitation email with a link to choose a password."""
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from competitions.services.invitations import send_invitation
 from competitions.services.teams import TeamImportError, import_teams
 
 
@@ -12,8 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--site-url",
+            help="address written into invitation links (default: PODIUM_SITE_URL)",
+        )
+        parser.add_argument(
+            "--no-invite", action="store_true", help="create the accounts without sending email"
+        )
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, site_url=None, no_invite=False, **options):
         try:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
@@ -30,3 +40,19 @@ class Command(BaseCommand):
         )
         for line in report.memberships_created:
             self.stdout.write(f"  {line}")
+        if no_invite:
+            return
+        users = get_user_model().objects.filter(username__in=report.users_created)
+        for user in users.prefetch_related("teams"):
+            if not user.email:
+                continue
+            team = user.teams.first()
+            try:
+                send_invitation(user, team.name if team else "", site_url)
+            except OSError as error:
+                raise CommandError(
+                    f"the accounts were created but the invitation to {user.email} failed "
+                    f"({error}); check EMAIL_HOST and friends, then send links with "
+                    "'Forgot password?' on the login page"
+                ) from None
+            self.stdout.write(f"  invitation sent to {user.username} <{user.email}>")

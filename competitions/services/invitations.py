@@ -1,0 +1,54 @@
+"""Invitations: a new team member gets an email with a link to set a password and log in.
+
+The link is Django's password-reset link (default_token_generator), so it stops working once the
+password is set or after PASSWORD_RESET_TIMEOUT; "Forgot password?" on the login page sends a
+fresh one to the same address.
+"""
+
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+
+def set_password_link(user, site_url: str | None = None) -> str:
+    """The absolute one-time link that lets `user` choose a password."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{(site_url or settings.PODIUM_SITE_URL).rstrip('/')}{path}"
+
+
+def send_invitation(user, team_name: str, site_url: str | None = None) -> None:
+    context = {
+        "user": user,
+        "team": team_name,
+        "link": set_password_link(user, site_url),
+        "site_url": (site_url or settings.PODIUM_SITE_URL).rstrip("/"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("registration/invitation_subject.txt", context).strip()
+    body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset form, which also reaches invited members who never set a password.
+
+    Django skips accounts with an unusable password (meant for single sign-on accounts); here an
+    unusable password means "invited, link not used yet", and those people need a new link most.
+    """
+
+    def get_users(self, email):
+        from django.contrib.auth import get_user_model
+
+        model = get_user_model()
+        return model._default_manager.filter(email__iexact=email, is_active=True)
