@@ -425,3 +425,7 @@ class WorkerTimingCheck(models.Model):
     def meets(self, goal_cv_percent: float) -> bool:
         """Whether the same work varied no more than the goal (an unmeasured spread does not)."""
         return self.cv_percent is not None and self.cv_percent <= goal_cv_percent
+
+
+# Kept in its own module (models.py stays small); imported here so Django registers it.
+from competitions.stages_model import Stage  # noqa: E402, F401

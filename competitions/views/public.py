@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from competitions.models import Competition
+from competitions.pareto import pareto_chart
 from competitions.permissions import is_organiser
 from competitions.presenters import chart_data, rule_in_words
 from competitions.reads import boards
@@ -52,6 +53,7 @@ def leaderboard(request, slug, phase_key):
             "phase": phase,
             "board": board,
             "charts": chart_data(board, history),
+            "pareto": pareto_chart(board),
             "with_languages": with_languages,
             "path": request.path,
         }
