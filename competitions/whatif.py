@@ -94,11 +94,28 @@ def compare(board: Board, trial: ranking.EfficiencyRule) -> list[Compared]:
     ]
 
 
-def _axis(centre: float, fallback_step: float, limit: float) -> list[float]:
-    """GRID_STEPS values from 0 with the centre value at the fifth step, below `limit`."""
-    step = centre / 4 if centre > 0 else fallback_step
-    values = [round(step * k, 6) for k in range(GRID_STEPS)]
-    return [v for v in values if v < limit]
+def rule_words(rule: ranking.EfficiencyRule | None) -> str:
+    """The three values in short, e.g. "bonus 2,1; 10 points; 5%"."""
+    if rule is None:
+        return "no efficiency rule"
+    places = ",".join(str(p) for p in rule.bonus_places) or "none"
+    return f"bonus {places}; {rule.max_score_gap:g} points; {rule.min_efficiency_gap * 100:g}%"
+
+
+def _nice(value: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value`."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value * (1 - 1e-9))
+
+
+def _axis(top: float, limit: float) -> list[float]:
+    """GRID_STEPS evenly spaced values from 0 reaching at least `top`, below `limit`."""
+    step = _nice(top / (GRID_STEPS - 1))
+    return [round(step * k, 6) for k in range(GRID_STEPS) if step * k < limit]
+
+
+def _nearest(values: list[float], value: float) -> float:
+    return min(values, key=lambda v: abs(v - value))
 
 
 @dataclass
@@ -109,7 +126,7 @@ class Cell:
     colour: int  # the winner's place in Sensitivity.winners, modulo the map's four colours
     winner_changes: bool  # against the tried rule's winner
     podium_changes: bool
-    is_trial: bool
+    is_trial: bool  # the cell nearest the tried values
 
 
 @dataclass
@@ -135,11 +152,19 @@ class Sensitivity:
 
 
 def sensitivity(board: Board, trial: ranking.EfficiencyRule) -> Sensitivity:
-    """Winner and podium over a grid of the two gaps around the tried values (its bonus places),
-    with what a model needs to pass the baseline at each value (`ranking.pass_thresholds`)."""
-    score_gaps = _axis(trial.max_score_gap, 1.0, float("inf"))
-    efficiency_gaps = _axis(
-        trial.min_efficiency_gap, 0.01, ranking.GAP_LIMITS["min_efficiency_gap"]
+    """Winner and podium over a grid of the two gaps (with the tried bonus places), wide enough
+    to hold twice the saved and tried values and the board's whole score spread, with what a model
+    needs to pass the baseline at each value (`ranking.pass_thresholds`)."""
+    saved = board.rule or trial
+    scores = [row.overall for row in board.rows]
+    spread = max(scores) - min(scores) if scores else 0.0
+    score_top = max(2 * trial.max_score_gap, 2 * saved.max_score_gap, spread * 1.1, 1.0)
+    efficiency_top = max(2 * trial.min_efficiency_gap, 2 * saved.min_efficiency_gap, 0.1)
+    score_gaps = _axis(score_top, math.inf)
+    efficiency_gaps = _axis(efficiency_top, ranking.GAP_LIMITS["min_efficiency_gap"])
+    trial_cell = (
+        _nearest(score_gaps, trial.max_score_gap),
+        _nearest(efficiency_gaps, trial.min_efficiency_gap),
     )
     trial_podium = tuple(r.team for r in order(board.rows, trial)[:3])
     reference = next(
@@ -171,8 +196,7 @@ def sensitivity(board: Board, trial: ranking.EfficiencyRule) -> Sensitivity:
                     colour=winners.index(winner) % 4,
                     winner_changes=bool(trial_podium) and winner != trial_podium[0],
                     podium_changes=podium != trial_podium,
-                    is_trial=math.isclose(score_gap, trial.max_score_gap)
-                    and math.isclose(efficiency_gap, trial.min_efficiency_gap),
+                    is_trial=(score_gap, efficiency_gap) == trial_cell,
                 )
             )
         bound = needed(max_score_gap=score_gap)

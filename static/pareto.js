@@ -51,7 +51,7 @@
     var yPad = Math.max((yHi - yLo) * 0.12, 1);
     return {
       xMin: Math.min.apply(null, xs) / 1.6, xMax: Math.max.apply(null, xs) * 1.6,
-      yMin: yLo - yPad, yMax: yHi + yPad,
+      yMin: Math.floor(yLo - yPad), yMax: Math.ceil(yHi + yPad),
     };
   }
 
@@ -138,15 +138,17 @@
     ];
   }
 
-  function describe(raw, data) {
+  /* The point in words: lines for the tooltip (the reason wrapped), or one line of text. */
+  function describe(raw, data, wrapped) {
     if (raw.baseline) return [raw.baseline.team + " (baseline): score " + fmt(raw.baseline.y) + ", " + fmt(raw.baseline.x) + " " + data.unit + ", not ranked"];
     var p = raw.point;
-    return [p.team + ": score " + fmt(p.y) + ", " + fmt(p.x) + " " + data.unit, p.move_words].concat(wrap(p.reason, 48));
+    var head = [p.team + ": score " + fmt(p.y) + ", " + fmt(p.x) + " " + data.unit, p.move_words];
+    return head.concat(wrapped ? wrap(p.reason, 48) : [p.reason]);
   }
 
   function showReason(chart, raw) {
     var target = document.getElementById(chart.canvas.getAttribute("aria-describedby"));
-    if (target && raw) target.textContent = describe(raw, chart.$pareto).join(" — ");
+    if (target && raw) target.textContent = describe(raw, chart.$pareto, false).join(" — ");
   }
 
   function options(data, range, colours) {
@@ -156,7 +158,9 @@
       scales: {
         x: { type: "logarithmic", min: range.xMin, max: range.xMax,
           title: { display: true, text: data.axis, color: colours.muted },
-          ticks: { color: colours.muted, callback: function (v) { return fmt(v); }, maxTicksLimit: 8 },
+          ticks: { color: colours.muted, autoSkip: true, autoSkipPadding: 14,
+            maxTicksLimit: window.innerWidth < 600 ? 4 : 8,
+            callback: function (v) { return String(Number(Number(v).toPrecision(2))); } },
           grid: { color: colours.line } },
         y: { min: range.yMin, max: range.yMax,
           title: { display: true, text: "overall score", color: colours.muted },
@@ -166,7 +170,7 @@
         legend: { position: "bottom", labels: { color: colours.ink, boxWidth: 12 } },
         tooltip: { filter: function (item) { return item.datasetIndex > 0; },
           callbacks: { title: function () { return ""; },
-            label: function (item) { return describe(item.raw, data); } } },
+            label: function (item) { return describe(item.raw, data, true); } } },
       },
       onHover: function (event, elements, chart) {
         var hit = elements.filter(function (e) { return e.datasetIndex > 0; })[0];

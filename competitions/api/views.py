@@ -78,7 +78,7 @@ WHAT_IF_PARAMETERS = [
     ),
     OpenApiParameter(
         "min_efficiency_gap",
-        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": True},
         required=False,
         description="Organisers only: try this minimum efficiency gap (0.05 = 5%), unsaved.",
     ),

@@ -14,6 +14,15 @@ from competitions.reads import boards
 from competitions.reads.stages import hall_of_fame as hall_of_fame_read
 
 DEFAULT_LOOKBACK = dt.timedelta(days=7)
+PANEL_SECONDS = (15, 3, 300)  # default, least, most seconds a panel stays (?every=N)
+
+
+def _panel_seconds(request) -> int:
+    default, least, most = PANEL_SECONDS
+    try:
+        return min(max(int(request.GET.get("every", default)), least), most)
+    except ValueError:
+        return default
 
 
 def _since(request) -> tuple[dt.datetime, str]:
@@ -64,6 +73,7 @@ def huddle(request, slug, phase_key):
         "since_note": note,
         "charts": chart_data(board, history),
         "pareto": pareto_chart(board),
+        "every": _panel_seconds(request),
     }
     return render(request, "competitions/huddle.html", context)
 

@@ -70,7 +70,13 @@ def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None)
         "min_efficiency_gap": f"{shown.min_efficiency_gap:g}",
     }
     values.update({name: params[name] for name in whatif.OVERRIDES if params.get(name)})
-    context = {"phases": phases, "phase": phase, "saved": saved, "values": values}
+    context = {
+        "phases": phases,
+        "phase": phase,
+        "saved": saved,
+        "saved_words": whatif.rule_words(saved),
+        "values": values,
+    }
     if phase is None:
         return context
     board = next((b for b in phase_boards or [] if b.phase.pk == phase.pk), None)
@@ -83,6 +89,7 @@ def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None)
     return {
         **context,
         "trial": trial,
+        "trial_words": whatif.rule_words(trial),
         "compared": compared,
         "saved_order": sorted(compared, key=lambda c: c.saved_rank),
         "movers": [c for c in compared if c.change],
