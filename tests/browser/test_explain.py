@@ -4,6 +4,8 @@ panel (the order changes without saving or reloading), the huddle screen advanci
 with a PNG download, and a closed stage whose winner appears in the Hall of Fame. Screenshots at
 1280 and 390 px."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from tests.browser.test_journey import (  # noqa: F401 (the fixture)
     mark_no_reload,
     site,
 )
+from tests.browser.test_csp import watch_violations
 from tests.web.conftest import finish, submit_ref
 
 pytestmark = [pytest.mark.browser]
@@ -35,6 +38,15 @@ def board_site(site):  # noqa: F811
     return world, url
 
 
+def until(page, expression: str, timeout_s: float = 15.0):
+    """Poll a page expression from here: wait_for_function's polling evaluates strings inside
+    the page, which the Content-Security-Policy (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(f"!!({expression})"):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def shoot(page, screenshots, name, selector=None):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -48,8 +60,9 @@ def shoot(page, screenshots, name, selector=None):
 def test_board_pareto_chart_explains_each_move(browser, board_site, screenshots):
     _, url = board_site
     page = log_in(browser, url, "bob")
+    violations = watch_violations(page)
     page.goto(f"{url}/c/xf/leaderboard/eval/")
-    page.wait_for_function("window.Chart && Chart.getChart('pareto-chart')", timeout=WAIT_MS)
+    until(page, "window.Chart && Chart.getChart('pareto-chart')")
     chart = "Chart.getChart('pareto-chart')"
     assert page.evaluate(f"{chart}.options.scales.x.type") == "logarithmic"
     assert page.evaluate(f"{chart}.data.datasets[1].data.map(d => d.point.team)") == [
@@ -92,13 +105,14 @@ def test_board_pareto_chart_explains_each_move(browser, board_site, screenshots)
         " s.setProperty('--line', '#2a3048'); s.setProperty('--good-soft', '#133024'); })()"
     )
     page.emulate_media(color_scheme="dark")
-    page.wait_for_function(f"{chart}.options.scales.x.ticks.color === '#a3a9c2'", timeout=WAIT_MS)
+    until(page, f"{chart}.options.scales.x.ticks.color === '#a3a9c2'")
     page.locator("[data-testid=pareto]").scroll_into_view_if_needed()
     shoot(page, screenshots, "pareto-dark", "[data-testid=pareto]")
     page.emulate_media(color_scheme="light")
     page.reload()
-    page.wait_for_function("window.Chart && Chart.getChart('pareto-chart')", timeout=WAIT_MS)
+    until(page, "window.Chart && Chart.getChart('pareto-chart')")
     shoot(page, screenshots, "pareto", "[data-testid=pareto]")
+    assert violations == [], violations
 
 
 def test_what_if_panel_changes_the_order_without_saving(browser, board_site, screenshots):
@@ -124,7 +138,10 @@ def test_what_if_panel_changes_the_order_without_saving(browser, board_site, scr
 
 def test_huddle_view_advances_and_downloads(browser, board_site, screenshots):
     _, url = board_site
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True
+    ).new_page()
+    violations = watch_violations(page)
     page.goto(f"{url}/c/xf/huddle/eval/?every=3")
     expect(page.locator("[data-panel=standings]")).to_be_visible()
     expect(page.locator("tr[data-team='Beta'] [data-testid=change]")).to_have_text("new")
@@ -135,7 +152,7 @@ def test_huddle_view_advances_and_downloads(browser, board_site, screenshots):
     page.locator("[data-huddle=pause]").click()
     page.locator("[data-goto='3']").click()
     expect(page.locator("#pareto-chart")).to_be_visible()
-    page.wait_for_function("Chart.getChart('pareto-chart').width > 0")
+    until(page, "Chart.getChart('pareto-chart').width > 0")
     shoot(page, screenshots, "huddle-pareto")
     with page.expect_download() as download:
         page.locator("[data-png=pareto-chart]").click()
@@ -146,6 +163,7 @@ def test_huddle_view_advances_and_downloads(browser, board_site, screenshots):
     with page.expect_download() as svg:
         page.locator("[data-testid=standings-svg]").click()
     assert "Beta" in open(svg.value.path(), encoding="utf-8").read()
+    assert violations == [], violations
 
 
 def test_closed_stage_winner_appears_in_the_hall_of_fame(browser, board_site, screenshots):
