@@ -5,18 +5,19 @@ with a PNG download, and a closed stage whose winner appears in the Hall of Fame
 1280 and 390 px."""
 
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from competitions.models import EfficiencyRule, Stage, Submission
+from tests.browser.test_csp import watch_violations
 from tests.browser.test_journey import (  # noqa: F401 (the fixture)
     assert_not_reloaded,
     log_in,
     mark_no_reload,
     site,
 )
-from tests.browser.test_csp import watch_violations
 from tests.web.conftest import finish, submit_ref
 
 pytestmark = [pytest.mark.browser]
@@ -158,11 +159,11 @@ def test_huddle_view_advances_and_downloads(browser, board_site, screenshots):
         page.locator("[data-png=pareto-chart]").click()
     path = download.value.path()
     assert download.value.suggested_filename == "xf-eval-pareto.png"
-    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.locator("[data-goto='0']").click()
     with page.expect_download() as svg:
         page.locator("[data-testid=standings-svg]").click()
-    assert "Beta" in open(svg.value.path(), encoding="utf-8").read()
+    assert "Beta" in Path(svg.value.path()).read_text(encoding="utf-8")
     assert violations == [], violations
 
 
