@@ -9,6 +9,7 @@ from competitions.models import (
     Membership,
     Phase,
     Run,
+    Stage,
     Submission,
     TaskScore,
     Team,
@@ -131,6 +132,22 @@ class WorkerTimingCheckAdmin(admin.ModelAdmin):
     list_display = ["worker", "measured_at", "cv_percent", "jitter_ms", "cpuset", "hardware_id"]
     list_filter = ["worker"]
     readonly_fields = [f.name for f in WorkerTimingCheck._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    """A frozen record of a closed stage (the Hall of Fame reads it): it may be removed, not
+    edited; stages are closed from the organiser page."""
+
+    list_display = ["phase", "closed_at", "closed_by", "code_shared"]
+    list_filter = ["phase__competition"]
+    readonly_fields = [f.name for f in Stage._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -2,7 +2,7 @@
 
 Organisers are staff users. A team's work (runs, logs, scores, code) belongs to its members and
 the organisers; scores of a phase are public once the phase shows them live or publishes them;
-other teams' code is shared only as the competition says, after the phase has ended.
+other teams' code is shared only as the competition says, after the phase (or a stage) ended.
 """
 
 from __future__ import annotations
@@ -47,9 +47,14 @@ def may_see_scores(user, phase: Phase) -> bool:
 
 def code_is_shared(submission: Submission, now=None) -> bool:
     """Another team's code is shared when the competition says so and its phase has ended for
-    good (its close time passed, or the organisers ended it); closing it for a while does not."""
+    good (its close time passed, or the organisers ended it), or a stage of the phase closed
+    after the code was submitted (even if the phase opened again); a reversible Close does not."""
     phase = submission.phase
-    return phase.competition.publish_code_after_close and phase.has_ended(now or timezone.now())
+    if not phase.competition.publish_code_after_close:
+        return False
+    if phase.has_ended(now or timezone.now()):
+        return True
+    return phase.stages.filter(closed_at__gte=submission.created_at).exists()
 
 
 def may_download_code(user, submission: Submission) -> bool:

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from competitions.services.invitations import MemberPasswordResetForm
-from competitions.views import organiser, public, team
+from competitions.views import huddle, organiser, public, team
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -44,7 +44,20 @@ urlpatterns = [
     path("runs/<int:run_id>/", team.run_detail, name="run"),
     path("runs/<int:run_id>/cancel/", team.cancel_run, name="cancel-run"),
     path("submissions/<int:submission_id>/code/", team.code_download, name="code-download"),
+    path("c/<slug:slug>/huddle/<slug:phase_key>/", huddle.huddle, name="huddle"),
+    path(
+        "c/<slug:slug>/huddle/<slug:phase_key>/standings.svg",
+        huddle.standings_svg,
+        name="huddle-standings-svg",
+    ),
+    path("hall-of-fame/", huddle.hall_of_fame, name="hall-of-fame"),
     path("organiser/<slug:slug>/", organiser.organiser, name="organiser"),
+    path("organiser/<slug:slug>/what-if/", organiser.organiser_what_if, name="organiser-what-if"),
+    path(
+        "organiser/<slug:slug>/phases/<slug:phase_key>/stage/",
+        organiser.organiser_close_stage,
+        name="organiser-close-stage",
+    ),
     path("organiser/<slug:slug>/limits/", organiser.organiser_limits, name="organiser-limits"),
     path("organiser/<slug:slug>/rule/", organiser.organiser_rule, name="organiser-rule"),
     path(

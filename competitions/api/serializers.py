@@ -221,6 +221,10 @@ class LeaderboardSerializer(serializers.Serializer):
     teams_with_results = serializers.ListField(
         child=serializers.CharField(), help_text="While scores are hidden: who has a result."
     )
+    what_if = serializers.BooleanField(
+        default=False,
+        help_text="True when ordered by rule values an organiser gave in the query (not saved).",
+    )
 
 
 def _row_payload(row: Row) -> dict:

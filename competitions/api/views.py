@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from competitions import whatif
 from competitions.api import serializers as s
 from competitions.api.permissions import may_see_submission
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
@@ -59,6 +60,29 @@ KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, pattern=SLUG_PATTERN)
 SUBMISSION_ID = OpenApiParameter(
     "submission_id", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH
 )
+
+
+WHAT_IF_PARAMETERS = [
+    OpenApiParameter(
+        "bonus_places",
+        str,
+        required=False,
+        pattern=r"^[0-9, ]*$",
+        description="Organisers only: try these bonus places (e.g. 2,1; 0 for none), unsaved.",
+    ),
+    OpenApiParameter(
+        "max_score_gap",
+        {"type": "number", "minimum": 0},
+        required=False,
+        description="Organisers only: try this maximum score gap (points), unsaved.",
+    ),
+    OpenApiParameter(
+        "min_efficiency_gap",
+        {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": True},
+        required=False,
+        description="Organisers only: try this minimum efficiency gap (0.05 = 5%), unsaved.",
+    ),
+]
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -174,10 +198,12 @@ class LeaderboardView(APIView):
             OpenApiParameter(
                 "languages", bool, required=False, description="Include per-language scores."
             ),
+            *WHAT_IF_PARAMETERS,
         ],
         responses={
             200: s.LeaderboardSerializer,
-            400: _error("The phase parameter is missing."),
+            400: _error("The phase parameter is missing, or a what-if value is out of bounds."),
+            403: _error("What-if values were given by someone who is not an organiser."),
             404: _error("No such competition or phase."),
         },
     )
@@ -192,6 +218,8 @@ class LeaderboardView(APIView):
         if phase is None:
             raise NotFound(f"competition {slug!r} has no phase {key!r}")
         with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
+        if whatif.overrides_given(request.query_params):
+            return self._what_if(request, phase, with_languages)
         # Polled like the page: built once per change of the board (the version says which).
         organiser = is_organiser(request.user)
         version = boards.board_version(phase, viewer_is_organiser=organiser)
@@ -204,3 +232,23 @@ class LeaderboardView(APIView):
             body = JSONRenderer().render(s.LeaderboardSerializer(s.board_payload(board)).data)
             cache.set(key, body, BOARD_CACHE_S)
         return HttpResponse(body, content_type="application/json")
+
+    def _what_if(self, request, phase, with_languages: bool) -> Response:
+        """The order other rule values would give on the current results: organisers only,
+        never cached, nothing saved."""
+        if not is_organiser(request.user):
+            raise PermissionDenied(
+                "only organisers may try other rule values (bonus_places, max_score_gap, "
+                "min_efficiency_gap); ask without them for the board"
+            )
+        try:
+            trial = whatif.rule_with_overrides(
+                request.query_params, boards.rule_of(phase.competition)
+            )
+        except whatif.OverrideRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        board = boards.leaderboard(
+            phase, viewer=request.user, with_languages=with_languages, rule=trial
+        )
+        payload = {**s.board_payload(board), "what_if": True}
+        return Response(s.LeaderboardSerializer(payload).data)

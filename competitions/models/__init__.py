@@ -14,6 +14,7 @@ from competitions.models.competition import (
     validate_timezone,
 )
 from competitions.models.runs import Run, Submission, TaskScore, artifact_path
+from competitions.models.stages import Stage
 from competitions.models.teams import Membership, NotificationPreference, Team
 from competitions.models.workers import WorkerTimingCheck
 
@@ -26,6 +27,7 @@ __all__ = [
     "NotificationPreference",
     "Phase",
     "Run",
+    "Stage",
     "Submission",
     "TaskScore",
     "Team",

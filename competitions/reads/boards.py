@@ -43,6 +43,7 @@ class Row:
     efficiency: float | None = None
     performance_rank: int | None = None
     final_rank: int | None = None
+    efficiency_rank: int | None = None  # None: no figure (or a reference row)
     moved: int = 0
     reason: str = ""
     # (task, average, [(language, score), ...]) in the competition's task order, for templates.
@@ -109,17 +110,20 @@ def rule_of(competition: Competition) -> ranking.EfficiencyRule | None:
     return stored.as_rule() if stored is not None else None
 
 
-def _finished_runs(phase: Phase, *, viewer_is_organiser: bool):
-    """Finished runs of a phase's eligible submissions, as the viewer may see a frozen board."""
+def _finished_runs(phase: Phase, *, viewer_is_organiser: bool, before=None):
+    """Finished runs of a phase's eligible submissions, as the viewer may see a frozen board
+    (`before`: only runs finished before that moment, the board as it stood then)."""
     runs = Run.objects.filter(
         submission__phase=phase, status=Run.Status.FINISHED, submission__disqualified=False
     )
     if phase.frozen_at and not phase.published_at and not viewer_is_organiser:
         runs = runs.filter(finished_at__lte=phase.frozen_at)
+    if before is not None:
+        runs = runs.filter(finished_at__lt=before)
     return runs
 
 
-def _counting_runs(phase: Phase, *, viewer_is_organiser: bool) -> list[dict]:
+def _counting_runs(phase: Phase, *, viewer_is_organiser: bool, before=None) -> list[dict]:
     """Per team, the run that counts: a submission counts with its latest finished run; a team
     counts with its best (highest overall) or latest (highest attempt number) submission."""
     fields = (
@@ -142,7 +146,7 @@ def _counting_runs(phase: Phase, *, viewer_is_organiser: bool) -> list[dict]:
         worker=OuterRef("worker"), measured_at__lte=OuterRef("started_at")
     ).order_by("-measured_at")
     rows = (
-        _finished_runs(phase, viewer_is_organiser=viewer_is_organiser)
+        _finished_runs(phase, viewer_is_organiser=viewer_is_organiser, before=before)
         .annotate(worker_spread=Subquery(worker_check.values("cv_percent")[:1]))
         .values(*fields, "worker_spread")
     )
@@ -240,6 +244,7 @@ def rank_rows(rows: list[Row], rule: ranking.EfficiencyRule | None) -> list[Row]
         row.efficiency = result.efficiency
         row.performance_rank, row.final_rank = result.performance_rank, result.final_rank
         row.moved, row.reason = result.moved, result.reason
+        row.efficiency_rank = result.efficiency_rank
         ordered.append(row)
     return ordered
 
@@ -283,13 +288,24 @@ def current_board_version(phase: Phase, *, viewer_is_organiser: bool) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
 
 
-def leaderboard(phase: Phase, *, viewer=None, with_languages: bool = False) -> Board:
-    """The board of a phase as `viewer` may see it (scores hidden until published, unless staff)."""
+def leaderboard(
+    phase: Phase,
+    *,
+    viewer=None,
+    with_languages: bool = False,
+    rule: ranking.EfficiencyRule | None = None,
+    before=None,
+) -> Board:
+    """The board of a phase as `viewer` may see it (scores hidden until published, unless staff).
+
+    `rule`: order by this rule instead of the saved one (the organisers' what-if); `before`: the
+    board as it stood at that moment (runs finished before it).
+    """
     organiser = is_organiser(viewer)
     competition = phase.competition
     tasks = list(competition.task_languages().items())
-    rule = rule_of(competition)
-    counting = _counting_runs(phase, viewer_is_organiser=organiser)
+    rule = rule or rule_of(competition)
+    counting = _counting_runs(phase, viewer_is_organiser=organiser, before=before)
     if not may_see_scores(viewer, phase):
         teams = sorted(r["submission__team__name"] for r in counting)
         return Board(phase, tasks, [], [], True, False, rule, hidden_teams=teams)

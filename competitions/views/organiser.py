@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from competitions import whatif
 from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
 from competitions.models import Competition, Phase, Run
 from competitions.permissions import organiser_required
@@ -15,6 +16,8 @@ from competitions.reads import boards
 from competitions.reads import organiser as organiser_reads
 from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
+from competitions.services import stages as stage_service
+from evaluator import ranking
 
 PHASE_BUTTONS = [
     ("open", "Open", "secondary"),
@@ -55,7 +58,73 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
         "baseline_known": any(references.values()),
         "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp), comp.slug),
         "phase_buttons": PHASE_BUTTONS,
+        "what_if": _what_if(request, comp, phases, phase_boards),
     }
+
+
+def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None) -> dict:
+    """Other rule values tried on a phase's current results (from the query string), unsaved."""
+    params = request.GET
+    phase = next((p for p in phases if p.key == params.get("phase")), phases[0] if phases else None)
+    saved = boards.rule_of(comp)
+    shown = saved or ranking.EfficiencyRule()
+    values = {
+        "bonus_places": ",".join(str(p) for p in shown.bonus_places) or "0",
+        "max_score_gap": f"{shown.max_score_gap:g}",
+        "min_efficiency_gap": f"{shown.min_efficiency_gap:g}",
+    }
+    values.update({name: params[name] for name in whatif.OVERRIDES if params.get(name)})
+    context = {
+        "phases": phases,
+        "phase": phase,
+        "saved": saved,
+        "saved_words": whatif.rule_words(saved),
+        "values": values,
+    }
+    if phase is None:
+        return context
+    board = next((b for b in phase_boards or [] if b.phase.pk == phase.pk), None)
+    board = board or boards.leaderboard(phase, viewer=request.user)
+    try:
+        trial = whatif.rule_with_overrides(params, saved)
+    except whatif.OverrideRefused as refusal:
+        return {**context, "error": str(refusal)}
+    compared = whatif.compare(board, trial)
+    return {
+        **context,
+        "trial": trial,
+        "trial_words": whatif.rule_words(trial),
+        "compared": compared,
+        "saved_order": sorted(compared, key=lambda c: c.saved_rank),
+        "movers": [c for c in compared if c.change],
+        "map": whatif.sensitivity(board, trial) if board.rows else None,
+    }
+
+
+@organiser_required
+@require_GET
+def organiser_what_if(request, slug):
+    """The what-if section alone, for the panel's in-place refresh (htmx)."""
+    comp = get_object_or_404(Competition.objects.select_related("efficiency_rule"), slug=slug)
+    context = {"competition": comp, "what_if": _what_if(request, comp, list(comp.phases.all()))}
+    return render(request, "competitions/_whatif.html", context)
+
+
+@organiser_required
+@require_POST
+def organiser_close_stage(request, slug, phase_key):
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    try:
+        stage = stage_service.close_stage(phase, request.user)
+    except organiser_service.OrganiserActionRefused as refusal:
+        messages.error(request, f"{phase.title}: {refusal}.")
+    else:
+        winner = stage.rows[0]["team"]
+        shared = " Code of its submissions is now shared with all participants." * stage.code_shared
+        messages.success(request, f"{phase.title}: stage closed, won by {winner}.{shared}")
+    return redirect("organiser", slug=slug)
 
 
 @organiser_required

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
+from competitions.pareto import pareto_chart
 from competitions.permissions import is_organiser, team_of
 from competitions.presenters import board_state, chart_data, rule_in_words
 from competitions.reads import boards
@@ -61,6 +62,7 @@ def leaderboard(request, slug, phase_key):
             "phase": phase,
             "board": board,
             "charts": chart_data(board, history),
+            "pareto": pareto_chart(board),
             "with_languages": with_languages,
             "path": request.path,
             "own_team": own.name if own else "",

@@ -57,6 +57,9 @@ MATRIX = {
     "competition": Case("get", "/c/xf/", (200, 200, 200, 200)),
     "leaderboard": Case("get", "/c/xf/leaderboard/eval/", (200, 200, 200, 200)),
     "leaderboard-csv": Case("get", "/c/xf/leaderboard/eval/csv/", (200, 200, 200, 200)),
+    "huddle": Case("get", "/c/xf/huddle/eval/", (200, 200, 200, 200)),
+    "huddle-standings-svg": Case("get", "/c/xf/huddle/eval/standings.svg", (200, 200, 200, 200)),
+    "hall-of-fame": Case("get", "/hall-of-fame/", (200, 200, 200, 200)),
     "team": Case("get", "/team/", (LOGIN, 200, 200, 200)),
     "team-attempts-csv": Case("get", "/team/attempts.csv", (LOGIN, 200, 200, 404)),
     "team-emails": Case("post", "/team/emails/", (LOGIN, 302, 302, 302), {"emails": "on"}),
@@ -65,6 +68,12 @@ MATRIX = {
     "cancel-run": Case("post", "/runs/{queued_run}/cancel/", (LOGIN, HIDDEN, 302, 302)),
     "code-download": Case("get", "/submissions/{submission}/code/", (LOGIN, HIDDEN, 200, 200)),
     "organiser": Case("get", "/organiser/xf/", (LOGIN, 403, 403, 200)),
+    "organiser-what-if": Case(
+        "get", "/organiser/xf/what-if/?max_score_gap=5", (LOGIN, 403, 403, 200)
+    ),
+    "organiser-close-stage": Case(
+        "post", "/organiser/xf/phases/eval/stage/", (LOGIN, 403, 403, 302)
+    ),
     "organiser-limits": Case("post", "/organiser/xf/limits/", (LOGIN, 403, 403, 302), LIMITS),
     "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
     "organiser-phase-rules": Case(

@@ -1,0 +1,30 @@
+"""A stage: a phase closed with its winners recorded, the board frozen as it stood (the Hall of
+Fame reads these snapshots, never the live board)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Stage(models.Model):
+    phase = models.ForeignKey("competitions.Phase", on_delete=models.CASCADE, related_name="stages")
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    metric = models.CharField(max_length=16, help_text="The efficiency figure's metric.")
+    code_shared = models.BooleanField(
+        default=False, help_text="Whether this stage's code was shared with all participants."
+    )
+    # [{"team", "members", "score", "efficiency", "performance_rank", "final_rank", "reason"}]
+    rows = models.JSONField(default=list, help_text="The final board, in final order.")
+
+    class Meta:
+        app_label = "competitions"
+        ordering = ["-closed_at"]
+
+    def __str__(self) -> str:
+        return f"stage {self.phase} closed {self.closed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def podium(self) -> list[dict]:
+        return self.rows[:3]

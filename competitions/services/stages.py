@@ -1,0 +1,48 @@
+"""Closing a phase as a stage: the board as it stood, frozen with its winners, and the phase
+closed; whether the stage's code is shared follows the competition's setting."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from competitions.models import Membership, Phase, Stage
+from competitions.reads import boards
+from competitions.services import organiser as organiser_service
+
+
+@transaction.atomic
+def close_stage(phase: Phase, by, now=None) -> Stage:
+    """Close `phase` and record its board (as the organiser `by` sees it) as a stage."""
+    board = boards.leaderboard(phase, viewer=by)
+    if board.scores_hidden:
+        raise organiser_service.OrganiserActionRefused(
+            "only an organiser can close a stage (the scores are hidden from you)"
+        )
+    if not board.rows:
+        raise organiser_service.OrganiserActionRefused(
+            f"phase {phase.title!r} has no finished run to record; close it without a stage"
+        )
+    members: dict[str, list[str]] = {}
+    memberships = Membership.objects.filter(team__name__in=[r.team for r in board.rows])
+    for membership in memberships.select_related("user", "team").order_by("user__username"):
+        user = membership.user
+        members.setdefault(membership.team.name, []).append(user.get_full_name() or user.username)
+    organiser_service.close_phase(phase)
+    return Stage.objects.create(
+        phase=phase,
+        closed_at=now or timezone.now(),
+        closed_by=by,
+        metric=board.rule.metric if board.rule else "runtime",
+        code_shared=phase.competition.publish_code_after_close,
+        rows=[
+            {
+                "team": row.team,
+                "members": members.get(row.team, []),
+                "score": row.overall,
+                "efficiency": row.efficiency,
+                "performance_rank": row.performance_rank,
+                "final_rank": row.final_rank,
+                "reason": row.reason,
+            }
+            for row in board.rows
+        ],
+    )

@@ -1,0 +1,118 @@
+"""The huddle screen (movement since a date, panels, SVG standings), closing a stage (frozen
+winners, code shared when the competition says so) and the Hall of Fame built from snapshots."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from competitions.models import Phase, Run, Stage, Submission, Team
+from competitions.permissions import code_is_shared, may_download_code
+from competitions.services import organiser
+from tests.web.conftest import PASSWORD, finish, submit_ref
+
+pytestmark = pytest.mark.django_db
+
+
+def backdate(submission, days: int) -> None:
+    Run.objects.filter(submission=submission).update(
+        finished_at=timezone.now() - dt.timedelta(days=days)
+    )
+
+
+def test_huddle_shows_movement_since_a_week_ago_by_default(world):
+    gamma = Team.objects.create(name="Gamma", slug="gamma")
+    alpha = submit_ref(world.alpha, world.eval)
+    finish(alpha, overall=80.0, runtime=100.0)
+    backdate(alpha, 10)
+    old_gamma = submit_ref(gamma, world.eval)
+    finish(old_gamma, overall=70.0, runtime=90.0)
+    backdate(old_gamma, 9)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)  # new this week
+    finish(submit_ref(gamma, world.eval), overall=85.0, runtime=90.0)  # Gamma's better attempt
+    response = Client().get("/c/xf/huddle/eval/")
+    assert response.status_code == 200
+    changes = {s["row"].team: s["change"] for s in response.context["standings"]}
+    # A week ago: Alpha 1st, Gamma 2nd. Now: Gamma 1st (85), Beta 2nd (new, climbed), Alpha 3rd.
+    assert [s["row"].team for s in response.context["standings"]] == ["Gamma", "Beta", "Alpha"]
+    assert changes == {"Gamma": 1, "Beta": None, "Alpha": -2}
+    html = response.content.decode()
+    for needle in (
+        'data-panel="standings"',
+        'id="attempts-chart"',
+        'id="runtime-chart"',
+        'id="pareto-chart"',
+        "huddle.js",
+        'data-png="pareto-chart"',
+    ):
+        assert needle in html
+    # A chosen date: since 8 days ago only Alpha and Gamma's first attempt had finished, too.
+    since = (timezone.now() - dt.timedelta(days=8)).date().isoformat()
+    again = Client().get(f"/c/xf/huddle/eval/?since={since}").context["standings"]
+    assert {s["row"].team: s["change"] for s in again} == changes
+    assert "is not a date" in Client().get("/c/xf/huddle/eval/?since=soon").content.decode()
+
+
+def test_standings_svg_and_huddle_keep_the_board_visibility(world):
+    finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=100.0)
+    svg = Client().get("/c/xf/huddle/final/standings.svg")
+    assert svg["Content-Type"] == "image/svg+xml"
+    body = svg.content.decode()
+    assert "Scores are hidden" in body and "80.00" not in body
+    assert "80.00" not in Client().get("/c/xf/huddle/final/").content.decode()
+    organiser_client = Client()
+    organiser_client.login(username="olga", password=PASSWORD)
+    shown = organiser_client.get("/c/xf/huddle/final/standings.svg").content.decode()
+    assert "Alpha" in shown and "80.00" in shown and shown.startswith("<?xml")
+    assert Client().get("/c/xf/huddle/nope/").status_code == 404
+
+
+def test_closing_a_stage_freezes_its_winners_into_the_hall_of_fame(world):
+    world.ada.first_name, world.ada.last_name = "Ada", "Lovelace"
+    world.ada.save()
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    response = client.post("/organiser/xf/phases/eval/stage/", follow=True)
+    assert "stage closed, won by Beta" in response.content.decode()
+    stage = Stage.objects.get(phase=world.eval)
+    assert [(r["team"], r["final_rank"], r["members"]) for r in stage.rows] == [
+        ("Beta", 1, ["bob"]),
+        ("Alpha", 2, ["Ada Lovelace"]),
+    ]
+    assert stage.code_shared and stage.closed_by == world.olga
+    assert not Phase.objects.get(pk=world.eval.pk).is_open
+    # The board changes later (the phase reopens, Alpha improves): the Hall of Fame does not.
+    organiser.open_phase(world.eval, without_split=True)
+    finish(submit_ref(world.alpha, world.eval), overall=95.0, runtime=10.0)
+    fame = Client().get("/hall-of-fame/").content.decode()
+    podium = fame.split('data-testid="fame-stage"')[1]
+    assert podium.index("Beta") < podium.index("Alpha")
+    assert "Ada Lovelace" in podium and "75.00" in podium and "95.00" not in podium
+    # Only organisers close stages; a stage without results is refused with a reason.
+    client.login(username="bob", password=PASSWORD)
+    assert client.post("/organiser/xf/phases/eval/stage/").status_code == 403
+    client.login(username="olga", password=PASSWORD)
+    refused = client.post("/organiser/xf/phases/final/stage/", follow=True).content.decode()
+    assert "has no finished run to record" in refused
+    assert not Stage.objects.filter(phase=world.final).exists()
+
+
+def test_a_closed_stage_shares_the_code_submitted_before_it(world):
+    earlier = submit_ref(world.alpha, world.eval)
+    finish(earlier, overall=80.0, runtime=100.0)
+    assert not code_is_shared(earlier)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    client.post("/organiser/xf/phases/eval/stage/")
+    organiser.open_phase(world.eval, without_split=True)  # the next stage of the same phase begins
+    later = submit_ref(world.alpha, world.eval)
+    assert code_is_shared(Submission.objects.get(pk=earlier.pk))
+    assert may_download_code(world.bob, Submission.objects.get(pk=earlier.pk))
+    assert not code_is_shared(later) and not may_download_code(world.bob, later)
+    # A competition that does not share code shares nothing after a stage.
+    world.competition.publish_code_after_close = False
+    world.competition.save()
+    assert not code_is_shared(Submission.objects.get(pk=earlier.pk))
