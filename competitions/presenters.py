@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
+
 from competitions.reads.boards import AttemptPoint, Board
 from evaluator import ranking
 
@@ -55,3 +62,16 @@ def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:
         f"{rule.max_score_gap:g} points behind it and more than {rule.min_efficiency_gap:.0%} "
         f"{better}, judged on its slowest and the other team's fastest timed run."
     )
+
+
+@functools.cache
+def contract_html() -> str:
+    """docs/submission-contract.md as HTML, the one text of the contract (the page and the repo).
+
+    Raw HTML in the file is escaped, not passed through: the output is safe to mark as such.
+    """
+    text = (Path(settings.BASE_DIR) / "docs/submission-contract.md").read_text(encoding="utf-8")
+    # The page has its own title; the file's first heading would repeat it.
+    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return mark_safe(html)  # noqa: S308 - escaped by markdown-it (html=False)

@@ -1,7 +1,9 @@
 """Pages anyone may see: the competitions, and each phase's live leaderboard."""
 
+from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -9,8 +11,10 @@ from django.views.decorators.http import require_GET
 
 from competitions.models import Competition
 from competitions.permissions import is_organiser
-from competitions.presenters import chart_data, rule_in_words
+from competitions.presenters import chart_data, contract_html, rule_in_words
 from competitions.reads import boards
+from competitions.reads.hardware import measured_hardware
+from competitions.services import starter_kit as kit
 
 BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
 
@@ -66,3 +70,37 @@ def leaderboard(request, slug, phase_key):
         "scores_hidden": scores_hidden,
     }
     return render(request, "competitions/leaderboard.html", context)
+
+
+@require_GET
+def how_to_submit(request, slug):
+    """From zero to a scored run: the contract, the limits, the downloads and the commands."""
+    comp = get_object_or_404(Competition.objects.prefetch_related("phases", "tasks"), slug=slug)
+    site = request.build_absolute_uri("/").rstrip("/")
+    open_phases = [p for p in comp.phases.all() if p.is_open]
+    context = {
+        "competition": comp,
+        "example_phase": (open_phases or list(comp.phases.all()) or [None])[0],
+        "hardware": measured_hardware(comp),
+        "site": site,
+        "contract_html": contract_html(),
+        "rule_words": rule_in_words(boards.rule_of(comp)),
+        "docker_workers": settings.PODIUM_DOCKER_WORKERS,
+    }
+    return render(request, "competitions/how_to_submit.html", context)
+
+
+def _download(name: str, filename: str) -> FileResponse:
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename)
+
+
+@require_GET
+def starter_kit(request, slug):
+    comp = get_object_or_404(Competition, slug=slug)
+    return _download(kit.starter_kit(comp), f"podium-starter-{comp.slug}.tar.gz")
+
+
+@require_GET
+def sample_input(request, slug):
+    comp = get_object_or_404(Competition, slug=slug)
+    return _download(kit.sample_input(comp), f"podium-sample-{comp.slug}.tar.gz")
