@@ -74,4 +74,9 @@ def contract_html() -> str:
     # The page has its own title; the file's first heading would repeat it.
     text = text.split("\n", 1)[1] if text.startswith("# ") else text
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    # The site's scrolling blocks, so a long command or a wide table never widens a phone's page.
+    html = html.replace("<pre>", '<pre class="logs">').replace(
+        "<table>", '<div class="table-wrap"><table>'
+    )
+    html = html.replace("</table>", "</table></div>")
     return mark_safe(html)  # noqa: S308 - escaped by markdown-it (html=False)

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from competitions.models import Run
 
-SHOWN = ("gpu_model", "cpu_model", "cpu_cores", "memory_gb")
+
+def _describe(hardware: dict) -> str:
+    """ "NVIDIA H100 GPU · AMD EPYC 9454 (8 cores) · 64 GB"; only what the fingerprint knows."""
+    parts = []
+    if hardware.get("gpu_model") not in (None, "", "none", "unavailable"):
+        parts.append(f"{hardware['gpu_model']} GPU")
+    if hardware.get("cpu_model"):
+        cores = f" ({hardware['cpu_cores']} cores)" if hardware.get("cpu_cores") else ""
+        parts.append(f"{hardware['cpu_model']}{cores}")
+    if hardware.get("memory_gb"):
+        parts.append(f"{hardware['memory_gb']} GB")
+    return " · ".join(parts)
 
 
-def measured_hardware(competition, limit: int = 3) -> list[dict]:
+def measured_hardware(competition, limit: int = 3) -> list[str]:
     """The distinct hardware of the latest finished runs (newest first): what a team's run gets."""
     seen, found = set(), []
     recent = (
@@ -20,7 +31,9 @@ def measured_hardware(competition, limit: int = 3) -> list[dict]:
         if hardware_id in seen:
             continue
         seen.add(hardware_id)
-        found.append({key: hardware.get(key, "unknown") for key in SHOWN})
+        described = _describe(hardware)
+        if described:
+            found.append(described)
         if len(found) == limit:
             break
     return found

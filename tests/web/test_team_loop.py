@@ -193,3 +193,19 @@ def test_cancel_refuses_a_run_already_started_and_other_teams(world):
     other = submit_ref(world.alpha, world.eval, user=world.ada)
     assert api_as(world.bob).post(f"/api/v1/submissions/{other.pk}/cancel/").status_code == 404
     assert Run.objects.get(submission=other).status == "queued"
+
+
+def test_how_to_page_names_the_hardware_runs_were_measured_on(world, client):
+    run = finish(submit_ref(world.beta, world.eval), overall=70.0, runtime=10.0)
+    Run.objects.filter(pk=run.pk).update(
+        hardware={
+            "gpu_model": "NVIDIA H100",
+            "cpu_model": "EPYC 9454",
+            "cpu_cores": 8,
+            "memory_gb": 64,
+        },
+        hardware_id="h100-node",
+    )
+    page = client.get("/c/xf/how-to-submit/").content.decode()
+    assert "NVIDIA H100 GPU · EPYC 9454 (8 cores) · 64 GB" in page
+    assert "gpu-default" in page  # the hardware class (queue) from the competition's row
