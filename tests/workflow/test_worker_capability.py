@@ -2,7 +2,13 @@
 saying what it waits for (no retry burnt, never failed), and still runs trusted commands."""
 
 import io
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -16,6 +22,7 @@ from competitions.worker.pipeline import evaluate_run
 pytestmark = pytest.mark.django_db
 
 DIGEST = "sha256:" + "b" * 64
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -63,3 +70,39 @@ def test_only_a_process_worker_waits_and_only_for_images(tmp_path):
     assert worker("process").waits_for(is_local_command=True) == ""
     assert worker("docker").waits_for(is_local_command=False) == ""
     assert worker("docker").waits_for(is_local_command=True) == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_to_the_polling_worker_ends_the_run_it_started(
+    settings, artifact_store, team, eval_phase, worker_env
+):
+    """What the demo's worker does when the demo stops: the model's process dies with it."""
+    settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = True
+    command = [sys.executable, "-c", "import time; time.sleep(300)", "{input}", "{output}"]
+    run = submit(team, eval_phase, Artifact(trusted_command=command)).runs.get()
+    env = worker_env("poller", PODIUM_RUNNER="process", PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS=1)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "evaluate", "--pending", "--watch", "--interval", "0.2"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    model: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not model:
+            assert time.monotonic() < deadline, Run.objects.get(pk=run.pk).status
+            model = [
+                p
+                for p in psutil.Process(worker.pid).children(recursive=True)
+                if "time.sleep(300)" in " ".join(p.cmdline())
+            ]
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) != 0
+        _, alive = psutil.wait_procs(model, timeout=10)
+        assert alive == []  # its own process group (for time limits) must not outlive the worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        for process in model:
+            if process.is_running():
+                process.kill()
