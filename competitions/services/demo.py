@@ -96,6 +96,7 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None]) -> None:
         sys.executable, "-m", "baselines.mbert.train", "--data", "synthetic", "--size", "small",
         "--out", str(checkpoint), "--quiet", *args,
     ]  # fmt: skip
+    say(f"  checkpoint {name!r}: training ({' '.join(args)}) …")
     started = time.monotonic()
     answer = subprocess.run(
         command, cwd=ROOT, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True
