@@ -11,11 +11,15 @@ PYTEST_ARGS ?=
         bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
         bench-pipeline bench-gpu clean
 
+# One line per step: pip's own output stays off unless a step fails (then it is shown).
 $(STAMP): requirements.txt constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
-	rm -f $(VENV)/.installed-*; touch $@
+	@test -x $(PY) || { echo "install: creating $(VENV) …"; $(PYTHON) -m venv $(VENV); }
+	@echo "install: upgrading pip …"
+	@$(PY) -m pip install -q --progress-bar off --upgrade pip
+	@echo "install: Python dependencies from requirements.txt (first time: a few minutes) …"
+	@start=$$(date +%s); $(PY) -m pip install -q --progress-bar off -r requirements.txt -c constraints.txt \
+	  && echo "install: done in $$(( $$(date +%s) - start )) s"
+	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)
 
@@ -28,10 +32,13 @@ images: install
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# The demo runs on embedded defaults: SQLite, local artifacts, no broker (a polling worker).
+# The demo runs on embedded defaults: SQLite, local artifacts, no broker. Its own models run as
+# local processes; where a Docker engine is reachable it builds the offline images (as `make
+# images`) and runs a polling Docker worker beside the site for the images teams submit.
+# DEMO_ARGS: --no-serve, --no-models, --no-docker, --quiet, --port N.
 demo: install
-	PODIUM_DISPATCH=poll PODIUM_RUNNER=process PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS=1 \
-	  $(PY) manage.py demo $(DEMO_ARGS)
+	@PODIUM_DISPATCH=poll PODIUM_RUNNER=process PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS=1 \
+	  exec $(PY) manage.py demo $(DEMO_ARGS)
 
 test: install services images
 	$(MAKE) test-sqlite

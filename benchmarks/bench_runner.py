@@ -41,8 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from evaluator.check import SAMPLE_DATA
-from evaluator.contract import write_sample
+from evaluator.contract import SAMPLE_DATA, write_sample
 from evaluator.data import open_source
 from evaluator.registry import resolve_tasks
 from evaluator.runner import DockerRunner, Limits, coefficient_of_variation

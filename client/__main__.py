@@ -1,7 +1,7 @@
-"""`python -m client ...` runs the team command-line client."""
+"""`python -m client ...` runs the team command-line client in place (installed: `podium ...`)."""
 
 import sys
 
-from client.podium_client import main
+from .podium_client import main
 
 sys.exit(main())

@@ -1,11 +1,14 @@
-"""The team client: `submit`, `status` and `leaderboard` over Podium's REST API (/api/v1/).
+"""The team client `podium`: submit, follow, cancel and list over Podium's REST API (/api/v1/).
 
-    python -m client submit --url https://podium.example --token T --competition xf \
-        --phase eval image.tar --description "distilled mBERT"
-    python -m client status 42 --url ... --token ...
-    python -m client leaderboard --competition xf --phase eval --url ...
+    podium submit --url https://podium.example --token T --competition xf \
+        --phase eval image.tar --description "distilled mBERT" --wait
+    podium status 42 [--wait]         podium cancel 42
+    podium competitions               podium submissions --competition xf
+    podium leaderboard --competition xf --phase eval
 
---url and --token default to $PODIUM_URL and $PODIUM_TOKEN.
+--url and --token default to $PODIUM_URL and $PODIUM_TOKEN; a token is created on the site's team
+page. `pip install ./client` installs the `podium` command; `python -m client` runs it in place.
+With --wait the exit code is 3 when the run failed or was cancelled.
 """
 
 import argparse
@@ -18,9 +21,10 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from client.multipart import MultipartStream
+from .multipart import MultipartStream
 
 DONE = {"finished", "failed", "cancelled"}
+RUN_NOT_FINISHED = 3  # exit code of --wait when the run ended failed or cancelled
 
 
 class ClientError(Exception):
@@ -43,8 +47,23 @@ class Podium:
             body = {"detail": response.text[:500]}
         if response.status_code >= 400:
             detail = body.get("detail") if isinstance(body, dict) else None
-            raise ClientError(f"the server refused ({response.status_code}): {detail or body}")
+            message = f"the server refused ({response.status_code}): {detail or body}"
+            if response.status_code == 401:
+                message += (
+                    f"\nCreate an API token on your team page, {self.url}/team/ (it is shown "
+                    "once), and pass it with --token or $PODIUM_TOKEN."
+                )
+            raise ClientError(message)
         return body
+
+    def _get(self, path: str, **params) -> dict:
+        try:
+            response = self.session.get(
+                f"{self.url}/api/v1/{path}", params=params or None, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise ClientError(f"could not reach {self.url}: {error}") from error
+        return self._answer(response)
 
     def submit(
         self,
@@ -87,17 +106,25 @@ class Podium:
         return self._answer(response)
 
     def status(self, submission_id: int) -> dict:
-        response = self.session.get(
-            f"{self.url}/api/v1/submissions/{submission_id}/", timeout=self.timeout
-        )
-        return self._answer(response)
+        return self._get(f"submissions/{submission_id}/")
 
     def leaderboard(self, competition: str, phase: str) -> dict:
-        response = self.session.get(
-            f"{self.url}/api/v1/competitions/{competition}/leaderboard/",
-            params={"phase": phase},
-            timeout=self.timeout,
-        )
+        return self._get(f"competitions/{competition}/leaderboard/", phase=phase)
+
+    def competitions(self) -> list:
+        return self._get("competitions/")
+
+    def my_submissions(self, competition: str = "", phase: str = "") -> dict:
+        filters = {k: v for k, v in (("competition", competition), ("phase", phase)) if v}
+        return self._get("me/submissions/", **filters)
+
+    def cancel(self, submission_id: int) -> dict:
+        try:
+            response = self.session.post(
+                f"{self.url}/api/v1/submissions/{submission_id}/cancel/", timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise ClientError(f"could not reach {self.url}: {error}") from error
         return self._answer(response)
 
 
@@ -144,12 +171,50 @@ def format_board(body: dict) -> str:
     return "\n".join(lines)
 
 
+def format_competitions(body: list) -> str:
+    lines = []
+    for comp in body:
+        limits = comp["limits"]
+        lines.append(
+            f"{comp['slug']}: {comp['title']} — {limits['time_limit_s']} s, "
+            f"{limits['memory_mb']} MB, {limits['cpus']} CPU(s), {limits['gpus']} GPU(s)"
+        )
+        for phase in comp["phases"]:
+            state = "open" if phase["accepts_submissions"] else "not accepting"
+            lines.append(
+                f"  phase {phase['key']}: {phase['title']}, {phase['max_attempts']} attempts, "
+                f"{state}"
+            )
+        lines.append(f"  how to submit: {comp['how_to_submit']}")
+    return "\n".join(lines)
+
+
+def format_my_submissions(body: dict) -> str:
+    lines = [f"team {body['team']}"]
+    for phase in body["phases"]:
+        left = "unlimited" if phase["attempts_left"] is None else phase["attempts_left"]
+        lines.append(
+            f"  {phase['competition']}/{phase['phase']}: {left} of {phase['max_attempts']} "
+            "attempts left"
+        )
+    for sub in body["submissions"]:
+        lines.append(
+            f"  submission {sub['id']}: {sub['competition']}/{sub['phase']} attempt "
+            f"{sub['attempt_number']}, {sub['status']}"
+        )
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=os.environ.get("PODIUM_URL", ""), help="site address")
     common.add_argument("--token", default=os.environ.get("PODIUM_TOKEN", ""), help="API token")
     common.add_argument("--json", action="store_true", help="print the raw JSON answer")
-    parser = argparse.ArgumentParser(prog="python -m client", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="podium",
+        description=__doc__.split("\n")[0],
+        epilog="With --wait the exit code is 3 when the run failed or was cancelled.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     submit = commands.add_parser("submit", parents=[common], help="submit an attempt")
@@ -167,6 +232,17 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("submission_id", type=int)
     status.add_argument("--wait", action="store_true", help="follow the run until it ends")
 
+    cancel = commands.add_parser("cancel", parents=[common], help="cancel a queued run")
+    cancel.add_argument("submission_id", type=int)
+
+    commands.add_parser("competitions", parents=[common], help="competitions, phases, limits")
+
+    mine = commands.add_parser(
+        "submissions", parents=[common], help="my team's submissions and attempts left"
+    )
+    mine.add_argument("--competition", default="")
+    mine.add_argument("--phase", default="")
+
     board = commands.add_parser("leaderboard", parents=[common], help="a phase's leaderboard")
     board.add_argument("--competition", required=True)
     board.add_argument("--phase", required=True)
@@ -181,33 +257,46 @@ def _follow(podium: Podium, submission_id: int, every_s: float = 5.0) -> dict:
         time.sleep(every_s)
 
 
+def _print(args, body, formatter) -> None:
+    print(json.dumps(body, indent=2) if args.json else formatter(body))
+
+
+def _submit(podium: Podium, args) -> dict:
+    if bool(args.image) == bool(args.image_ref):
+        raise ClientError("give exactly one of: an IMAGE.tar file, or --image-ref")
+    body = podium.submit(
+        args.competition,
+        args.phase,
+        image=args.image,
+        image_ref=args.image_ref,
+        code=args.code,
+        description=args.description,
+        training_gpu_hours=args.training_gpu_hours,
+        progress=not args.no_progress,
+    )
+    return _follow(podium, body["id"]) if args.wait else body
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         podium = Podium(args.url, args.token)
-        if args.command == "submit":
-            if bool(args.image) == bool(args.image_ref):
-                raise ClientError("give exactly one of: an IMAGE.tar file, or --image-ref")
-            body = podium.submit(
-                args.competition,
-                args.phase,
-                image=args.image,
-                image_ref=args.image_ref,
-                code=args.code,
-                description=args.description,
-                training_gpu_hours=args.training_gpu_hours,
-                progress=not args.no_progress,
-            )
-            if args.wait:
-                body = _follow(podium, body["id"])
-            print(json.dumps(body, indent=2) if args.json else format_status(body))
-        elif args.command == "status":
-            body = _follow(podium, args.submission_id) if args.wait else None
-            body = body or podium.status(args.submission_id)
-            print(json.dumps(body, indent=2) if args.json else format_status(body))
+        if args.command in ("submit", "status"):
+            if args.command == "submit":
+                body = _submit(podium, args)
+            else:
+                body = (_follow if args.wait else Podium.status)(podium, args.submission_id)
+            _print(args, body, format_status)
+            if args.wait and body["status"] != "finished":
+                return RUN_NOT_FINISHED
+        elif args.command == "cancel":
+            _print(args, podium.cancel(args.submission_id), format_status)
+        elif args.command == "competitions":
+            _print(args, podium.competitions(), format_competitions)
+        elif args.command == "submissions":
+            _print(args, podium.my_submissions(args.competition, args.phase), format_my_submissions)
         else:
-            body = podium.leaderboard(args.competition, args.phase)
-            print(json.dumps(body, indent=2) if args.json else format_board(body))
+            _print(args, podium.leaderboard(args.competition, args.phase), format_board)
     except ClientError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

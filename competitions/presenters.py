@@ -3,10 +3,16 @@ competition's zone, and the efficiency rule in words."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
 
 from competitions.models import Phase
 from competitions.reads.boards import AttemptPoint, Board
@@ -106,3 +112,21 @@ def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:
         f"{rule.max_score_gap:g} points behind it and more than {rule.min_efficiency_gap:.0%} "
         f"{better}, judged on its slowest and the other team's fastest timed run."
     )
+
+
+@functools.cache
+def contract_html() -> str:
+    """docs/submission-contract.md as HTML, the one text of the contract (the page and the repo).
+
+    Raw HTML in the file is escaped, not passed through: the output is safe to mark as such.
+    """
+    text = (Path(settings.BASE_DIR) / "docs/submission-contract.md").read_text(encoding="utf-8")
+    # The page has its own title; the file's first heading would repeat it.
+    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    # The site's scrolling blocks, so a long command or a wide table never widens a phone's page.
+    html = html.replace("<pre>", '<pre class="logs">').replace(
+        "<table>", '<div class="table-wrap"><table>'
+    )
+    html = html.replace("</table>", "</table></div>")
+    return mark_safe(html)  # noqa: S308 - escaped by markdown-it (html=False)

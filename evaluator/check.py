@@ -11,12 +11,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluator.contract import PredictionError, read_gold, read_predictions, write_sample
+from evaluator.contract import (
+    SAMPLE_DATA,
+    PredictionError,
+    read_gold,
+    read_predictions,
+    write_sample,
+)
 from evaluator.data import open_source
 from evaluator.runner import DockerRunner, Limits
 from evaluator.scoring import score_predictions
 
-SAMPLE_DATA = {"source": "synthetic", "seed": 7, "size": "tiny"}
 GPU_DEVICE_KIND = "nvidia.com/gpu"
 
 

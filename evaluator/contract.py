@@ -106,6 +106,11 @@ class _FirstExamples:
         return self.source.examples(task, language, split)[: self.limit]
 
 
+# The public sample teams test an image on (check_submission, the how-to page's download):
+# synthetic data, so it reveals nothing of a hidden split.
+SAMPLE_DATA = {"source": "synthetic", "seed": 7, "size": "tiny"}
+
+
 def write_sample(
     source, tasks, input_dir, gold_dir, per_language: int = 5, split: str = "validation"
 ) -> dict:

@@ -284,6 +284,8 @@ PODIUM_GPU = os.environ.get("PODIUM_GPU") or None
 PODIUM_CPUSET = os.environ.get("PODIUM_CPUSET") or None
 PODIUM_RUNNER = os.environ.get("PODIUM_RUNNER", "docker")
 PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = env_bool("PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS", False)
+# Off where no worker has Docker (the demo without an engine): pages say image runs wait queued.
+PODIUM_DOCKER_WORKERS = env_bool("PODIUM_DOCKER_WORKERS", True)
 PODIUM_PLATFORM_RETRIES = int(os.environ.get("PODIUM_PLATFORM_RETRIES", "3"))
 # Energy (codecarbon): estimated for every run when set, else where a competition ranks by it.
 PODIUM_MEASURE_ENERGY = env_bool("PODIUM_MEASURE_ENERGY", False)

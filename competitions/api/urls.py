@@ -2,9 +2,21 @@
 
 from django.urls import path
 
-from competitions.api import views
+from competitions.api import catalogue_views, views
 
 urlpatterns = [
+    path("competitions/", catalogue_views.CompetitionListView.as_view(), name="api-competitions"),
+    path(
+        "competitions/<slug:slug>/",
+        catalogue_views.CompetitionDetailView.as_view(),
+        name="api-competition",
+    ),
+    path("me/submissions/", catalogue_views.MySubmissionsView.as_view(), name="api-my-submissions"),
+    path(
+        "submissions/<int:submission_id>/cancel/",
+        catalogue_views.CancelView.as_view(),
+        name="api-cancel",
+    ),
     path(
         "competitions/<slug:slug>/phases/<slug:key>/submissions/",
         views.SubmitView.as_view(),

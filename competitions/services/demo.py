@@ -5,8 +5,10 @@ Everything goes through the real pipeline: the YAML loader, the team import, `su
 sets PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS: it needs no Docker on a fresh machine.
 """
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,17 +73,38 @@ MODELS = (
 )
 
 
+# Progress bars of the libraries the baseline uses (tqdm, Hugging Face) stay off: the demo says
+# one line per step instead.
+QUIET_ENV = {
+    "TQDM_DISABLE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+
+
+class DemoStepFailed(RuntimeError):
+    """A step of the demo's set-up failed; the message ends with the step's last output."""
+
+
 def _train(name: str, checkpoint: Path, say: Callable[[str], None]) -> None:
     if (checkpoint / "podium_baseline.json").exists():
-        say(f"  checkpoint {name!r} already trained ({checkpoint})")
+        say(f"  checkpoint {name!r}: already trained")
         return
     args = CHECKPOINTS[name]
-    say(f"  training checkpoint {name!r} ({' '.join(args)}) on synthetic data …")
     command = [
         sys.executable, "-m", "baselines.mbert.train", "--data", "synthetic", "--size", "small",
         "--out", str(checkpoint), "--quiet", *args,
     ]  # fmt: skip
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    say(f"  checkpoint {name!r}: training ({' '.join(args)}) …")
+    started = time.monotonic()
+    answer = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True
+    )
+    if answer.returncode != 0:
+        tail = "\n".join((answer.stdout + answer.stderr).strip().splitlines()[-15:])
+        raise DemoStepFailed(f"training checkpoint {name!r} failed:\n{tail}")
+    say(f"  checkpoint {name!r}: trained in {time.monotonic() - started:.0f} s")
 
 
 def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
@@ -93,8 +116,9 @@ def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
     ]  # fmt: skip
 
 
-def seed(say: Callable[[str], None] = print) -> Competition:
-    """Load the demo competition, its teams and users, train and evaluate the demo models."""
+def seed(say: Callable[[str], None] = print, *, with_models: bool = True) -> Competition:
+    """Load the demo competition, its teams and users, train and evaluate the demo models
+    (`with_models=False`: no pre-made runs, only the competition, teams and accounts)."""
     competition = load_competition(
         parse_competition((ROOT / "examples/demo.yaml").read_text())
     ).competition
@@ -106,6 +130,8 @@ def seed(say: Callable[[str], None] = print) -> Competition:
     if not users.filter(username="organiser").exists():
         users.create_superuser("organiser", "organiser@example.com", DEMO_PASSWORD)
 
+    if not with_models:
+        return competition
     phase = competition.phases.get(key="eval")
     work = Path(settings.VAR_DIR) / "demo"
     worker = WorkerContext.from_settings()
@@ -122,11 +148,13 @@ def seed(say: Callable[[str], None] = print) -> Competition:
             Artifact(trusted_command=_command(model, checkpoint)),
             description=model.description,
         )
-        say(f"  {model.team}: evaluating through the pipeline …")
         evaluate_run(submission.runs.get().pk, worker)
         run = submission.runs.get()
         if run.overall_score is not None:
-            say(f"    finished: overall {run.overall_score:.1f}, runtime {run.runtime_s:.2f} s")
+            say(
+                f"  {model.team}: evaluated, overall {run.overall_score:.1f}, "
+                f"runtime {run.runtime_s:.2f} s"
+            )
         else:
-            say(f"    {run.status}: {run.failure_reason}")
+            say(f"  {model.team}: {run.status}: {run.failure_reason}")
     return competition

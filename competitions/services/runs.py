@@ -67,6 +67,15 @@ def claim_run(run_id: int, worker: str) -> Run | None:
     )
 
 
+def note_waiting(run_id: int, note: str) -> bool:
+    """Say on a queued run what it waits for (no claim, no retry used); True if newly said."""
+    return bool(
+        Run.objects.filter(pk=run_id, status=Run.Status.QUEUED)
+        .exclude(failure_reason=note)
+        .update(failure_reason=note)
+    )
+
+
 @survives_database_outage
 def advance(run: Run, status: str) -> bool:
     """Set an active run's status (preparing → running → scoring); False if it was cancelled."""

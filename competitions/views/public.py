@@ -1,7 +1,9 @@
 """Pages anyone may see: the competitions, and each phase's live leaderboard."""
 
+from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -12,8 +14,10 @@ from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
 from competitions.pareto import pareto_chart
 from competitions.permissions import is_organiser, team_of
-from competitions.presenters import board_state, chart_data, rule_in_words
+from competitions.presenters import board_state, chart_data, contract_html, rule_in_words
 from competitions.reads import boards
+from competitions.reads.hardware import measured_hardware
+from competitions.services import starter_kit as kit
 
 BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
 
@@ -91,3 +95,37 @@ def leaderboard_csv(request, slug, phase_key):
         raise Http404(f"competition {slug} has no phase {phase_key}")
     board = boards.leaderboard(phase, viewer=request.user)
     return csv_response(board_rows(board), f"{slug}-{phase_key}-leaderboard.csv")
+
+
+@require_GET
+def how_to_submit(request, slug):
+    """From zero to a scored run: the contract, the limits, the downloads and the commands."""
+    comp = get_object_or_404(Competition.objects.prefetch_related("phases", "tasks"), slug=slug)
+    site = request.build_absolute_uri("/").rstrip("/")
+    open_phases = [p for p in comp.phases.all() if p.is_open]
+    context = {
+        "competition": comp,
+        "example_phase": (open_phases or list(comp.phases.all()) or [None])[0],
+        "hardware": measured_hardware(comp),
+        "site": site,
+        "contract_html": contract_html(),
+        "rule_words": rule_in_words(boards.rule_of(comp)),
+        "docker_workers": settings.PODIUM_DOCKER_WORKERS,
+    }
+    return render(request, "competitions/how_to_submit.html", context)
+
+
+def _download(name: str, filename: str) -> FileResponse:
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename)
+
+
+@require_GET
+def starter_kit(request, slug):
+    comp = get_object_or_404(Competition, slug=slug)
+    return _download(kit.starter_kit(comp), f"podium-starter-{comp.slug}.tar.gz")
+
+
+@require_GET
+def sample_input(request, slug):
+    comp = get_object_or_404(Competition, slug=slug)
+    return _download(kit.sample_input(comp), f"podium-sample-{comp.slug}.tar.gz")

@@ -19,6 +19,7 @@ from competitions.permissions import is_organiser, may_download_code, may_see_sc
 from competitions.reads import boards
 from competitions.reads import runs as run_reads
 from competitions.services import runs as run_service
+from competitions.services import tokens
 from competitions.services.notifications import has_opted_out, set_opt_out
 from competitions.services.submissions import (
     ArchiveRefused,
@@ -76,6 +77,8 @@ def team_page(request):
         "emails_off": has_opted_out(request.user),
         "any_submission": any(item["submissions"] for item in phases),
         "published_code": run_reads.published_code(viewer_team=team) if team else [],
+        "token_created_at": tokens.token_created_at(request.user),
+        "docker_workers": settings.PODIUM_DOCKER_WORKERS,
     }
     return render(request, "competitions/team.html", context)
 
@@ -118,6 +121,30 @@ def attempts_csv(request):
         raise Http404("you are not in a team")
     rows = attempts_rows(list(run_reads.team_runs(team)))
     return csv_response(rows, f"{team.slug}-attempts.csv")
+
+
+@login_required
+@require_POST
+def create_token(request):
+    """A new API token, shown on this one answer only (never stored in a cookie or shown again)."""
+    key = tokens.issue_token(request.user)
+    response = render(
+        request,
+        "competitions/token_created.html",
+        {"key": key, "site": request.build_absolute_uri("/").rstrip("/")},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def revoke_token(request):
+    if tokens.revoke_token(request.user):
+        messages.success(request, "API token revoked: scripts and the client using it now get 401.")
+    else:
+        messages.error(request, "You had no API token to revoke.")
+    return redirect("team")
 
 
 def _csrf_rejection(request):

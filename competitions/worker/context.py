@@ -38,3 +38,20 @@ class WorkerContext:
             runner=settings.PODIUM_RUNNER,
             allow_untrusted_process=settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS,
         )
+
+    def waits_for(self, *, is_local_command: bool) -> str:
+        """Why this worker must leave a queued run to another ("" when it can run it).
+
+        A process-only worker cannot run a container image: it never claims one, so the run
+        stays queued (no retry used, no attempt lost) until a Docker worker takes it.
+        """
+        if is_local_command or self.runner == "docker":
+            return ""
+        return WAITING_FOR_DOCKER
+
+
+WAITING_FOR_DOCKER = (
+    "waiting for a Docker worker: the workers running now execute local processes only "
+    "(PODIUM_RUNNER=process, no Docker engine), so this image stays queued, using no retry, "
+    "until a worker with Docker starts"
+)

@@ -239,12 +239,7 @@ def executor_for(submission: Submission, worker: WorkerContext, scratch: Path) -
                 Run.Fault.TEAM,
             )
         return ProcessExecutor(submission, worker)
-    if worker.runner == "process":
-        raise RunFailed(
-            "this worker runs local processes only (PODIUM_RUNNER=process) and cannot run "
-            "container images; the run goes back to the queue for a Docker worker",
-            Run.Fault.PLATFORM,
-        )
+    # evaluate_run never claims an image run on a process-only worker (WorkerContext.waits_for).
     return DockerExecutor(submission, worker, scratch)
 
 

@@ -80,6 +80,8 @@ class Heartbeat:
 def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None:
     """Evaluate one run if it is still queued; returns the status it ended in (None: not ours)."""
     worker = worker or WorkerContext.from_settings()
+    if defer_if_not_runnable(run_id, worker):
+        return None
     run = run_service.claim_run(run_id, worker.name)
     if run is None:
         log.info("run %s is not queued any more; nothing to do", run_id)
@@ -98,6 +100,15 @@ def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None
     if run_service.finish_run(run, result):
         return Run.Status.FINISHED
     return Run.objects.values_list("status", flat=True).get(pk=run.pk)
+
+
+def defer_if_not_runnable(run_id: int, worker: WorkerContext) -> bool:
+    """Leave a run this worker cannot execute queued, saying what it waits for; True if left."""
+    command = Submission.objects.filter(runs__pk=run_id).values_list("trusted_command", flat=True)
+    waits_for = worker.waits_for(is_local_command=bool(command.first()))
+    if waits_for:
+        run_service.note_waiting(run_id, waits_for)
+    return bool(waits_for)
 
 
 def limits_for(run: Run) -> Limits:

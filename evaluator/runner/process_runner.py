@@ -113,6 +113,11 @@ class ProcessRunner:
             outcome.timed_out = True
             os.killpg(process.pid, signal.SIGKILL)
             outcome.exit_code = process.wait()
+        except BaseException:
+            # The worker itself is stopping (Ctrl-C, SIGTERM): its run must not outlive it.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
         outcome.duration_s = (time.perf_counter_ns() - start) / 1e9
         outcome.measurements = (outcome.duration_s,)
         outcome.finished_at = datetime.now(UTC)

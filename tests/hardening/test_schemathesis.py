@@ -40,6 +40,10 @@ def api_schema(db):
 
 
 OPERATIONS = [
+    "GET /api/v1/competitions/",
+    "GET /api/v1/competitions/{slug}/",
+    "GET /api/v1/me/submissions/",
+    "POST /api/v1/submissions/{submission_id}/cancel/",
     "GET /api/v1/competitions/{slug}/leaderboard/",
     "POST /api/v1/competitions/{slug}/phases/{key}/submissions/",
     "GET /api/v1/submissions/{submission_id}/",

@@ -95,6 +95,17 @@ MATRIX = {
     "api-leaderboard": Case(
         "get", "/api/v1/competitions/xf/leaderboard/?phase=eval", (200, 200, 200, 200)
     ),
+    "api-competitions": Case("get", "/api/v1/competitions/", (200, 200, 200, 200)),
+    "api-competition": Case("get", "/api/v1/competitions/xf/", (200, 200, 200, 200)),
+    "api-my-submissions": Case("get", "/api/v1/me/submissions/", (401, 200, 200, 403)),
+    "api-cancel": Case(
+        "post", "/api/v1/submissions/{queued_submission}/cancel/", (401, 404, 200, 200)
+    ),
+    "how-to-submit": Case("get", "/c/xf/how-to-submit/", (200, 200, 200, 200)),
+    "starter-kit": Case("get", "/c/xf/starter-kit.tar.gz", (200, 200, 200, 200)),
+    "sample-input": Case("get", "/c/xf/sample-input.tar.gz", (200, 200, 200, 200)),
+    "create-token": Case("post", "/team/token/", (LOGIN, 200, 200, 200)),
+    "revoke-token": Case("post", "/team/token/revoke/", (LOGIN, 302, 302, 302)),
     "api-schema": Case("get", "/api/v1/schema/", (200, 200, 200, 200)),
     "api-docs": Case("get", "/api/v1/docs/", (200, 200, 200, 200)),
 }
@@ -135,6 +146,7 @@ def objects(world, settings, tmp_path):
     return {
         "run": run.pk,
         "queued_run": queued.runs.get().pk,
+        "queued_submission": queued.pk,
         "submission": finished.pk,
         "eval_pk": world.eval.pk,
     }

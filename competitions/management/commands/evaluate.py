@@ -1,11 +1,22 @@
 """`manage.py evaluate RUN_ID` / `--pending`: evaluate in the foreground, like the Celery task."""
 
+import signal
+import sys
+import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.models import Run
-from competitions.worker.pipeline import evaluate_run
+from competitions.worker.context import WorkerContext
+from competitions.worker.pipeline import defer_if_not_runnable, evaluate_run
+from competitions.worker.startup import prepare_worker
+
+
+def _exit_on_sigterm(signum, frame):
+    # A SIGTERM (the demo stopping, a service manager) unwinds like Ctrl-C, so the runner's
+    # clean-up (remove the container, kill the process group) runs before the worker exits.
+    sys.exit(128 + signum)
 
 
 class Command(BaseCommand):
@@ -22,30 +33,48 @@ class Command(BaseCommand):
     def handle(self, *args, run_id=None, pending=False, watch=False, interval=2.0, **options):
         if (run_id is None) == (not pending):
             raise CommandError("give a RUN_ID or --pending (not both)")
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        worker = WorkerContext.from_settings()
         if run_id is not None:
             if not Run.objects.filter(pk=run_id).exists():
                 raise CommandError(f"there is no run {run_id}")
-            self._evaluate(run_id)
+            self._evaluate(run_id, worker)
             return
+        if watch:
+            prepare_worker(worker)
+            kind = "container images and" if worker.runner == "docker" else "only"
+            self.stdout.write(
+                f"worker {worker.name}: polling for queued runs ({kind} local commands)"
+            )
+        waiting_said: set[int] = set()
         while True:
             queued = list(
                 Run.objects.filter(status=Run.Status.QUEUED)
                 .order_by("created_at")
                 .values_list("pk", flat=True)
             )
+            ran = 0
             for pk in queued:
-                self._evaluate(pk)
+                # Only the runs this worker can execute are claimed; the others stay queued.
+                if defer_if_not_runnable(pk, worker):
+                    if pk not in waiting_said:
+                        waiting_said.add(pk)
+                        self.stdout.write(f"run {pk}: left queued for a Docker worker")
+                    continue
+                ran += 1
+                self._evaluate(pk, worker)
             if not watch:
-                if not queued:
-                    self.stdout.write("no queued runs")
+                if not ran:
+                    self.stdout.write("no queued runs this worker can execute")
                 return
             time.sleep(interval)
 
-    def _evaluate(self, run_id: int) -> None:
-        status = evaluate_run(run_id)
+    def _evaluate(self, run_id: int, worker: WorkerContext) -> None:
+        status = evaluate_run(run_id, worker)
         run = Run.objects.get(pk=run_id)
         if status is None:
-            self.stdout.write(f"run {run_id}: not queued (status {run.status}), skipped")
+            self.stdout.write(f"run {run_id}: not taken (status {run.status}), skipped")
         elif run.status == Run.Status.FINISHED:
             self.stdout.write(
                 self.style.SUCCESS(
