@@ -7,7 +7,8 @@ Only workers import this module (Celery's autodiscovery); the web sends tasks by
 from celery import shared_task
 
 from competitions.services import runs
-from competitions.services.queueing import EVALUATE_RUN
+from competitions.services.queueing import AUDIT_TIMING, EVALUATE_RUN
+from competitions.worker.audit import run_audit
 from competitions.worker.pipeline import evaluate_run as evaluate
 
 
@@ -21,3 +22,10 @@ def evaluate_run(run_id: int) -> str | None:
 def reconcile_runs() -> dict:
     report = runs.reconcile()
     return {"requeued": report.requeued, "failed": report.failed}
+
+
+@shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def audit_timing(audit_id: int) -> str | None:
+    """Run a queued timing audit on this worker (a redelivered message finds it claimed)."""
+    audit = run_audit(audit_id)
+    return audit.status if audit else None

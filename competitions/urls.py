@@ -71,6 +71,11 @@ urlpatterns = [
         name="organiser-confirm-publish",
     ),
     path(
+        "organiser/<slug:slug>/phases/<slug:phase_key>/audit/",
+        organiser.organiser_audit,
+        name="organiser-audit",
+    ),
+    path(
         "organiser/<slug:slug>/phases/<slug:phase_key>/rules/",
         organiser.organiser_phase_rules,
         name="organiser-phase-rules",

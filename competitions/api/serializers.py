@@ -197,6 +197,15 @@ class LeaderboardRowSerializer(serializers.Serializer):
     )
     energy_kwh = serializers.FloatField(allow_null=True)
     efficiency = serializers.FloatField(allow_null=True, help_text="The rule's metric figure.")
+    audited = serializers.BooleanField(
+        help_text="The runtime is the median of the phase's timing audit (paired rounds)."
+    )
+    audit_rounds = serializers.ListField(
+        child=serializers.FloatField(), help_text="The audit's timed rounds, in order (s)."
+    )
+    audit_spread_percent = serializers.FloatField(
+        allow_null=True, help_text="Spread (CV %) of the team's own audit rounds."
+    )
     moved = serializers.IntegerField(help_text="Places gained by the re-ranking (negative: lost).")
     reason = serializers.CharField()
 
@@ -242,6 +251,9 @@ def _row_payload(row: Row) -> dict:
         "worker_spread_percent": row.worker_spread_percent,
         "energy_kwh": row.energy_kwh,
         "efficiency": row.efficiency,
+        "audited": bool(row.audit_rounds),
+        "audit_rounds": list(row.audit_rounds),
+        "audit_spread_percent": row.audit_spread_percent,
         "moved": 0 if row.is_reference else row.moved,
         "reason": "reference, not ranked" if row.is_reference else row.reason,
     }

@@ -4,6 +4,7 @@ Invariants a form could miss are database constraints, so they hold for the admi
 YAML loader and the workers alike. One module per part; every model is importable from here.
 """
 
+from competitions.models.audits import AuditMeasurement, TimingAudit
 from competitions.models.competition import (
     TASK_CHOICES,
     Competition,
@@ -20,6 +21,7 @@ from competitions.models.workers import WorkerTimingCheck
 
 __all__ = [
     "TASK_CHOICES",
+    "AuditMeasurement",
     "Competition",
     "CompetitionTask",
     "EfficiencyRule",
@@ -31,6 +33,7 @@ __all__ = [
     "Submission",
     "TaskScore",
     "Team",
+    "TimingAudit",
     "WorkerTimingCheck",
     "artifact_path",
     "default_bonus_places",

@@ -5,6 +5,7 @@ of teams; `board_version` says when a cached rendering is stale."""
 from __future__ import annotations
 
 import hashlib
+import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
 from competitions.models import Competition, Phase, Run, TaskScore, WorkerTimingCheck
 from competitions.permissions import is_organiser, may_see_scores
+from competitions.reads.audits import AuditView, latest_audit
 from evaluator import ranking
 from evaluator.registry import METRIC_LABELS, TASKS
 
@@ -44,6 +46,11 @@ class Row:
     performance_rank: int | None = None
     final_rank: int | None = None
     efficiency_rank: int | None = None  # None: no figure (or a reference row)
+    # From the phase's latest timing audit: the runtime rounds (median ranks the board) and
+    # their spread; an empty tuple when the run was not audited.
+    audit_rounds: tuple[float, ...] = ()
+    audit_spread_percent: float | None = None
+    nondeterministic: bool = False
     moved: int = 0
     reason: str = ""
     # (task, average, [(language, score), ...]) in the competition's task order, for templates.
@@ -72,6 +79,12 @@ class Board:
     rule: ranking.EfficiencyRule | None
     hidden_teams: list[str] = field(default_factory=list)  # who has results, when hidden
     timing_goal_percent: float = 2.0
+    audit: AuditView | None = None  # the phase's latest finished timing audit
+
+    @property
+    def single_measurements(self) -> bool:
+        """No ranked runtime comes from an audit or repeats: each is one noisy measurement."""
+        return not any(r.audit_rounds or len(r.runtime_measurements) > 1 for r in self.rows)
 
     @property
     def task_metrics(self) -> list[tuple[str, str]]:
@@ -213,17 +226,39 @@ def _attach_scores(rows: list[Row], *, with_languages: bool) -> None:
             row.tasks[task] = value
 
 
+def _audited(row: Row, rule: ranking.EfficiencyRule | None) -> bool:
+    return bool(row.audit_rounds) and (rule is None or rule.metric == "runtime")
+
+
+def contenders(phase: Phase, top: int | None = None) -> list[int]:
+    """The counting runs of the ranked teams (references left out), best score first; the top
+    `top` only when given. What a timing audit re-times."""
+    counting = [
+        run
+        for run in _counting_runs(phase, viewer_is_organiser=True)
+        if not run["submission__team__is_reference"]
+    ]
+    counting.sort(key=lambda run: (-run["overall_score"], run["id"]))
+    return [run["id"] for run in (counting[:top] if top else counting)]
+
+
 def efficiency_of(row: Row, rule: ranking.EfficiencyRule | None) -> float | None:
-    """The row's figure for the rule's metric (runtime without a rule); None when unmeasured."""
+    """The row's figure for the rule's metric (runtime without a rule); None when unmeasured.
+    An audited runtime is the median of the phase's timing audit rounds."""
+    if _audited(row, rule):
+        return statistics.median(row.audit_rounds)
     value = row.energy_kwh if rule and rule.metric == "energy" else row.runtime_s
     return value if value is not None and value > 0 else None
 
 
 def entry_of(row: Row, rule: ranking.EfficiencyRule | None) -> ranking.Entry:
-    """A board row as the ranking function sees it."""
+    """A board row as the ranking function sees it: audit rounds (paired across teams) when the
+    run was audited, else its own repeated runtimes."""
     efficiency = efficiency_of(row, rule)
+    audited = _audited(row, rule)
     repeated = (
         efficiency is not None
+        and not audited
         and (rule is None or rule.metric == "runtime")
         and all(m > 0 for m in row.runtime_measurements)
     )
@@ -232,6 +267,7 @@ def entry_of(row: Row, rule: ranking.EfficiencyRule | None) -> ranking.Entry:
         score=row.overall,
         efficiency=efficiency,
         measurements=tuple(row.runtime_measurements) if repeated else (),
+        rounds=row.audit_rounds if audited else (),
     )
 
 
@@ -275,8 +311,10 @@ def current_board_version(phase: Phase, *, viewer_is_organiser: bool) -> str:
     """
     runs = _finished_runs(phase, viewer_is_organiser=viewer_is_organiser)
     figures = runs.aggregate(n=Count("id"), ids=Sum("id"), last=Max("finished_at"))
+    audit = phase.audits.filter(status="finished").aggregate(latest=Max("id"))["latest"]
     state = (
         phase.pk,
+        audit,
         phase.leaderboard_policy,
         phase.results_visibility,
         phase.frozen_at,
@@ -295,22 +333,31 @@ def leaderboard(
     with_languages: bool = False,
     rule: ranking.EfficiencyRule | None = None,
     before=None,
+    as_organiser: bool = False,
 ) -> Board:
     """The board of a phase as `viewer` may see it (scores hidden until published, unless staff).
 
     `rule`: order by this rule instead of the saved one (the organisers' what-if); `before`: the
     board as it stood at that moment (runs finished before it).
     """
-    organiser = is_organiser(viewer)
+    organiser = as_organiser or is_organiser(viewer)  # commands read as the organisers do
     competition = phase.competition
     tasks = list(competition.task_languages().items())
     rule = rule or rule_of(competition)
     counting = _counting_runs(phase, viewer_is_organiser=organiser, before=before)
-    if not may_see_scores(viewer, phase):
+    if not (organiser or may_see_scores(viewer, phase)):
         teams = sorted(r["submission__team__name"] for r in counting)
         return Board(phase, tasks, [], [], True, False, rule, hidden_teams=teams)
     rows = [_row(run) for run in counting]
     _attach_scores(rows, with_languages=with_languages)
+    audit = latest_audit(phase)
+    if audit is not None:
+        for row in rows:
+            figures = audit.runs.get(row.run_id)
+            if figures is not None:
+                row.audit_rounds = figures.rounds
+                row.audit_spread_percent = figures.spread_percent
+                row.nondeterministic = not figures.deterministic
     goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT
     for row in rows:
         spread = row.worker_spread_percent
@@ -333,7 +380,15 @@ def leaderboard(
     ranked = rank_rows([r for r in rows if not r.is_reference], rule)
     frozen_view = bool(phase.frozen_at and not phase.published_at and not organiser)
     return Board(
-        phase, tasks, ranked, references, False, frozen_view, rule, timing_goal_percent=goal
+        phase,
+        tasks,
+        ranked,
+        references,
+        False,
+        frozen_view,
+        rule,
+        timing_goal_percent=goal,
+        audit=audit,
     )
 
 

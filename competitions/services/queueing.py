@@ -13,8 +13,9 @@ from django.utils import timezone
 from competitions.models import Run
 from podium.celery import app as celery_app
 
-# The name competitions.tasks registers its task under (it imports this constant).
+# The names competitions.tasks registers its tasks under (it imports these constants).
 EVALUATE_RUN = "competitions.tasks.evaluate_run"
+AUDIT_TIMING = "competitions.tasks.audit_timing"
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +40,16 @@ def send_run(run_id: int, queue: str) -> bool:
 
 def enqueue_run_on_commit(run: Run) -> None:
     transaction.on_commit(lambda: send_run(run.pk, run.queue))
+
+
+def send_audit(audit_id: int, queue: str) -> bool:
+    """Publish a timing audit to the competition's hardware queue; False without a broker (then
+    `manage.py audit_timing` runs audits in the foreground)."""
+    if settings.PODIUM_DISPATCH == "poll":
+        return False
+    try:
+        celery_app.send_task(AUDIT_TIMING, args=[audit_id], queue=queue, retry=False)
+    except Exception as error:  # kombu raises many types for an unreachable broker
+        log.warning("audit %s not sent, the broker did not take it: %s", audit_id, error)
+        return False
+    return True

@@ -14,9 +14,11 @@ from competitions.models import Competition, Phase, Run
 from competitions.permissions import organiser_required
 from competitions.reads import boards
 from competitions.reads import organiser as organiser_reads
+from competitions.reads.audits import recent_audits
 from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
 from competitions.services import stages as stage_service
+from competitions.services.audits import request_audit
 from evaluator import ranking
 
 PHASE_BUTTONS = [
@@ -45,6 +47,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
                 "submissions": p.submissions.count(),
                 "schedule": p.schedule_state(now),
                 "split": organiser_reads.split_state(p),
+                "audits": recent_audits(p),
             }
             for p in phases
         ],
@@ -249,3 +252,26 @@ def organiser_run_action(request, run_id, action):
     except run_service.RunStateError as error:
         messages.error(request, f"Run {run.pk}: {error}.")
     return redirect("organiser", slug=submission.phase.competition.slug)
+
+
+@organiser_required
+@require_POST
+def organiser_audit(request, slug, phase_key):
+    """Queue a timing audit of the phase's contending teams for a worker of its hardware."""
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    try:
+        rounds = int(request.POST.get("rounds") or 5)
+        top = int(request.POST["top"]) if request.POST.get("top") else None
+        audit = request_audit(phase, user=request.user, rounds=rounds, top=top)
+    except ValueError as refusal:  # AuditRefused, or a number that is not one
+        messages.error(request, f"{phase.title}: no audit: {refusal}.")
+    else:
+        messages.success(
+            request,
+            f"{phase.title}: timing audit {audit.pk} queued ({audit.rounds} rounds) for a worker "
+            f"of {phase.competition.hardware_queue}; without a broker run "
+            f"`manage.py audit_timing {slug} {phase_key}` on a worker host instead.",
+        )
+    return redirect("organiser", slug=slug)

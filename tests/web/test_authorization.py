@@ -76,6 +76,9 @@ MATRIX = {
     ),
     "organiser-limits": Case("post", "/organiser/xf/limits/", (LOGIN, 403, 403, 302), LIMITS),
     "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
+    "organiser-audit": Case(
+        "post", "/organiser/xf/phases/eval/audit/", (LOGIN, 403, 403, 302), {"rounds": "5"}
+    ),
     "organiser-phase-rules": Case(
         "post", "/organiser/xf/phases/eval/rules/", (LOGIN, 403, 403, 302), PHASE_RULES
     ),

@@ -1,0 +1,71 @@
+"""Timing audits: the contending teams' counting runs re-timed together, interleaved, on one
+worker; every measurement kept, and whether each re-run predicted what the original did."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from competitions.models.competition import Phase
+from competitions.models.runs import Run
+
+
+class TimingAudit(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="audits")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rounds = models.PositiveSmallIntegerField(default=5)
+    top = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Only the top N teams on score (all ranked teams if empty).",
+    )
+    worker = models.CharField(max_length=200, blank=True)
+    hardware = models.JSONField(default=dict, blank=True)
+    hardware_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rounds__gte=2), name="audit_at_least_two_rounds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"timing audit {self.pk} of {self.phase} [{self.status}]"
+
+
+class AuditMeasurement(models.Model):
+    """One timed run of a team's counting run inside an audit; round 0 is the discarded warm-up."""
+
+    audit = models.ForeignKey(TimingAudit, on_delete=models.CASCADE, related_name="measurements")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="audit_measurements")
+    round = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField(help_text="Its place in the round's order.")
+    duration_s = models.FloatField(null=True, blank=True)
+    overall_score = models.FloatField(null=True, blank=True)
+    matches_original = models.BooleanField(
+        default=False, help_text="Its predictions scored exactly what the original run scored."
+    )
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["audit", "round", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "run", "round"], name="one_measurement_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit {self.audit_id} round {self.round}: run {self.run_id} {self.duration_s} s"

@@ -1,0 +1,62 @@
+"""A phase's timing audit as boards and the organiser page read it."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from competitions.models import AuditMeasurement, Phase, TimingAudit
+
+
+@dataclass
+class AuditedRun:
+    """One counting run's audit figures: its timed rounds in order (warm-up left out)."""
+
+    rounds: tuple[float, ...]
+    deterministic: bool  # every audit run scored exactly what the original run scored
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.rounds)
+
+    @property
+    def spread_percent(self) -> float:
+        """Coefficient of variation of the team's own rounds, in percent."""
+        return 100 * statistics.stdev(self.rounds) / statistics.fmean(self.rounds)
+
+
+@dataclass
+class AuditView:
+    audit: TimingAudit
+    runs: dict[int, AuditedRun] = field(default_factory=dict)  # run id -> its figures
+
+    @property
+    def nondeterministic(self) -> list[int]:
+        return sorted(run for run, figures in self.runs.items() if not figures.deterministic)
+
+
+def latest_audit(phase: Phase) -> AuditView | None:
+    """The phase's latest finished audit; only runs timed in every round are paired in it."""
+    audit = phase.audits.filter(status=TimingAudit.Status.FINISHED).order_by("-id").first()
+    if audit is None:
+        return None
+    timed: dict[int, dict[int, float]] = {}
+    deterministic: dict[int, bool] = {}
+    measurements = AuditMeasurement.objects.filter(audit=audit).values_list(
+        "run_id", "round", "duration_s", "matches_original"
+    )
+    for run_id, round_number, duration, matches in measurements:
+        deterministic[run_id] = deterministic.get(run_id, True) and matches
+        if round_number >= 1 and duration is not None:
+            timed.setdefault(run_id, {})[round_number] = duration
+    view = AuditView(audit)
+    for run_id, by_round in timed.items():
+        if sorted(by_round) == list(range(1, audit.rounds + 1)):
+            view.runs[run_id] = AuditedRun(
+                tuple(by_round[r] for r in sorted(by_round)), deterministic[run_id]
+            )
+    return view
+
+
+def recent_audits(phase: Phase, limit: int = 5) -> list[TimingAudit]:
+    return list(phase.audits.select_related("requested_by").order_by("-id")[:limit])

@@ -1,0 +1,120 @@
+"""A timing audit on this worker: the contenders' counting runs re-timed together.
+
+Every contender's image is prepared once; each runs one discarded warm-up, then K rounds in a
+rotating order (A B C, B C A, C A B, ...), so a slow or fast phase of the machine falls on every
+team alike and round i of two teams can be compared as a pair (evaluator.ranking). Each audit
+run's predictions are scored again: a run that does not reproduce its original score is marked
+non-deterministic for the organisers. Audits cost no attempt and change no run.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from competitions.models import AuditMeasurement, Run, TimingAudit
+from competitions.reads.boards import contenders
+from competitions.worker.context import RunFailed, WorkerContext
+from competitions.worker.executors import executor_for
+from competitions.worker.pipeline import limits_for_competition
+from competitions.worker.splits import local_split
+from evaluator.contract import PredictionError, read_gold, read_predictions
+from evaluator.scoring import score_predictions
+
+log = logging.getLogger(__name__)
+
+SCORE_TOLERANCE = 1e-9
+
+
+def audit_order(teams: list, rounds: int) -> list[list]:
+    """Round 0 (warm-up) in the given order, then `rounds` rounds, each rotated by one."""
+    n = len(teams)
+    return [list(teams)] + [[teams[(i + r) % n] for i in range(n)] for r in range(rounds)]
+
+
+def claim_audit(audit_id: int, worker: str) -> TimingAudit | None:
+    claimed = TimingAudit.objects.filter(pk=audit_id, status=TimingAudit.Status.QUEUED).update(
+        status=TimingAudit.Status.RUNNING, worker=worker, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return TimingAudit.objects.select_related("phase__competition").get(pk=audit_id)
+
+
+def run_audit(audit_id: int, worker: WorkerContext | None = None) -> TimingAudit | None:
+    """Run a queued audit to its end; None when it is not queued (another worker has it)."""
+    worker = worker or WorkerContext.from_settings()
+    audit = claim_audit(audit_id, worker.name)
+    if audit is None:
+        return None
+    scratch = Path(worker.work_dir) / "audits" / str(audit.pk)
+    try:
+        _run(audit, worker, scratch)
+    except Exception as error:  # an audit that cannot finish changes nothing on the board
+        log.exception("audit %s failed", audit.pk)
+        reason = error.reason if isinstance(error, RunFailed) else f"platform error: {error}"
+        TimingAudit.objects.filter(pk=audit.pk).update(
+            status=TimingAudit.Status.FAILED, failure_reason=reason, finished_at=timezone.now()
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    audit.refresh_from_db()
+    return audit
+
+
+def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
+    phase = audit.phase
+    runs = list(
+        Run.objects.filter(pk__in=contenders(phase, top=audit.top))
+        .select_related("submission__team", "submission__phase__competition")
+        .order_by("-overall_score", "pk")
+    )
+    if len(runs) < 2:
+        raise RunFailed("an audit needs at least two ranked teams with a finished run", "platform")
+    split = local_split(phase, worker.work_dir)
+    gold = read_gold(split.gold_dir, split.manifest)
+    limits = limits_for_competition(phase.competition)
+    executors = {}
+    try:
+        for run in runs:
+            executors[run.pk] = executor_for(run.submission, worker, scratch / f"run-{run.pk}")
+        fingerprint = next(iter(executors.values())).fingerprint()
+        for round_number, order in enumerate(audit_order(runs, audit.rounds)):
+            for position, run in enumerate(order):
+                _measure(audit, run, executors[run.pk], split, gold, limits, scratch,
+                         round_number, position)  # fmt: skip
+    finally:
+        for executor in executors.values():
+            executor.close()
+    with transaction.atomic():
+        TimingAudit.objects.filter(pk=audit.pk).update(
+            status=TimingAudit.Status.FINISHED,
+            finished_at=timezone.now(),
+            hardware=fingerprint,
+            hardware_id=str(fingerprint.get("fingerprint_id", "")),
+        )
+
+
+def _measure(audit, run, executor, split, gold, limits, scratch, round_number, position) -> None:
+    output = scratch / f"out-{round_number}-{run.pk}"
+    outcome = executor.run(split.input_dir, output, limits)
+    measurement = AuditMeasurement(
+        audit=audit, run=run, round=round_number, position=position, failure=outcome.failure or ""
+    )
+    if outcome.ok:
+        measurement.duration_s = outcome.duration_s
+        try:
+            scores = score_predictions(gold, read_predictions(output, split.manifest))
+            measurement.overall_score = scores.overall
+            measurement.matches_original = (
+                run.overall_score is not None
+                and abs(scores.overall - run.overall_score) <= SCORE_TOLERANCE
+            )
+        except PredictionError as error:
+            measurement.failure = f"invalid predictions: {error}"
+    measurement.save()
+    shutil.rmtree(output, ignore_errors=True)
