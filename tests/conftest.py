@@ -4,30 +4,21 @@ A test that needs a missing service is skipped on a developer's machine and fail
 PODIUM_REQUIRE_SERVICES=1 (as in CI), so a broken install can never pass as green.
 """
 
-import os
 import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-REQUIRE_SERVICES = os.environ.get("PODIUM_REQUIRE_SERVICES") == "1"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def service_missing(what: str) -> None:
-    """Skip, or fail when services are required."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{what} (PODIUM_REQUIRE_SERVICES=1: services must be present)", pytrace=False)
-    pytest.skip(what)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.factories import (
+    DEMO_YAML,
+    ROOT,
+    TEST_REGISTRIES,
+    free_port,
+    service_missing,
+    start_registry,
+)
 
 
 @pytest.fixture(scope="session")
@@ -100,11 +91,6 @@ def _no_broker_unless_asked(settings):
     settings.PODIUM_ALLOWED_REGISTRIES = TEST_REGISTRIES
 
 
-# Registry hosts the tests' image references may name: made-up hosts never pulled from, a port
-# nothing listens on, and every loopback registry a test starts (start_registry adds it).
-TEST_REGISTRIES = ["docker.io", "registry.example", "registry.local", "r.example", "127.0.0.1:1"]
-
-
 @pytest.fixture
 def artifact_store(settings, tmp_path):
     """A private artifact store for this test, shared by the test and its workers."""
@@ -121,8 +107,6 @@ def artifact_store(settings, tmp_path):
 
 
 # --- Domain objects -----------------------------------------------------------------------------
-
-DEMO_YAML = ROOT / "examples" / "demo.yaml"
 
 
 @pytest.fixture
@@ -186,34 +170,6 @@ def organiser(db):
     from django.contrib.auth.models import User
 
     return User.objects.create_superuser("olga", "olga@example.com", "pw-olga-123")
-
-
-def start_registry(root: Path) -> tuple[subprocess.Popen, str]:
-    """Debian's docker-registry on a free loopback port, without auth (its default config demands
-    htpasswd); returns the process and its address."""
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        service_missing("docker-registry is not installed (scripts/services.sh install)")
-    port = free_port()
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\nlog:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-    )
-    process = subprocess.Popen(
-        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            TEST_REGISTRIES.append(f"127.0.0.1:{port}")
-            return process, f"127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail("docker-registry did not start")
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,15 @@
 """Headless Chromium (Debian's package) driven by Playwright for Python, against live_server."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.factories import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, service_missing
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("PODIUM_CHROMIUM"), "/usr/bin/chromium", "chromium"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from tests.browser.test_journey import (  # noqa: F401 (the fixture)
     mark_no_reload,
     site,
 )
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 
 pytestmark = [pytest.mark.browser]
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from competitions.models import Submission
 from tests.archives import write_archive
-from tests.web.conftest import PASSWORD, finish, make_world, submit_ref, use_memory_broker
+from tests.factories import PASSWORD, finish, make_world, submit_ref, use_memory_broker
 
 pytestmark = [pytest.mark.browser]
 

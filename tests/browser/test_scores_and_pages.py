@@ -14,7 +14,7 @@ from competitions.worker.pipeline import score_rows
 from evaluator.registry import METRIC_LABELS, get_task
 from evaluator.scoring import score_directory
 from tests.browser.test_journey import WAIT_MS, assert_not_reloaded, log_in, mark_no_reload
-from tests.web.conftest import finish, make_world, submit_ref, use_memory_broker
+from tests.factories import finish, make_world, submit_ref, use_memory_broker
 
 pytestmark = [pytest.mark.browser]
 

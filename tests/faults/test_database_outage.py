@@ -12,13 +12,14 @@ from django.utils import timezone
 from competitions.models import Run
 from competitions.services import runs
 from competitions.services.submissions import attempts_used
-from tests.faults.conftest import (
+from tests.factories import (
     PROCESS_WORKER,
     PausableProxy,
+    database_url,
     executions_per_run,
     submit_recorded,
+    wait_for,
 )
-from tests.workflow.conftest import database_url, wait_for
 
 pytestmark = [
     pytest.mark.postgres,

@@ -17,8 +17,7 @@ from competitions.services.submissions import Artifact, attempts_used, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.executors import remove_worker_leftovers
 from competitions.worker.pipeline import evaluate_run
-from tests.faults.conftest import containers_of
-from tests.workflow.conftest import wait_for
+from tests.factories import containers_of, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

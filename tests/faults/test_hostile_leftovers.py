@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from evaluator.runner import TEAM, DockerRunner, Limits
-from tests.conftest import ROOT
+from tests.factories import ROOT
 from tests.faults.reaper import Reaper
 
 pytestmark = pytest.mark.docker

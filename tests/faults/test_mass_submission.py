@@ -10,7 +10,7 @@ from django.db import connection
 
 from competitions.models import Run, Submission, Team
 from competitions.services.submissions import Artifact, submit
-from tests.faults.conftest import use_broker
+from tests.factories import use_broker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,13 @@ import pytest
 from competitions.models import Run
 from competitions.services import runs
 from competitions.services.submissions import attempts_used
-from tests.faults.conftest import PROCESS_WORKER, executions_per_run, submit_recorded, use_broker
-from tests.workflow.conftest import wait_for
+from tests.factories import (
+    PROCESS_WORKER,
+    executions_per_run,
+    submit_recorded,
+    use_broker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,7 @@ import pytest
 
 from competitions.models import Run, TaskScore
 from competitions.services.submissions import Artifact, submit
-from tests.faults.conftest import PROCESS_WORKER, executions, recorded_command
-from tests.workflow.conftest import wait_for
+from tests.factories import PROCESS_WORKER, executions, recorded_command, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

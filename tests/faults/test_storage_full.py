@@ -14,7 +14,7 @@ from competitions.services.submissions import (
 )
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import evaluate_run
-from tests.faults.conftest import recorded_command
+from tests.factories import recorded_command
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from competitions.models import Phase
-from tests.web.conftest import make_world
+from tests.factories import make_world
 from tests.web.test_pages import logged_in
 
 pytestmark = pytest.mark.django_db

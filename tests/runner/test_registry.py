@@ -6,7 +6,7 @@ import docker
 import pytest
 
 from evaluator.runner import ArtifactError, parse_digest_reference, pull_image
-from tests.conftest import start_registry
+from tests.factories import start_registry
 
 pytestmark = pytest.mark.docker
 DIGEST = "sha256:" + "ab" * 32

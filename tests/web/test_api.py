@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from competitions.models import Run, Submission
 from tests.archives import write_archive
-from tests.web.conftest import DIGEST, finish
+from tests.factories import DIGEST, finish
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from competitions.models import Run
 from competitions.services import runs as run_service
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 from tests.web.test_pages import logged_in
 
 pytestmark = pytest.mark.django_db

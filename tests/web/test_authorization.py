@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from competitions.models import Submission
-from tests.web.conftest import DIGEST, finish, submit_ref
+from tests.factories import DIGEST, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from competitions.reads import boards
 from competitions.services import runs as run_service
 from competitions.worker.pipeline import score_rows
 from evaluator.scoring import aggregate
-from tests.web.conftest import submit_ref
+from tests.factories import submit_ref
 
 pytestmark = pytest.mark.django_db
 

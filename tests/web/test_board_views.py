@@ -17,7 +17,7 @@ from competitions.reads import boards
 from competitions.services import organiser
 from competitions.services import runs as run_service
 from competitions.spec import SpecError, parse_competition
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 from tests.web.test_pages import logged_in
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from client.multipart import MultipartStream
 from client.podium_client import main
 from competitions.models import Submission
 from tests.archives import write_archive
-from tests.web.conftest import DIGEST, finish, make_world, submit_ref
+from tests.factories import DIGEST, finish, make_world, submit_ref
 
 ROOT = Path(__file__).resolve().parents[2]
 

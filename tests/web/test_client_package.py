@@ -12,7 +12,7 @@ import requests
 from client.podium_client import RUN_NOT_FINISHED, main
 from competitions.models import Run
 from competitions.services import runs as run_service
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 from tests.web.test_client import live  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,7 +25,7 @@ def test_all_checks_pass(client, live):
 
 
 def test_a_broker_that_does_not_answer_gives_503(client, live):
-    from tests.conftest import free_port
+    from tests.factories import free_port
 
     live.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     response = client.get("/healthz")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from competitions.models import Phase, Run, Stage, Submission, Team
 from competitions.permissions import code_is_shared, may_download_code
 from competitions.services import organiser
-from tests.web.conftest import PASSWORD, finish, submit_ref
+from tests.factories import PASSWORD, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 

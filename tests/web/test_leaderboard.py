@@ -8,7 +8,7 @@ from competitions.models import Submission, Team
 from competitions.reads import boards
 from competitions.services import organiser
 from competitions.services import runs as run_service
-from tests.web.conftest import PASSWORD, finish, submit_ref
+from tests.factories import PASSWORD, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 

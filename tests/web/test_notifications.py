@@ -9,7 +9,7 @@ from competitions.models import Run, Submission
 from competitions.services import notifications
 from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 from tests.web.test_pages import logged_in
 
 
@@ -131,7 +131,7 @@ def test_opt_out_from_the_team_page_stops_the_emails(mailboxes, django_capture_o
 def test_a_mail_server_that_is_down_never_fails_the_run(
     mailboxes, settings, django_capture_on_commit_callbacks, caplog
 ):
-    from tests.conftest import free_port
+    from tests.factories import free_port
 
     world = mailboxes
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -8,16 +8,10 @@ from django.test import Client
 
 from competitions.models import EfficiencyRule, Phase, Run, Submission
 from tests.archives import write_archive
-from tests.web.conftest import DIGEST, PASSWORD, finish, submit_ref
+from tests.factories import DIGEST, PASSWORD, finish, logged_in, submit_ref
 from tests.web.test_authorization import LIMITS, MATRIX, PHASE_RULES, RULE
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user, csrf=False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(

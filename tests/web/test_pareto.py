@@ -9,7 +9,7 @@ from django.test import Client
 from competitions.pareto import pareto_chart, pareto_front, pass_region
 from competitions.reads import boards
 from evaluator import ranking
-from tests.web.conftest import finish, submit_ref
+from tests.factories import finish, submit_ref
 
 
 def test_pareto_front_keeps_only_undominated_teams_in_figure_order():

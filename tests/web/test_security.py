@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from competitions.models import Submission
 from competitions.services.submissions import Artifact, SubmissionRefused, submit
-from tests.web.conftest import DIGEST, PASSWORD
+from tests.factories import DIGEST, PASSWORD
 
 pytestmark = pytest.mark.django_db
 

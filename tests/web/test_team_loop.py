@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from competitions.models import Run, Submission
 from competitions.services.starter_kit import starter_kit
-from tests.web.conftest import PASSWORD, finish, submit_ref
+from tests.factories import finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,6 @@ def storage(settings, tmp_path):
         },
     }
     return tmp_path / "artifacts"
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def api_as(user) -> APIClient:

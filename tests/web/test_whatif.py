@@ -15,7 +15,7 @@ from competitions.models import EfficiencyRule
 from competitions.reads import boards
 from competitions.reads.boards import entry_of
 from evaluator import ranking
-from tests.web.conftest import PASSWORD, finish, submit_ref
+from tests.factories import PASSWORD, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 BOARD = "/api/v1/competitions/xf/leaderboard/?phase=eval"

@@ -1,25 +1,11 @@
 """Fixtures for tests that run real worker processes against the test database and a real Redis."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.factories import Worker, database_url
 
 
 @pytest.fixture
@@ -48,36 +34,6 @@ def worker_env(artifact_store, tmp_path):
     return make
 
 
-class Worker:
-    """A Celery worker process consuming one queue, as on a GPU host."""
-
-    def __init__(self, env: dict, queue: str, log: Path):
-        self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "podium", "worker", "-Q", queue, "-c", "1",
-             "-P", "solo", "--without-gossip", "--without-mingle", "-n", f"{env['PODIUM_WORKER_NAME']}@%h",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker (its process group), as a host losing power would."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
 @pytest.fixture
 def start_worker(tmp_path):
     workers: list[Worker] = []
@@ -104,16 +60,3 @@ def celery_broker(settings, redis_url):
         app._pool = None
         app.amqp._producer_pool = None
     yield redis_url
-
-
-def wait_for(predicate, timeout: float, what, interval: float = 0.2):
-    """Poll `predicate` until it is true; `what` (text or a callable giving text) explains a timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(
-        f"timed out after {timeout} s waiting for {what() if callable(what) else what}"
-    )

@@ -7,7 +7,7 @@ import pytest
 from competitions.models import Run
 from competitions.services import runs
 from competitions.services.submissions import Artifact, attempts_used, submit
-from tests.workflow.conftest import wait_for
+from tests.factories import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from client.podium_client import Podium
-from tests.conftest import free_port
+from tests.factories import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_S = 240  # migrate a fresh database and build the (cached) images on a busy 2-core machine

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from competitions.models import WorkerTimingCheck
 from competitions.worker.context import WorkerContext
 from competitions.worker.startup import check_timing_at_start
-from tests.workflow.conftest import wait_for
+from tests.factories import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
