@@ -211,7 +211,7 @@ def evaluate(model, tokenizer, dev: dict, device, dtype) -> dict[str, float]:
         budget = max_batch_tokens(model.encoder.config, device, dtype, model.config.max_seq_length)
         predicted = predict_examples(model, tokenizer, task, examples, device, dtype, budget)
         gold = [str(g) if kind == "classification" else g for g in gold_of(kind, examples)]
-        scores[task] = score(kind, gold, predicted)
+        scores[task] = score(task, gold, predicted)
     model.train()
     return scores
 
