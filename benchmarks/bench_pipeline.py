@@ -141,7 +141,6 @@ def instrumented_runner(client, timeline: Timeline):
 
 
 def bench(image: str, cpuset: str | None, work: Path) -> dict:
-    import docker
 
     setup_django(work)
     from competitions.services.runs import RunResult, finish_run
@@ -149,9 +148,10 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     from competitions.worker.splits import local_split, publish_split
     from evaluator.contract import read_gold, read_predictions
     from evaluator.runner import Limits, hardware_fingerprint
+    from evaluator.runner.engine import docker_client
     from evaluator.scoring import score_predictions
 
-    client = docker.from_env(timeout=600)
+    client = docker_client(timeout=600)
     phase = full_size_phase()
     run = running_run(phase, image)
     timeline = Timeline()
