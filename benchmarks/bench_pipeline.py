@@ -145,8 +145,8 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     setup_django(work)
     from competitions.services.runs import RunResult, finish_run
     from competitions.worker.pipeline import score_rows
-    from competitions.worker.splits import local_split, publish_split
-    from evaluator.contract import read_gold, read_predictions
+    from competitions.worker.splits import gold_labels, local_split, publish_split
+    from evaluator.contract import read_predictions
     from evaluator.runner import Limits, hardware_fingerprint
     from evaluator.runner.engine import docker_client
     from evaluator.scoring import score_predictions
@@ -172,8 +172,10 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
 
     timeline.mark("read and check predictions")
     predictions = read_predictions(output, split.manifest)
-    timeline.mark("read gold labels")
-    gold = read_gold(split.gold_dir, split.manifest)
+    timeline.mark("read gold labels (a worker's first run of this split)", ONCE_PER_WORKER)
+    gold_labels(split)
+    timeline.mark("read gold labels (cached for later runs)")
+    gold = gold_labels(split)
     timeline.mark("scoring")
     scores = score_predictions(gold, predictions)
     timeline.mark("hardware fingerprint")

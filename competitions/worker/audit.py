@@ -21,8 +21,8 @@ from competitions.reads.boards import contenders
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.pipeline import limits_for_competition
-from competitions.worker.splits import local_split
-from evaluator.contract import PredictionError, read_gold, read_predictions
+from competitions.worker.splits import gold_labels, local_split
+from evaluator.contract import PredictionError, read_predictions
 from evaluator.scoring import score_predictions
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
     if len(runs) < 2:
         raise RunFailed("an audit needs at least two ranked teams with a finished run", "platform")
     split = local_split(phase, worker.work_dir)
-    gold = read_gold(split.gold_dir, split.manifest)
+    gold = gold_labels(split)
     limits = limits_for_competition(phase.competition)
     executors = {}
     try:

@@ -17,9 +17,9 @@ from competitions.models import Run, Submission
 from competitions.services import runs as run_service
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
-from competitions.worker.splits import local_split
+from competitions.worker.splits import gold_labels, local_split
 from competitions.worker.timing import run_timed
-from evaluator.contract import PredictionError, read_gold, read_predictions
+from evaluator.contract import PredictionError, read_predictions
 from evaluator.runner.limits import Limits
 from evaluator.scoring import Scores, score_predictions
 
@@ -155,7 +155,7 @@ def _evaluate(
             raise RunFailed(
                 f"invalid predictions: {error}", Run.Fault.TEAM, timed.outcomes[0].logs
             ) from None
-        scores = score_predictions(read_gold(split.gold_dir, split.manifest), predictions)
+        scores = score_predictions(gold_labels(split), predictions)
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
