@@ -4,7 +4,7 @@ and the caller's own team's submissions with the attempts left in each phase."""
 from django.utils import timezone
 from rest_framework import serializers
 
-from competitions.api.serializers import SubmissionSerializer, submission_payload
+from competitions.api.serializers import RuleSerializer, SubmissionSerializer, submission_payload
 from competitions.models import Competition, Submission
 from competitions.reads.boards import rule_of
 from competitions.services.submissions import attempts_left
@@ -37,13 +37,6 @@ class PhaseSerializer(serializers.Serializer):
     published = serializers.BooleanField()
 
 
-class EfficiencyRuleSerializer(serializers.Serializer):
-    metric = serializers.CharField()
-    bonus_places = serializers.ListField(child=serializers.IntegerField())
-    max_score_gap = serializers.FloatField()
-    min_efficiency_gap = serializers.FloatField()
-
-
 class CompetitionSerializer(serializers.Serializer):
     slug = serializers.CharField()
     title = serializers.CharField()
@@ -53,7 +46,7 @@ class CompetitionSerializer(serializers.Serializer):
         help_text="Each task's languages.",
     )
     limits = LimitsSerializer()
-    efficiency_rule = EfficiencyRuleSerializer(allow_null=True)
+    efficiency_rule = RuleSerializer(allow_null=True)
     phases = PhaseSerializer(many=True)
     how_to_submit = serializers.CharField(help_text="The page with the contract and starter kit.")
 

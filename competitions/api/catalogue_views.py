@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 
 from competitions.api import catalogue as c
 from competitions.api import serializers as s
-from competitions.api.permissions import may_see_submission
+from competitions.api.permissions import submission_for
 from competitions.api.views import SLUG, SLUG_PATTERN, SUBMISSION_ID, Conflict, _error
-from competitions.models import Run, Submission
+from competitions.models import Run
 from competitions.permissions import team_of
 from competitions.services import runs as run_service
 
@@ -93,13 +93,7 @@ class CancelView(APIView):
         },
     )
     def post(self, request, submission_id: int):
-        submission = (
-            Submission.objects.select_related("team", "phase__competition")
-            .filter(pk=submission_id)
-            .first()
-        )
-        if submission is None or not may_see_submission(request.user, submission):
-            raise NotFound(f"no submission {submission_id} of your team")
+        submission = submission_for(request.user, submission_id)
         run = submission.runs.filter(status=Run.Status.QUEUED).first()
         if run is None:
             latest = submission.runs.order_by("-created_at").first()

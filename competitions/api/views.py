@@ -13,10 +13,9 @@ from rest_framework.views import APIView
 
 from competitions import whatif
 from competitions.api import serializers as s
-from competitions.api.permissions import may_see_submission
+from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
 from competitions.api.uploads import oversized
-from competitions.models import Submission
 from competitions.permissions import is_organiser
 from competitions.reads import boards
 from competitions.services.submissions import (
@@ -174,14 +173,7 @@ class SubmissionDetailView(APIView):
         },
     )
     def get(self, request, submission_id: int):
-        submission = (
-            Submission.objects.select_related("team", "phase__competition")
-            .filter(pk=submission_id)
-            .first()
-        )
-        # Another team's submission answers like a missing one: its existence is not shared.
-        if submission is None or not may_see_submission(request.user, submission):
-            raise NotFound(f"no submission {submission_id} of your team")
+        submission = submission_for(request.user, submission_id)
         payload = s.submission_payload(submission, request.user)
         return Response(s.SubmissionSerializer(payload).data)
 

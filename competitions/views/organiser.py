@@ -21,6 +21,14 @@ from competitions.services import stages as stage_service
 from competitions.services.audits import request_audit
 from evaluator import ranking
 
+
+def _phase_or_404(slug: str, phase_key: str):
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404(f"competition {slug} has no phase {phase_key}")
+    return phase
+
+
 PHASE_BUTTONS = [
     ("open", "Open", "secondary"),
     ("close", "Close", "danger"),
@@ -116,9 +124,7 @@ def organiser_what_if(request, slug):
 @organiser_required
 @require_POST
 def organiser_close_stage(request, slug, phase_key):
-    phase = boards.phase_for(slug, phase_key)
-    if phase is None:
-        raise Http404("no such phase")
+    phase = _phase_or_404(slug, phase_key)
     try:
         stage = stage_service.close_stage(phase, request.user)
     except organiser_service.OrganiserActionRefused as refusal:
@@ -168,9 +174,7 @@ def organiser_phase_action(request, slug, phase_key, action):
 @require_GET
 def confirm_publish(request, slug, phase_key):
     """The step before publishing: the board as everyone will see it, and a box to tick."""
-    phase = boards.phase_for(slug, phase_key)
-    if phase is None:
-        raise Http404("no such phase")
+    phase = _phase_or_404(slug, phase_key)
     context = {
         "phase": phase,
         "competition": phase.competition,
@@ -216,9 +220,7 @@ def organiser_rule(request, slug):
 @organiser_required
 @require_POST
 def organiser_phase_rules(request, slug, phase_key):
-    phase = boards.phase_for(slug, phase_key)
-    if phase is None:
-        raise Http404("no such phase")
+    phase = _phase_or_404(slug, phase_key)
     form = PhaseRulesForm(
         request.POST, prefix=f"p{phase.pk}", instance=Phase.objects.get(pk=phase.pk)
     )
@@ -258,9 +260,7 @@ def organiser_run_action(request, run_id, action):
 @require_POST
 def organiser_audit(request, slug, phase_key):
     """Queue a timing audit of the phase's contending teams for a worker of its hardware."""
-    phase = boards.phase_for(slug, phase_key)
-    if phase is None:
-        raise Http404("no such phase")
+    phase = _phase_or_404(slug, phase_key)
     try:
         rounds = int(request.POST.get("rounds") or 5)
         top = int(request.POST["top"]) if request.POST.get("top") else None
