@@ -15,7 +15,9 @@ from tests.factories import (
     DEMO_YAML,
     ROOT,
     TEST_REGISTRIES,
+    World,
     free_port,
+    make_world,
     service_missing,
     start_registry,
 )
@@ -201,3 +203,10 @@ def pushed_example(docker_client, built_images, local_registry):
         return cache[name]
 
     return push
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The page tests' competition ("xf": two teams, a baseline, a member each, an organiser),
+    built by tests.factories.make_world; `competition` above is the demo YAML's, for pipelines."""
+    return make_world()

@@ -1,12 +1,10 @@
-"""A small competition world for the web tests: two teams, a baseline, an organiser, runs.
+"""Settings for the web tests (the `world` fixture itself is in tests/conftest.py).
 
 Celery messages go to kombu's in-memory transport: submissions are queued for real (the run row,
 the message) without a Redis server, and without the ~6 s connection retries an absent one costs.
 """
 
 import pytest
-
-from tests.factories import World, make_world
 
 
 def use_memory_broker() -> None:
@@ -34,8 +32,3 @@ def _fresh_cache():
 def _fast_passwords(settings):
     # The production hasher costs ~0.3 s per login; these tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(db) -> World:
-    return make_world()
