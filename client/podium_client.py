@@ -143,9 +143,13 @@ def format_status(body: dict) -> str:
         lines.append("scores: hidden until the organisers publish the final board")
     elif run.get("overall_score") is not None:
         lines.append(f"overall: {run['overall_score']:.2f}")
-        for score in run.get("scores", []):
-            if not score["language"]:
-                lines.append(f"  {score['task']}: {score['value']:.2f} ({score['metric']})")
+        # Each task's headline is its primary metric (F1 for PAN-X and UD-POS), others labelled.
+        for task in run.get("tasks", []):
+            others = ", ".join(f"{label} {value:.2f}" for label, value in task["others"].items())
+            lines.append(
+                f"  {task['task']}: {task['score']:.2f} {task['metric']}"
+                + (f" ({others})" if others else "")
+            )
     return "\n".join(lines)
 
 
@@ -154,7 +158,10 @@ def format_board(body: dict) -> str:
         teams = ", ".join(body["teams_with_results"]) or "none yet"
         return f"scores are hidden until published; teams with a result: {teams}"
     tasks = body["tasks"]
-    header = f"{'#':>3} {'team':<24} " + " ".join(f"{t:>7}" for t in tasks)
+    metrics = body.get("task_metrics", {})
+    header = f"{'#':>3} {'team':<24} " + " ".join(
+        f"{(t + ' ' + metrics.get(t, '')).strip():>7}" for t in tasks
+    )
     header += f" {'overall':>8} {'runtime':>9}  moved  reason"
     lines = [header]
     for row in body["rows"]:

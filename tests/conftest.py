@@ -8,14 +8,18 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.factories import (
+    CHROMIUM_ARGS,
     DEMO_YAML,
     ROOT,
+    SCREENSHOTS,
     TEST_REGISTRIES,
     World,
+    chromium_path,
     free_port,
     make_world,
     service_missing,
@@ -210,3 +214,24 @@ def world(db) -> World:
     """The page tests' competition ("xf": two teams, a baseline, a member each, an organiser),
     built by tests.factories.make_world; `competition` above is the demo YAML's, for pipelines."""
     return make_world()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        service_missing("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        service_missing(f"Playwright for Python is not installed: {error}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -225,6 +225,9 @@ class LeaderboardSerializer(serializers.Serializer):
     frozen = serializers.BooleanField()
     published = serializers.BooleanField()
     tasks = serializers.ListField(child=serializers.CharField())
+    task_metrics = serializers.DictField(
+        child=serializers.CharField(), help_text='Each task\'s column metric, e.g. {"panx": "F1"}.'
+    )
     rule = RuleSerializer(allow_null=True)
     rows = LeaderboardRowSerializer(many=True)
     teams_with_results = serializers.ListField(
@@ -269,6 +272,7 @@ def board_payload(board: Board) -> dict:
         "frozen": board.phase.frozen_at is not None,
         "published": board.phase.published_at is not None,
         "tasks": [task for task, _ in board.tasks],
+        "task_metrics": dict(board.task_metrics),
         "rule": None
         if rule is None
         else {

@@ -71,6 +71,7 @@ def test_cli_status_and_leaderboard(live, capsys):
     assert main(["status", str(submission.pk), "--url", url, "--token", token]) == 0
     out = capsys.readouterr().out
     assert "status: finished" in out and "overall: 80.00" in out and "xnli: 80.00" in out
+    assert "xnli: 80.00 accuracy" in out and "panx: 80.00 F1" in out  # the scorer's headlines
     assert main(["leaderboard", "--competition", "xf", "--phase", "eval", "--url", url]) == 0
     board = capsys.readouterr().out
     assert "Beta" in board.splitlines()[1] and "▲1" in board and "faster than Alpha" in board

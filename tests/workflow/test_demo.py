@@ -66,9 +66,46 @@ def stop_and_check_nothing_survives(process: subprocess.Popen) -> None:
     assert alive == [], [p.cmdline() for p in alive]
 
 
+def upload_in_the_browser(browser, url: str, archive: Path, screenshots: Path) -> None:
+    """As a team member would: log in, choose the archive on the team page, submit, and watch
+    the team page until the run has finished (it refreshes itself)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/accounts/login/?next=/team/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "podium-demo")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/team/")
+    form = "section[data-phase=eval] form[data-upload]"
+    page.set_input_files(f"{form} input[type=file][name=image]", str(archive))
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=run-status].finished').length >= 2",
+        timeout=RUN_S * 1000,
+    )
+    page.screenshot(path=str(screenshots / "demo-team-own-image-1280.png"), full_page=True)
+    page.close()
+
+
+def shown_panx(browser, url: str, run_id: int) -> tuple[str, str]:
+    """The PAN-X figure as the run page and the board page show it to the team member."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/accounts/login/?next=/runs/{run_id}/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "podium-demo")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/runs/{run_id}/")
+    on_run_page = page.inner_text("[data-task=panx] [data-testid=task-average]")
+    page.goto(f"{url}/c/demo/leaderboard/eval/")
+    cell = page.locator("tr[data-team='Neurotic Networks'] td[data-task=panx] summary")
+    on_board = cell.first.inner_text()
+    page.close()
+    return on_run_page, on_board
+
+
 @pytest.mark.docker
+@pytest.mark.browser
 def test_demo_scores_a_team_image_uploaded_with_a_token_then_stops_everything(
-    tmp_path, docker_client
+    tmp_path, docker_client, browser, screenshots
 ):
     port = free_port()
     demo, log = start_demo(tmp_path, "--port", str(port))
@@ -108,6 +145,13 @@ def test_demo_scores_a_team_image_uploaded_with_a_token_then_stops_everything(
         assert row["tasks"]["panx"] == pytest.approx(run_panx, abs=1e-9)
         page = requests.get(f"{url}/c/demo/leaderboard/eval/", timeout=30).text
         assert "Neurotic Networks" in page
+        # The same image through the team page in a real browser: scored, and the run page and
+        # the board show the scorer's PAN-X F1.
+        upload_in_the_browser(browser, url, archive, screenshots)
+        latest = max(podium.my_submissions("demo", "eval")["submissions"], key=lambda s: s["id"])
+        assert latest["status"] == "finished"
+        on_run_page, on_board = shown_panx(browser, url, latest["run"]["id"])
+        assert on_run_page == f"{run_panx:.2f}" and on_board == f"{run_panx:.1f}"
         stop_and_check_nothing_survives(demo)
     finally:
         if demo.poll() is None:
