@@ -420,3 +420,11 @@ def logged_in(user, csrf: bool = False):
     client = Client(enforce_csrf_checks=csrf)
     client.force_login(user)
     return client
+
+
+def use_memory_broker() -> None:
+    from podium.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.close()  # drop a pool opened against another broker
+    app.amqp._producer_pool = None

@@ -177,6 +177,9 @@ PAGES = {
     "organiser": ("olga", "/organiser/xf/"),
     "publish-confirm": ("olga", "/organiser/xf/phases/eval/publish/confirm/"),
     "login": (None, "/accounts/login/"),
+    "how-to-submit": (None, "/c/xf/how-to-submit/"),
+    "huddle": (None, "/c/xf/huddle/eval/"),
+    "hall-of-fame": (None, "/hall-of-fame/"),
 }
 
 

@@ -5,15 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.factories import (  # noqa: F401  (fixtures re-used by the fault tests)
-    RedisServer,
-    celery_broker,
-    free_port,
-    service_missing,
-    start_worker,
-    wait_for,
-    worker_env,
-)
+from tests.factories import RedisServer, free_port, service_missing
 
 
 @pytest.fixture

@@ -6,13 +6,7 @@ the message) without a Redis server, and without the ~6 s connection retries an 
 
 import pytest
 
-
-def use_memory_broker() -> None:
-    from podium.celery import app
-
-    app.conf.broker_url = "memory://"
-    app.close()  # drop a pool opened against another broker
-    app.amqp._producer_pool = None
+from tests.factories import use_memory_broker
 
 
 @pytest.fixture(autouse=True)
