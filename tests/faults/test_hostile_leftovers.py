@@ -60,6 +60,7 @@ def test_declared_volumes_are_capped_tmpfs_not_host_disk(
         assert f"{path} full after 16 MB" in outcome.logs
         assert f"{path}: wrote 16 MB, filesystem of 16 MB" in outcome.logs
     _, mounted = reaper.made()
-    # Only the run's own /output volume was mounted: Docker made no anonymous volume.
-    assert all(name.startswith("podium-output-") for name in mounted), mounted
+    # Only the run's own /input and /output volumes were mounted: no anonymous volume.
+    assert all(name.startswith(("podium-input-", "podium-output-")) for name in mounted), mounted
+    assert {name.split("-")[1] for name in mounted} == {"input", "output"}
     assert reaper.leftovers() == {}
