@@ -187,9 +187,11 @@ PODIUM_TRUSTED_PROXY_HOPS = int(
     os.environ.get("PODIUM_TRUSTED_PROXY_HOPS", "1" if PRODUCTION else "0")
 )
 
-# Mail: invitations (import_teams) and "forgot password" links. The console backend prints them
-# to the log (the demo); set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and
-# EMAIL_HOST... to send them. PODIUM_SITE_URL is the address written into invitation links.
+# Mail: invitations (import_teams), "forgot password" links, and notifications of runs ending,
+# re-runs, disqualifications and published boards (competitions/services/notifications.py). The
+# console backend prints them to the log (development, the demo); set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST... to send them.
+# PODIUM_SITE_URL is the site's address written into the links of every email.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -325,16 +327,3 @@ PODIUM_REQUEUE_AFTER_S = int(os.environ.get("PODIUM_REQUEUE_AFTER_S", "600"))
 PODIUM_STALE_AFTER_S = int(os.environ.get("PODIUM_STALE_AFTER_S", "120"))
 # How long a worker keeps retrying its bookkeeping while the database is unreachable.
 PODIUM_DB_RETRY_S = float(os.environ.get("PODIUM_DB_RETRY_S", "60"))
-
-# Email (competitions/services/notifications.py): runs ending, re-runs, disqualifications and
-# published boards. The console backend prints them (development, the demo); production sets
-# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "podium@localhost")
-# The site's address in emails' links, e.g. https://podium.example.org (no trailing slash).
-PODIUM_SITE_URL = os.environ.get("PODIUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

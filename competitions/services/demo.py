@@ -5,6 +5,7 @@ Everything goes through the real pipeline: the YAML loader, the team import, `su
 sets PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS: it needs no Docker on a fresh machine.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -132,6 +133,24 @@ def seed(say: Callable[[str], None] = print, *, with_models: bool = True) -> Com
 
     if not with_models:
         return competition
+    with _seed_mail_unprinted():
+        _evaluate_models(competition, say)
+    return competition
+
+
+@contextlib.contextmanager
+def _seed_mail_unprinted():
+    """The demo's pre-made runs end before anyone watches: their notification emails are not
+    printed between the set-up lines (the site and the worker print theirs, console backend)."""
+    backend = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    try:
+        yield
+    finally:
+        settings.EMAIL_BACKEND = backend
+
+
+def _evaluate_models(competition: Competition, say: Callable[[str], None]) -> None:
     phase = competition.phases.get(key="eval")
     work = Path(settings.VAR_DIR) / "demo"
     worker = WorkerContext.from_settings()
@@ -157,4 +176,3 @@ def seed(say: Callable[[str], None] = print, *, with_models: bool = True) -> Com
             )
         else:
             say(f"  {model.team}: {run.status}: {run.failure_reason}")
-    return competition

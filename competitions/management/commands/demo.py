@@ -69,6 +69,9 @@ class Command(BaseCommand):
                 )
             )
             return
+        # Links in the emails the site and the worker print point at this demo.
+        site = f"http://127.0.0.1:{port}"
+        settings.PODIUM_SITE_URL = os.environ["PODIUM_SITE_URL"] = site
         worker = demo_runtime.start_worker(docker=docker, quiet=quiet)
         try:
             self._print_ready(competition, port, docker, time.monotonic() - started)
