@@ -67,6 +67,7 @@ def start_worker(*, docker: bool, quiet: bool) -> subprocess.Popen:
     env.update(
         PODIUM_RUNNER="docker" if docker else "process",
         PODIUM_WORKER_NAME=WORKER_NAME,
+        PODIUM_EXIT_WITH_PARENT=str(os.getpid()),
         PYTHONUNBUFFERED="1",
     )
     # The timing self-check is for GPU hosts; on a demo laptop it would only delay the first run.

@@ -2,6 +2,7 @@
 with a token is scored by the demo's worker and shows on the board; SIGTERM stops the demo and
 every process it started. Real processes, a real Docker engine, a private database."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,6 +56,16 @@ def wait_for(log: Path, text: str, process: subprocess.Popen, timeout_s: float) 
         assert process.poll() is None, f"the demo exited early:\n{output[-3000:]}"
         time.sleep(0.5)
     pytest.fail(f"no {text!r} after {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    """A failed test still leaves nothing behind: the demo and every process it started (its
+    worker runs in a session of its own, so a kill of the demo alone would orphan it)."""
+    family = [process.pid, *(p.pid for p in psutil.Process(process.pid).children(recursive=True))]
+    for pid in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
+    process.wait(timeout=30)
 
 
 def stop_and_check_nothing_survives(process: subprocess.Popen) -> None:
@@ -153,7 +164,7 @@ def test_demo_scores_a_team_image_uploaded_with_a_token_then_stops_everything(
         stop_and_check_nothing_survives(demo)
     finally:
         if demo.poll() is None:
-            demo.kill()
+            kill_tree(demo)
         docker_client.images.remove(image_tag)
     leftovers = docker_client.containers.list(
         all=True, filters={"label": "podium.owner=demo-worker"}
@@ -168,3 +179,21 @@ def test_demo_without_docker_says_so_and_no_serve_says_what_it_did(tmp_path):
     assert "team images will wait queued for a Docker worker" in output
     assert "--no-serve: no site and no worker started" in output
     assert "is ready" not in output
+
+
+def test_a_killed_demo_takes_its_worker_with_it(tmp_path):
+    # SIGKILL cannot be caught: the worker notices it was orphaned and stops by itself.
+    demo, log = start_demo(tmp_path, "--no-docker", "--port", str(free_port()))
+    try:
+        wait_for(log, "Podium demo is ready", demo, READY_S)
+        (worker,) = [
+            p
+            for p in psutil.Process(demo.pid).children(recursive=True)
+            if "evaluate" in p.cmdline()
+        ]
+        demo.kill()
+        demo.wait(timeout=30)
+        worker.wait(timeout=30)  # raises psutil.TimeoutExpired if the worker lives on
+    finally:
+        if demo.poll() is None:
+            kill_tree(demo)

@@ -1,5 +1,6 @@
 """`manage.py evaluate RUN_ID` / `--pending`: evaluate in the foreground, like the Celery task."""
 
+import os
 import signal
 import sys
 import threading
@@ -17,6 +18,13 @@ def _exit_on_sigterm(signum, frame):
     # A SIGTERM (the demo stopping, a service manager) unwinds like Ctrl-C, so the runner's
     # clean-up (remove the container, kill the process group) runs before the worker exits.
     sys.exit(128 + signum)
+
+
+def _parent_gone() -> bool:
+    """A worker the demo started stops with it, even when the demo was killed outright (SIGKILL
+    cannot be caught): the demo passes its pid, and an orphan is re-parented."""
+    parent = os.environ.get("PODIUM_EXIT_WITH_PARENT")
+    return bool(parent) and os.getppid() != int(parent)
 
 
 class Command(BaseCommand):
@@ -67,6 +75,9 @@ class Command(BaseCommand):
             if not watch:
                 if not ran:
                     self.stdout.write("no queued runs this worker can execute")
+                return
+            if _parent_gone():
+                self.stdout.write(f"worker {worker.name}: the process that started it is gone")
                 return
             time.sleep(interval)
 
