@@ -271,7 +271,7 @@ def organiser_audit(request, slug, phase_key):
         messages.success(
             request,
             f"{phase.title}: timing audit {audit.pk} queued ({audit.rounds} rounds) for a worker "
-            f"of {phase.competition.hardware_queue}; without a broker run "
-            f"`manage.py audit_timing {slug} {phase_key}` on a worker host instead.",
+            f"of {phase.competition.hardware_queue} (without a broker, the polling worker "
+            "`manage.py evaluate --pending --watch` runs it, as in the demo).",
         )
     return redirect("organiser", slug=slug)

@@ -8,7 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from competitions.models import Run
+from competitions.models import Run, TimingAudit
+from competitions.worker.audit import run_audit
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import defer_if_not_runnable, evaluate_run
 from competitions.worker.startup import prepare_worker
@@ -72,6 +73,7 @@ class Command(BaseCommand):
                     continue
                 ran += 1
                 self._evaluate(pk, worker)
+            ran += self._audits(worker)
             if not watch:
                 if not ran:
                     self.stdout.write("no queued runs this worker can execute")
@@ -80,6 +82,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"worker {worker.name}: the process that started it is gone")
                 return
             time.sleep(interval)
+
+    def _audits(self, worker: WorkerContext) -> int:
+        """Queued timing audits (the organiser page's action without a broker), one at a time."""
+        done = 0
+        for audit_id in TimingAudit.objects.filter(status=TimingAudit.Status.QUEUED).values_list(
+            "pk", flat=True
+        ):
+            audit = run_audit(audit_id, worker)
+            if audit is None:
+                continue
+            done += 1
+            detail = audit.failure_reason or f"{audit.rounds} rounds"
+            self.stdout.write(f"timing audit {audit.pk}: {audit.status} ({detail})")
+        return done
 
     def _evaluate(self, run_id: int, worker: WorkerContext) -> None:
         status = evaluate_run(run_id, worker)
