@@ -428,3 +428,14 @@ def use_memory_broker() -> None:
     app.conf.broker_url = "memory://"
     app.close()  # drop a pool opened against another broker
     app.amqp._producer_pool = None
+
+
+def api_client(user):
+    """A DRF test client that authenticates as `user` with their API token (made if missing)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

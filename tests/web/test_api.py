@@ -6,34 +6,14 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from competitions.models import Run, Submission
 from tests.archives import write_archive
-from tests.factories import DIGEST, finish
+from tests.factories import DIGEST, api_client, finish
 
 pytestmark = pytest.mark.django_db
 
 SUBMIT = "/api/v1/competitions/xf/phases/eval/submissions/"
-
-
-@pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "artifacts")},
-        },
-    }
-    return tmp_path / "artifacts"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def tiny_image_tar() -> bytes:
@@ -43,7 +23,7 @@ def tiny_image_tar() -> bytes:
 
 
 def test_submit_by_reference_returns_submission_and_queued_run(world):
-    response = token_client(world.ada).post(
+    response = api_client(world.ada).post(
         SUBMIT,
         {
             "image_ref": f"registry.local/a@{DIGEST}",
@@ -59,24 +39,24 @@ def test_submit_by_reference_returns_submission_and_queued_run(world):
     assert Run.objects.get(pk=body["run"]["id"]).submission.description == "first"
 
 
-def test_upload_is_stored_through_the_storage_api(world, storage):
+def test_upload_is_stored_through_the_storage_api(world, artifact_store):
     upload = io.BytesIO(tiny_image_tar())
     upload.name = "image.tar"
     code = io.BytesIO(b"print('train')")
     code.name = "code.zip"
-    response = token_client(world.ada).post(
+    response = api_client(world.ada).post(
         SUBMIT, {"image": upload, "code": code}, format="multipart"
     )
     assert response.status_code == 201, response.content
     submission = Submission.objects.get(pk=response.json()["id"])
     assert submission.image_archive.name.startswith("submissions/xf/alpha/image-")
-    assert (storage / submission.image_archive.name).read_bytes() == tiny_image_tar()
+    assert (artifact_store / submission.image_archive.name).read_bytes() == tiny_image_tar()
     assert len(submission.image_archive_sha256) == 64
     assert submission.code_archive.name.endswith(".zip")
 
 
 def test_attempts_exhausted_is_refused_with_409_and_a_reason(world):
-    client = token_client(world.ada)
+    client = api_client(world.ada)
     for _ in range(3):
         assert client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"}).status_code == 201
     response = client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"})
@@ -96,7 +76,7 @@ def test_attempts_exhausted_is_refused_with_409_and_a_reason(world):
     ],
 )
 def test_bad_input_gets_400_with_detail(world, data, status, words):
-    response = token_client(world.ada).post(SUBMIT, data)
+    response = api_client(world.ada).post(SUBMIT, data)
     assert response.status_code == status
     assert words in response.json()["detail"]
 
@@ -104,7 +84,7 @@ def test_bad_input_gets_400_with_detail(world, data, status, words):
 def test_closed_phase_and_unknown_phase(world):
     world.eval.is_open = False
     world.eval.save()
-    client = token_client(world.ada)
+    client = api_client(world.ada)
     closed = client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"})
     assert closed.status_code == 403 and "not accepting submissions" in closed.json()["detail"]
     missing = client.post("/api/v1/competitions/xf/phases/nope/submissions/", {})
@@ -115,7 +95,7 @@ def test_oversized_upload_refused_with_413_before_reading(world, settings):
     settings.PODIUM_MAX_UPLOAD_BYTES = 1000
     upload = io.BytesIO(b"x" * 5000)
     upload.name = "image.tar"
-    response = token_client(world.ada).post(SUBMIT, {"image": upload}, format="multipart")
+    response = api_client(world.ada).post(SUBMIT, {"image": upload}, format="multipart")
     assert response.status_code == 413
     assert "above this site's limit of 1000 B" in response.json()["detail"]
     web = Client()
@@ -127,7 +107,7 @@ def test_oversized_upload_refused_with_413_before_reading(world, settings):
 
 
 def test_status_shows_scores_runtime_and_reason(world):
-    client = token_client(world.ada)
+    client = api_client(world.ada)
     created = client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"}).json()
     finish(Submission.objects.get(pk=created["id"]), overall=71.5, runtime=12.0)
     body = client.get(f"/api/v1/submissions/{created['id']}/").json()
@@ -136,18 +116,18 @@ def test_status_shows_scores_runtime_and_reason(world):
     assert {"task": "xnli", "language": "", "metric": "accuracy", "value": 71.5} in body["run"][
         "scores"
     ]
-    assert token_client(world.bob).get(f"/api/v1/submissions/{created['id']}/").status_code == 404
+    assert api_client(world.bob).get(f"/api/v1/submissions/{created['id']}/").status_code == 404
 
 
 def test_final_phase_scores_hidden_from_team_until_published(world):
-    client = token_client(world.ada)
+    client = api_client(world.ada)
     created = client.post(
         "/api/v1/competitions/xf/phases/final/submissions/", {"image_ref": f"r/a@{DIGEST}"}
     ).json()
     finish(Submission.objects.get(pk=created["id"]), overall=71.5, runtime=12.0)
     run = client.get(f"/api/v1/submissions/{created['id']}/").json()["run"]
     assert run["scores_hidden"] and run["overall_score"] is None and run["scores"] == []
-    staff = token_client(world.olga).get(f"/api/v1/submissions/{created['id']}/").json()
+    staff = api_client(world.olga).get(f"/api/v1/submissions/{created['id']}/").json()
     assert staff["run"]["overall_score"] == 71.5
 
 

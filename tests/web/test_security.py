@@ -5,23 +5,16 @@ import re
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from competitions.models import Submission
 from competitions.services.submissions import Artifact, SubmissionRefused, submit
-from tests.factories import DIGEST, PASSWORD
+from tests.factories import DIGEST, PASSWORD, api_client
 
 pytestmark = pytest.mark.django_db
 
 SUBMIT = "/api/v1/competitions/xf/phases/eval/submissions/"
 BOARD_API = "/api/v1/competitions/xf/leaderboard/?phase=eval"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def log_in(client: Client, username: str, password: str):
@@ -82,12 +75,12 @@ def test_anonymous_api_reads_are_throttled_with_429(world, settings):
     refused = client.get(BOARD_API)
     assert refused.status_code == 429 and "available in" in refused.json()["detail"]
     # A signed-in user counts under the user rate.
-    assert token_client(world.ada).get(BOARD_API).status_code == 200
+    assert api_client(world.ada).get(BOARD_API).status_code == 200
 
 
 def test_submissions_have_a_stricter_rate_than_other_api_calls(world, settings):
     settings.PODIUM_API_UPLOAD_RATE = "2/hour"
-    client = token_client(world.ada)
+    client = api_client(world.ada)
     for _ in range(2):
         assert client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"}).status_code == 201
     refused = client.post(SUBMIT, {"image_ref": f"r/a@{DIGEST}"})
@@ -150,7 +143,7 @@ def test_a_code_archive_name_longer_than_the_store_keeps_is_a_400_not_a_503(worl
                     "OPTIONS": {"location": settings.VAR_DIR / "test-artifacts-names"}},
     }  # fmt: skip
     long_name = "code." + "x" * 235  # the part after the first dot is kept in the stored name
-    response = token_client(world.ada).post(
+    response = api_client(world.ada).post(
         SUBMIT, {"image_ref": f"r/a@{DIGEST}", "code": named(long_name)}, format="multipart"
     )
     assert response.status_code == 400, response.content
@@ -166,7 +159,7 @@ def test_a_code_archive_name_longer_than_the_store_keeps_is_a_400_not_a_503(worl
     assert page.status_code == 400 and "file name is 240 bytes long" in page.json()["error"]
     assert not Submission.objects.exists()
     # An ordinary name is still fine.
-    ok = token_client(world.ada).post(
+    ok = api_client(world.ada).post(
         SUBMIT, {"image_ref": f"r/a@{DIGEST}", "code": named("code.tar.gz")}, format="multipart"
     )
     assert ok.status_code == 201, ok.content
@@ -174,7 +167,7 @@ def test_a_code_archive_name_longer_than_the_store_keeps_is_a_400_not_a_503(worl
 
 @pytest.mark.parametrize("hours", ["1e308", "100001", "-1"])
 def test_declared_gpu_hours_outside_the_bound_are_refused_with_a_message(world, hours):
-    response = token_client(world.ada).post(
+    response = api_client(world.ada).post(
         SUBMIT, {"image_ref": f"r/a@{DIGEST}", "training_gpu_hours": hours}
     )
     assert response.status_code == 400, response.content
@@ -191,7 +184,7 @@ def test_declared_gpu_hours_outside_the_bound_are_refused_with_a_message(world, 
         submit(world.alpha, world.eval, Artifact(image_ref=f"r/a@{DIGEST}"),
                training_gpu_hours=float(hours))  # fmt: skip
     assert not Submission.objects.exists()
-    fine = token_client(world.ada).post(
+    fine = api_client(world.ada).post(
         SUBMIT, {"image_ref": f"r/a@{DIGEST}", "training_gpu_hours": "120.5"}
     )
     assert fine.status_code == 201

@@ -12,27 +12,9 @@ from rest_framework.test import APIClient
 
 from competitions.models import Run, Submission
 from competitions.services.starter_kit import starter_kit
-from tests.factories import finish, logged_in, submit_ref
+from tests.factories import api_client, finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "artifacts")},
-        },
-    }
-    return tmp_path / "artifacts"
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def tar_members(response) -> dict[str, bytes]:
@@ -61,7 +43,9 @@ def test_competition_and_team_pages_link_the_how_to_page(world, client):
     assert "/c/xf/how-to-submit/" in logged_in(world.ada).get("/team/").content.decode()
 
 
-def test_starter_kit_holds_the_baseline_loader_contract_and_the_rules(world, client, storage):
+def test_starter_kit_holds_the_baseline_loader_contract_and_the_rules(
+    world, client, artifact_store
+):
     response = client.get("/c/xf/starter-kit.tar.gz")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
@@ -80,10 +64,10 @@ def test_starter_kit_holds_the_baseline_loader_contract_and_the_rules(world, cli
     assert f"{world.competition.time_limit_s} s" in readme and "xnli: de, en" in readme
     # Built once, then served from the artifact store under a content-derived name.
     assert starter_kit(world.competition) == starter_kit(world.competition)
-    assert len(list((storage / "downloads").iterdir())) == 1
+    assert len(list((artifact_store / "downloads").iterdir())) == 1
 
 
-def test_sample_input_is_the_hidden_layout_of_the_competitions_tasks(world, client, storage):
+def test_sample_input_is_the_hidden_layout_of_the_competitions_tasks(world, client, artifact_store):
     files = tar_members(client.get("/c/xf/sample-input.tar.gz"))
     manifest = json.loads(files["sample-xf/input/manifest.json"])
     assert set(manifest["tasks"]) == {"xnli", "panx"}
@@ -147,7 +131,7 @@ def test_my_submissions_with_attempts_left(world):
     finish(submit_ref(world.alpha, world.eval, user=world.ada), overall=70.0, runtime=10.0)
     submit_ref(world.alpha, world.eval, user=world.ada)
     submit_ref(world.beta, world.eval, user=world.bob)
-    body = api_as(world.ada).get("/api/v1/me/submissions/?competition=xf&phase=eval").json()
+    body = api_client(world.ada).get("/api/v1/me/submissions/?competition=xf&phase=eval").json()
     assert body["team"] == "Alpha"
     assert body["phases"] == [
         {
@@ -164,12 +148,12 @@ def test_my_submissions_with_attempts_left(world):
 
 def test_my_submissions_refuses_without_token_or_team(world):
     assert APIClient().get("/api/v1/me/submissions/").status_code == 401
-    assert api_as(world.olga).get("/api/v1/me/submissions/").status_code == 403
+    assert api_client(world.olga).get("/api/v1/me/submissions/").status_code == 403
 
 
 def test_cancel_a_queued_run_gives_the_attempt_back(world):
     submission = submit_ref(world.alpha, world.eval, user=world.ada)
-    api = api_as(world.ada)
+    api = api_client(world.ada)
     response = api.post(f"/api/v1/submissions/{submission.pk}/cancel/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "cancelled"
@@ -183,9 +167,12 @@ def test_cancel_a_queued_run_gives_the_attempt_back(world):
 def test_cancel_refuses_a_run_already_started_and_other_teams(world):
     submission = submit_ref(world.alpha, world.eval, user=world.ada)
     finish(submission, overall=70.0, runtime=10.0)
-    assert api_as(world.ada).post(f"/api/v1/submissions/{submission.pk}/cancel/").status_code == 409
+    assert (
+        api_client(world.ada).post(f"/api/v1/submissions/{submission.pk}/cancel/").status_code
+        == 409
+    )
     other = submit_ref(world.alpha, world.eval, user=world.ada)
-    assert api_as(world.bob).post(f"/api/v1/submissions/{other.pk}/cancel/").status_code == 404
+    assert api_client(world.bob).post(f"/api/v1/submissions/{other.pk}/cancel/").status_code == 404
     assert Run.objects.get(submission=other).status == "queued"
 
 

@@ -7,7 +7,6 @@ import json
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from competitions import whatif
@@ -15,16 +14,10 @@ from competitions.models import EfficiencyRule
 from competitions.reads import boards
 from competitions.reads.boards import entry_of
 from evaluator import ranking
-from tests.factories import PASSWORD, finish, submit_ref
+from tests.factories import PASSWORD, api_client, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 BOARD = "/api/v1/competitions/xf/leaderboard/?phase=eval"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def results(world):
@@ -76,7 +69,7 @@ def test_what_if_api_answers_what_manage_py_rerank_answers(world, tmp_path, quer
     results(world)
     rows = boards.leaderboard(world.eval, viewer=world.olga).rows
     expected = rerank_file(tmp_path, rows, rule)
-    response = token_client(world.olga).get(f"{BOARD}&{query}")
+    response = api_client(world.olga).get(f"{BOARD}&{query}")
     assert response.status_code == 200, response.content
     body = response.json()
     ranked = [r for r in body["rows"] if not r["reference"]]
@@ -93,7 +86,7 @@ def test_what_if_api_answers_what_manage_py_rerank_answers(world, tmp_path, quer
 
 def test_what_if_saves_nothing_and_does_not_touch_the_cached_board(world):
     results(world)
-    client = token_client(world.olga)
+    client = api_client(world.olga)
     saved_order = [r["team"] for r in client.get(BOARD).json()["rows"]]
     assert saved_order[:3] == ["Beta", "Gamma", "Alpha"]
     trial = client.get(f"{BOARD}&max_score_gap=1").json()
@@ -113,7 +106,7 @@ def test_what_if_saves_nothing_and_does_not_touch_the_cached_board(world):
 @pytest.mark.parametrize("who", ["anonymous", "team member"])
 def test_what_if_is_refused_to_non_organisers(world, who):
     results(world)
-    client = APIClient() if who == "anonymous" else token_client(world.bob)
+    client = APIClient() if who == "anonymous" else api_client(world.bob)
     response = client.get(f"{BOARD}&max_score_gap=5")
     assert response.status_code == 403
     assert "only organisers" in response.json()["detail"]
@@ -131,7 +124,7 @@ def test_what_if_is_refused_to_non_organisers(world, who):
     ],
 )
 def test_bad_what_if_values_are_a_400_with_the_reason(world, query, words):
-    response = token_client(world.olga).get(f"{BOARD}&{query}")
+    response = api_client(world.olga).get(f"{BOARD}&{query}")
     assert response.status_code == 400
     assert words in response.json()["detail"]
 
