@@ -5,7 +5,7 @@ from django import forms
 from competitions.api.uploads import validate_upload_name
 from competitions.models import Competition, EfficiencyRule, Phase
 from competitions.spec import MAX_TRAINING_GPU_HOURS
-from evaluator.ranking import check_bonus_places, check_gap
+from evaluator.efficiency_rule import check_bonus_places, check_gap
 
 
 class SubmissionForm(forms.Form):
@@ -46,19 +46,8 @@ class SubmissionForm(forms.Form):
 class LimitsForm(forms.ModelForm):
     class Meta:
         model = Competition
+        # Bounds and their messages come from the model's fields (evaluator/rules.py).
         fields = ["time_limit_s", "memory_mb", "cpus", "gpus", "output_mb", "timing_repeats"]
-
-    def clean_memory_mb(self):
-        value = self.cleaned_data["memory_mb"]
-        if value < 64:
-            raise forms.ValidationError("Give at least 64 MB; containers cannot start with less.")
-        return value
-
-    def clean_timing_repeats(self):
-        value = self.cleaned_data["timing_repeats"]
-        if not 1 <= value <= 20:
-            raise forms.ValidationError("Time each test phase between 1 and 20 times.")
-        return value
 
 
 # Schedules are shown and typed in the site's time zone (settings.TIME_ZONE, UTC), labelled so.
@@ -100,18 +89,7 @@ class PhaseRulesForm(forms.ModelForm):
             "results_visibility": "Results",
         }
 
-    def clean(self):
-        data = super().clean()
-        opens, closes = data.get("opens"), data.get("closes")
-        if opens and closes and closes <= opens:
-            self.add_error("closes", "Close the phase after it opens.")
-        return data
-
-    def clean_max_attempts(self):
-        value = self.cleaned_data["max_attempts"]
-        if value < 1:
-            raise forms.ValidationError("A phase needs at least one attempt.")
-        return value
+    # The window and the attempts' bounds are the model's (Phase.clean, evaluator/rules.py).
 
 
 class BonusPlacesField(forms.CharField):

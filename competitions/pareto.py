@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from competitions.reads.boards import Board, entry_of
-from evaluator import ranking
+from evaluator import efficiency_rule, ranking
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
     ]
 
 
-def pass_region(mover: ranking.Entry, rule: ranking.EfficiencyRule) -> PassRegion:
+def pass_region(mover: ranking.Entry, rule: efficiency_rule.EfficiencyRule) -> PassRegion:
     """The region of teams `mover` could pass, read off `ranking.pass_thresholds`.
 
     pass_thresholds(X) says what a team needs to pass X: a score above X.score - gap and a figure
@@ -58,7 +58,7 @@ def pareto_chart(board: Board) -> dict:
     an arrow per re-rank move (score place to final place) and each mover's pass region."""
     rule = board.rule
     metric = rule.metric if rule else "runtime"
-    unit = ranking.METRIC_WORDS[metric][2]
+    unit = efficiency_rule.METRIC_WORDS[metric][2]
     entries = {row.team: entry_of(row, rule) for row in board.rows}
     plotted = [(t, e.efficiency, e.score) for t, e in entries.items() if e.efficiency is not None]
     front = pareto_front(plotted)

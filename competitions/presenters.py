@@ -16,7 +16,6 @@ from markdown_it import MarkdownIt
 
 from competitions.models import Phase
 from competitions.reads.boards import AttemptPoint, Board
-from evaluator import ranking
 
 
 def in_zone(value: datetime | None, zone: str, seconds: bool = False) -> str:
@@ -92,26 +91,6 @@ def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
             }
         )
     return {"lines": lines, "bars": bars, "zone": zone}
-
-
-def rule_in_words(rule: ranking.EfficiencyRule | None) -> str:
-    """The efficiency rule as a sentence for teams."""
-    if rule is None or not rule.bonus_places:
-        return "Teams are ranked on their overall score alone; there is no efficiency bonus."
-    nouns = ["most efficient", "second most efficient", "third most efficient"]
-    figure = "lowest test-phase runtime" if rule.metric == "runtime" else "lowest measured energy"
-    gains = []
-    for i, places in enumerate(rule.bonus_places):
-        who = nouns[i] if i < len(nouns) else f"{i + 1}th most efficient"
-        gains.append(f"the {who} model may climb up to {places} place{'s' if places != 1 else ''}")
-    better = "faster" if rule.metric == "runtime" else "more energy-efficient"
-    return (
-        f"After ranking on the overall score, efficiency ({figure}) earns a bonus: "
-        + ", ".join(gains)
-        + f". A model passes the team directly above it only if it is less than "
-        f"{rule.max_score_gap:g} points behind it and more than {rule.min_efficiency_gap:.0%} "
-        f"{better}, judged on its slowest and the other team's fastest timed run."
-    )
 
 
 @functools.cache

@@ -12,7 +12,8 @@ from zoneinfo import available_timezones
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from evaluator.ranking import GAP_LIMITS, RULE_DEFAULTS, check_bonus_places
+from evaluator import rules
+from evaluator.efficiency_rule import GAP_LIMITS, METRIC_WORDS, RULE_DEFAULTS, check_bonus_places
 from evaluator.registry import TASKS
 
 # The GPU-hours a team may declare for training a submission: a year on 10 GPUs is ~88,000, so
@@ -102,23 +103,33 @@ class DataSpec(_Strict):
         return {"source": self.source, **values}
 
 
+def _check(setting: rules.Setting, value: int) -> int:
+    """A whole-number setting against its one declaration (evaluator/rules.py)."""
+    if problem := setting.problem(value):
+        raise ValueError(problem)
+    return value
+
+
 class PhaseSpec(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     title: str
     split: Literal["validation", "test"]
     opens: datetime | None = None
     closes: datetime | None = None
-    max_attempts: int = 3
-    failed_runs_count: bool = False
-    leaderboard: Literal["best", "latest"] = "best"
+    max_attempts: int = rules.PHASE["max_attempts"].default
+    failed_runs_count: bool = rules.PHASE_DEFAULTS["failed_runs_count"]
+    leaderboard: Literal["best", "latest"] = rules.PHASE_DEFAULTS["leaderboard_policy"]
+    # None: the split's default (rules.VISIBILITY_BY_SPLIT).
     results: Literal["live", "on_publish"] | None = None
 
     @field_validator("max_attempts")
     @classmethod
-    def _positive(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"must be at least 1 (got {value})")
-        return value
+    def _attempts(cls, value: int) -> int:
+        return _check(rules.PHASE["max_attempts"], value)
+
+    @property
+    def visibility(self) -> str:
+        return self.results or rules.default_visibility(self.split)
 
     @field_validator("opens", "closes")
     @classmethod
@@ -129,28 +140,39 @@ class PhaseSpec(_Strict):
 
     @model_validator(mode="after")
     def _window(self) -> "PhaseSpec":
-        if self.opens and self.closes and self.closes <= self.opens:
-            raise ValueError(
-                f"closes ({self.closes.isoformat()}) must be after opens ({self.opens.isoformat()})"
-            )
+        if problem := rules.window_problem(self.opens, self.closes):
+            raise ValueError(problem)
         return self
 
 
+_LIMIT = rules.LIMITS
+
+
 class LimitsSpec(_Strict):
-    time_limit_s: Annotated[int, Field(ge=1)] = 3600
-    memory_mb: Annotated[int, Field(ge=64)] = 16384
-    cpus: Annotated[int, Field(ge=1)] = 8
-    gpus: Annotated[int, Field(ge=0)] = 1
-    output_mb: Annotated[int, Field(ge=1)] = 1024
+    time_limit_s: int = _LIMIT["time_limit_s"].default
+    memory_mb: int = _LIMIT["memory_mb"].default
+    cpus: int = _LIMIT["cpus"].default
+    gpus: int = _LIMIT["gpus"].default
+    output_mb: int = _LIMIT["output_mb"].default
+
+    @field_validator(*_LIMIT, mode="before")
+    @classmethod
+    def _bounded(cls, value, info):
+        return _check(_LIMIT[info.field_name], value)
 
 
 class TimingSpec(_Strict):
-    repeats: Annotated[int, Field(ge=1, le=20)] = 1
+    repeats: int = rules.TIMING["timing_repeats"].default
+
+    @field_validator("repeats", mode="before")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        return _check(rules.TIMING["timing_repeats"], value)
 
 
 class RuleSpec(_Strict):
     # Defaults and bounds are the ranking rule's own (evaluator/ranking.py).
-    metric: Literal["runtime", "energy"] = RULE_DEFAULTS["metric"]
+    metric: Literal[tuple(METRIC_WORDS)] = RULE_DEFAULTS["metric"]
     bonus_places: list[int] = list(RULE_DEFAULTS["bonus_places"])
     max_score_gap: Annotated[float, Field(ge=0, allow_inf_nan=False)] = RULE_DEFAULTS[
         "max_score_gap"
@@ -166,7 +188,7 @@ class RuleSpec(_Strict):
 
 
 class HardwareSpec(_Strict):
-    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = "gpu-default"
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = rules.DEFAULT_HARDWARE_QUEUE
 
 
 class CodeSpec(_Strict):

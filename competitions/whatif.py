@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 from competitions.reads.boards import Board, Row, entry_of
-from evaluator import ranking
+from evaluator import efficiency_rule, ranking
 
 OVERRIDES = ("bonus_places", "max_score_gap", "min_efficiency_gap")
 GRID_STEPS = 10
@@ -28,7 +28,7 @@ def _parse_number(name: str, text: str) -> float:
     except ValueError:
         raise OverrideRefused(f"{name} must be a number, e.g. {name}=5 (got {text!r})") from None
     try:
-        return ranking.check_gap(name, value)
+        return efficiency_rule.check_gap(name, value)
     except ValueError as error:
         raise OverrideRefused(str(error)) from None
 
@@ -42,17 +42,19 @@ def _parse_places(text: str) -> tuple[int, ...]:
             f"bonus_places must be whole numbers separated by commas, e.g. 2,1 (got {text!r})"
         ) from None
     try:
-        return ranking.check_bonus_places(places)
+        return efficiency_rule.check_bonus_places(places)
     except ValueError as error:
         raise OverrideRefused(f"bonus_places: {error}") from None
 
 
-def rule_with_overrides(params, saved: ranking.EfficiencyRule | None) -> ranking.EfficiencyRule:
+def rule_with_overrides(
+    params, saved: efficiency_rule.EfficiencyRule | None
+) -> efficiency_rule.EfficiencyRule:
     """The saved rule (or the defaults) with the values given in `params` (a query string).
 
     `bonus_places` is a comma-separated list ("2,1"); "0" or "none" means no bonus.
     """
-    base = saved or ranking.EfficiencyRule()
+    base = saved or efficiency_rule.EfficiencyRule()
     changes = {}
     for name in ("max_score_gap", "min_efficiency_gap"):
         text = (params.get(name) or "").strip()
@@ -81,11 +83,11 @@ class Compared:
         return self.saved_rank - self.trial_rank
 
 
-def order(rows: list[Row], rule: ranking.EfficiencyRule | None) -> list[ranking.Ranked]:
+def order(rows: list[Row], rule: efficiency_rule.EfficiencyRule | None) -> list[ranking.Ranked]:
     return ranking.rerank([entry_of(row, rule) for row in rows], rule)
 
 
-def compare(board: Board, trial: ranking.EfficiencyRule) -> list[Compared]:
+def compare(board: Board, trial: efficiency_rule.EfficiencyRule) -> list[Compared]:
     """The board's teams in the tried rule's order, each with its saved place."""
     saved = {r.team: r.final_rank for r in order(board.rows, board.rule)}
     return [
@@ -94,7 +96,7 @@ def compare(board: Board, trial: ranking.EfficiencyRule) -> list[Compared]:
     ]
 
 
-def rule_words(rule: ranking.EfficiencyRule | None) -> str:
+def rule_words(rule: efficiency_rule.EfficiencyRule | None) -> str:
     """The three values in short, e.g. "bonus 2,1; 10 points; 5%"."""
     if rule is None:
         return "no efficiency rule"
@@ -151,7 +153,7 @@ class Sensitivity:
     reference: str | None  # the baseline the calibration is read against
 
 
-def sensitivity(board: Board, trial: ranking.EfficiencyRule) -> Sensitivity:
+def sensitivity(board: Board, trial: efficiency_rule.EfficiencyRule) -> Sensitivity:
     """Winner and podium over a grid of the two gaps (with the tried bonus places), wide enough
     to hold twice the saved and tried values and the board's whole score spread, with what a model
     needs to pass the baseline at each value (`ranking.pass_thresholds`)."""
@@ -161,7 +163,7 @@ def sensitivity(board: Board, trial: ranking.EfficiencyRule) -> Sensitivity:
     score_top = max(2 * trial.max_score_gap, 2 * saved.max_score_gap, spread * 1.1, 1.0)
     efficiency_top = max(2 * trial.min_efficiency_gap, 2 * saved.min_efficiency_gap, 0.1)
     score_gaps = _axis(score_top, math.inf)
-    efficiency_gaps = _axis(efficiency_top, ranking.GAP_LIMITS["min_efficiency_gap"])
+    efficiency_gaps = _axis(efficiency_top, efficiency_rule.GAP_LIMITS["min_efficiency_gap"])
     trial_cell = (
         _nearest(score_gaps, trial.max_score_gap),
         _nearest(efficiency_gaps, trial.min_efficiency_gap),

@@ -14,7 +14,8 @@ import sys
 
 from evaluator.contract import write_sample
 from evaluator.data import SPLITS, DataSourceError, open_source
-from evaluator.ranking import METRIC_WORDS, EfficiencyRule, Entry, rerank
+from evaluator.efficiency_rule import METRIC_WORDS, EfficiencyRule
+from evaluator.ranking import Entry, rerank
 from evaluator.registry import TASKS, UnknownTaskError, get_task
 from evaluator.scoring import CONVENTION_XTREME, CONVENTIONS, Scores, ScoringError, score_directory
 

@@ -13,89 +13,20 @@ Every edge case is defined in docs/reranking.md; the short version:
   cannot be passed (the condition cannot be shown). The first refusal stops the move.
 - Without a rule (None), the order is the performance order.
 
-The rule's defaults and bounds are declared here once; the YAML spec, the model and the
-organiser's form derive theirs from RULE_DEFAULTS and `check_rule_settings`.
+The rule itself (its settings, defaults, bounds and words) is `evaluator.efficiency_rule`; the
+audit's paired interval is `evaluator.audit_interval`.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass, field
 
-METRIC_WORDS = {
-    # metric: (superlative, comparative, unit)
-    "runtime": ("fastest", "faster", "s"),
-    "energy": ("most energy-efficient", "less energy-hungry", "kWh"),
-}
+from evaluator.audit_interval import paired_ratio_interval
+from evaluator.efficiency_rule import METRIC_WORDS, EfficiencyRule
 
-# The one declaration of the rule's defaults (YAML spec, model and form read these).
-RULE_DEFAULTS = {
-    "metric": "runtime",
-    "bonus_places": (2, 1),
-    "max_score_gap": 10.0,
-    "min_efficiency_gap": 0.05,
-}
-
-
-def check_bonus_places(places) -> tuple[int, ...]:
-    """Bonus places are whole numbers of at least 1, largest first ([2, 1], not [1, 2]).
-
-    An empty list means no bonus. A bonus of 0 is refused: leave that team out of the list.
-    """
-    if not isinstance(places, list | tuple) or not all(
-        isinstance(p, int) and not isinstance(p, bool) for p in places
-    ):
-        raise ValueError(
-            f"bonus_places must be a list of whole numbers, e.g. [2, 1] (got {places!r})"
-        )
-    if any(p < 1 for p in places):
-        raise ValueError(f"every bonus must be at least 1 place (got {list(places)})")
-    if list(places) != sorted(places, reverse=True):
-        raise ValueError(
-            "must not increase: the most efficient team gets the largest bonus "
-            f"(got {list(places)}, did you mean {sorted(places, reverse=True)}?)"
-        )
-    return tuple(places)
-
-
-# Upper bounds (exclusive): min_efficiency_gap is a fraction, 0.05 = "more than 5% more efficient".
-GAP_LIMITS = {"max_score_gap": math.inf, "min_efficiency_gap": 1.0}
-
-
-def check_gap(name: str, value) -> float:
-    """max_score_gap: points >= 0; min_efficiency_gap: a fraction in [0, 1) (0.05 = 5%)."""
-    limit = GAP_LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if not 0 <= value < limit:
-        bound = "a number >= 0" if limit == math.inf else f"between 0 and {limit:g} (exclusive)"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return float(value)
-
-
-@dataclass(frozen=True)
-class EfficiencyRule:
-    """How many places the most efficient teams may climb, and the gaps that allow a pass."""
-
-    metric: str = RULE_DEFAULTS["metric"]
-    bonus_places: tuple[int, ...] = RULE_DEFAULTS["bonus_places"]
-    max_score_gap: float = RULE_DEFAULTS["max_score_gap"]
-    min_efficiency_gap: float = RULE_DEFAULTS["min_efficiency_gap"]
-
-    def __post_init__(self):
-        if self.metric not in METRIC_WORDS:
-            raise ValueError(
-                f"efficiency metric {self.metric!r} is not supported; use one of "
-                f"{', '.join(METRIC_WORDS)}"
-            )
-        try:
-            places = check_bonus_places(self.bonus_places)
-        except ValueError as error:
-            raise ValueError(f"bonus_places: {error}") from None
-        object.__setattr__(self, "bonus_places", places)
-        for name in ("max_score_gap", "min_efficiency_gap"):
-            object.__setattr__(self, name, check_gap(name, getattr(self, name)))
+# The rule a competition gets when it says nothing (evaluator.efficiency_rule.RULE_DEFAULTS).
+DEFAULT_RULE = EfficiencyRule()
 
 
 @dataclass(frozen=True)
@@ -217,40 +148,6 @@ def audited_pair(mover: Entry, other: Entry) -> bool:
     return len(mover.rounds) >= 2 and len(mover.rounds) == len(other.rounds)
 
 
-# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (then the normal's).
-_T_975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RatioInterval:
-    """How many times more efficient one team is than another, from paired audit rounds."""
-
-    low: float
-    ratio: float  # the geometric mean of the per-round ratios
-    high: float
-    rounds: int
-
-
-def paired_ratio_interval(slower: tuple[float, ...], faster: tuple[float, ...]) -> RatioInterval:
-    """95% t-interval of slower/faster over paired rounds, computed on log-ratios.
-
-    Each round ran both teams back to back on the same worker, so the machine's slow and fast
-    phases cancel in the round's ratio; the log makes the ratio symmetric and its mean a
-    geometric mean. At least two rounds are needed for an interval.
-    """
-    if len(slower) != len(faster) or len(slower) < 2:
-        raise ValueError("paired rounds must be of equal length, at least 2")
-    logs = [math.log(s / f) for s, f in zip(slower, faster, strict=True)]
-    n = len(logs)
-    mean = statistics.fmean(logs)
-    half = (_T_975[n - 2] if n - 1 <= len(_T_975) else 1.96) * statistics.stdev(logs) / math.sqrt(n)
-    return RatioInterval(math.exp(mean - half), math.exp(mean), math.exp(mean + half), n)
-
-
 @dataclass(frozen=True)
 class PassThresholds:
     """What a mover needs to pass `other`: a score above min_score and a figure below max_figure."""
@@ -310,7 +207,7 @@ def performance_order(entries: list[Entry]) -> list[Entry]:
     )
 
 
-def rerank(entries, rule: EfficiencyRule | None = EfficiencyRule()) -> list[Ranked]:
+def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
     """The board's final order, every team with its reason. `rule=None`: no efficiency rule."""
     entries = list(entries)
     _validate(entries)

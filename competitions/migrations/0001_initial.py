@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,224 +15,613 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Competition',
+            name="Competition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('data_config', models.JSONField(default=dict, help_text='Where the hidden splits come from, e.g. {"source": "synthetic"}.')),
-                ('time_limit_s', models.PositiveIntegerField(default=3600)),
-                ('memory_mb', models.PositiveIntegerField(default=16384)),
-                ('cpus', models.PositiveSmallIntegerField(default=8)),
-                ('gpus', models.PositiveSmallIntegerField(default=1)),
-                ('output_mb', models.PositiveIntegerField(default=1024)),
-                ('timing_repeats', models.PositiveSmallIntegerField(default=1, help_text='How many times the test phase is timed; the median ranks.')),
-                ('hardware_queue', models.CharField(default='gpu-default', help_text='Celery queue of the fixed hardware class.', max_length=64)),
-                ('publish_code_after_close', models.BooleanField(default=False, help_text="After a phase closes, every team's code archive is downloadable.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "data_config",
+                    models.JSONField(
+                        default=dict,
+                        help_text='Where the hidden splits come from, e.g. {"source": "synthetic"}.',
+                    ),
+                ),
+                ("time_limit_s", models.PositiveIntegerField(default=3600)),
+                ("memory_mb", models.PositiveIntegerField(default=16384)),
+                ("cpus", models.PositiveSmallIntegerField(default=8)),
+                ("gpus", models.PositiveSmallIntegerField(default=1)),
+                ("output_mb", models.PositiveIntegerField(default=1024)),
+                (
+                    "timing_repeats",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="How many times the test phase is timed; the median ranks.",
+                    ),
+                ),
+                (
+                    "hardware_queue",
+                    models.CharField(
+                        default="gpu-default",
+                        help_text="Celery queue of the fixed hardware class.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "publish_code_after_close",
+                    models.BooleanField(
+                        default=False,
+                        help_text="After a phase closes, every team's code archive is downloadable.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('time_limit_s__gte', 1)), name='competition_time_limit_positive'), models.CheckConstraint(condition=models.Q(('memory_mb__gte', 64)), name='competition_memory_at_least_64mb'), models.CheckConstraint(condition=models.Q(('cpus__gte', 1)), name='competition_cpus_positive'), models.CheckConstraint(condition=models.Q(('output_mb__gte', 1)), name='competition_output_positive'), models.CheckConstraint(condition=models.Q(('timing_repeats__gte', 1)), name='competition_repeats_positive')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("time_limit_s__gte", 1)),
+                        name="competition_time_limit_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("memory_mb__gte", 64)),
+                        name="competition_memory_at_least_64mb",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("cpus__gte", 1)), name="competition_cpus_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("output_mb__gte", 1)),
+                        name="competition_output_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("timing_repeats__gte", 1)),
+                        name="competition_repeats_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=32)),
-                ('title', models.CharField(max_length=200)),
-                ('split', models.CharField(choices=[('validation', 'Evaluation test split (validation)'), ('test', 'Final test split (test)')], max_length=16)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('opens', models.DateTimeField(blank=True, null=True)),
-                ('closes', models.DateTimeField(blank=True, null=True)),
-                ('is_open', models.BooleanField(default=True, help_text="Organisers' switch; the opens/closes window applies as well.")),
-                ('max_attempts', models.PositiveSmallIntegerField(default=3)),
-                ('failed_runs_count', models.BooleanField(default=False, help_text="Whether a run that fails through the team's fault uses an attempt.")),
-                ('leaderboard_policy', models.CharField(choices=[('best', 'Best attempt per team'), ('latest', 'Latest attempt per team')], default='best', max_length=8)),
-                ('results_visibility', models.CharField(choices=[('live', 'Scores shown as runs finish'), ('on_publish', 'Scores hidden until the organisers publish them')], default='live', max_length=16)),
-                ('frozen_at', models.DateTimeField(blank=True, help_text='Board frozen: no new scores.', null=True)),
-                ('published_at', models.DateTimeField(blank=True, help_text='Final board published.', null=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='competitions.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=32)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "split",
+                    models.CharField(
+                        choices=[
+                            ("validation", "Evaluation test split (validation)"),
+                            ("test", "Final test split (test)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("opens", models.DateTimeField(blank=True, null=True)),
+                ("closes", models.DateTimeField(blank=True, null=True)),
+                (
+                    "is_open",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Organisers' switch; the opens/closes window applies as well.",
+                    ),
+                ),
+                ("max_attempts", models.PositiveSmallIntegerField(default=3)),
+                (
+                    "failed_runs_count",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Whether a run that fails through the team's fault uses an attempt.",
+                    ),
+                ),
+                (
+                    "leaderboard_policy",
+                    models.CharField(
+                        choices=[
+                            ("best", "Best attempt per team"),
+                            ("latest", "Latest attempt per team"),
+                        ],
+                        default="best",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "results_visibility",
+                    models.CharField(
+                        choices=[
+                            ("live", "Scores shown as runs finish"),
+                            ("on_publish", "Scores hidden until the organisers publish them"),
+                        ],
+                        default="live",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "frozen_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Board frozen: no new scores.", null=True
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, help_text="Final board published.", null=True),
+                ),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phases",
+                        to="competitions.competition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['competition', 'order', 'id'],
+                "ordering": ["competition", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempt_number', models.PositiveSmallIntegerField()),
-                ('counts_as_attempt', models.BooleanField(default=True, help_text='False when the attempt was given back (e.g. a failure not counted).')),
-                ('image_archive', models.FileField(blank=True, max_length=300, upload_to=competitions.models.artifact_path)),
-                ('image_archive_sha256', models.CharField(blank=True, max_length=64)),
-                ('image_ref', models.CharField(blank=True, help_text='name@sha256:… pinned by digest', max_length=300)),
-                ('code_archive', models.FileField(blank=True, max_length=300, upload_to=competitions.models.artifact_path)),
-                ('description', models.TextField(blank=True)),
-                ('training_gpu_hours', models.FloatField(blank=True, null=True)),
-                ('trusted_command', models.JSONField(blank=True, help_text='Reference submissions only: run as a local process.', null=True)),
-                ('disqualified', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='competitions.phase')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempt_number", models.PositiveSmallIntegerField()),
+                (
+                    "counts_as_attempt",
+                    models.BooleanField(
+                        default=True,
+                        help_text="False when the attempt was given back (e.g. a failure not counted).",
+                    ),
+                ),
+                (
+                    "image_archive",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=competitions.models.artifact_path
+                    ),
+                ),
+                ("image_archive_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "image_ref",
+                    models.CharField(
+                        blank=True, help_text="name@sha256:… pinned by digest", max_length=300
+                    ),
+                ),
+                (
+                    "code_archive",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=competitions.models.artifact_path
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("training_gpu_hours", models.FloatField(blank=True, null=True)),
+                (
+                    "trusted_command",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Reference submissions only: run as a local process.",
+                        null=True,
+                    ),
+                ),
+                ("disqualified", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="competitions.phase",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Run',
+            name="Run",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('preparing', 'Preparing'), ('running', 'Running'), ('scoring', 'Scoring'), ('finished', 'Finished'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=16)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('fault', models.CharField(blank=True, choices=[('team', 'Team fault'), ('platform', 'Platform fault')], max_length=16)),
-                ('platform_retries', models.PositiveSmallIntegerField(default=0)),
-                ('queue', models.CharField(max_length=64)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('enqueued_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('runtime_s', models.FloatField(blank=True, help_text='Median test-phase wall time.', null=True)),
-                ('runtime_measurements', models.JSONField(blank=True, default=list)),
-                ('startup_overhead_s', models.FloatField(blank=True, null=True)),
-                ('energy_kwh', models.FloatField(blank=True, null=True)),
-                ('energy_method', models.CharField(blank=True, max_length=100)),
-                ('hardware', models.JSONField(blank=True, default=dict)),
-                ('hardware_id', models.CharField(blank=True, max_length=64)),
-                ('overall_score', models.FloatField(blank=True, null=True)),
-                ('logs', models.TextField(blank=True)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='competitions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("preparing", "Preparing"),
+                            ("running", "Running"),
+                            ("scoring", "Scoring"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("failure_reason", models.TextField(blank=True)),
+                (
+                    "fault",
+                    models.CharField(
+                        blank=True,
+                        choices=[("team", "Team fault"), ("platform", "Platform fault")],
+                        max_length=16,
+                    ),
+                ),
+                ("platform_retries", models.PositiveSmallIntegerField(default=0)),
+                ("queue", models.CharField(max_length=64)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("enqueued_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "runtime_s",
+                    models.FloatField(
+                        blank=True, help_text="Median test-phase wall time.", null=True
+                    ),
+                ),
+                ("runtime_measurements", models.JSONField(blank=True, default=list)),
+                ("startup_overhead_s", models.FloatField(blank=True, null=True)),
+                ("energy_kwh", models.FloatField(blank=True, null=True)),
+                ("energy_method", models.CharField(blank=True, max_length=100)),
+                ("hardware", models.JSONField(blank=True, default=dict)),
+                ("hardware_id", models.CharField(blank=True, max_length=64)),
+                ("overall_score", models.FloatField(blank=True, null=True)),
+                ("logs", models.TextField(blank=True)),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="competitions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TaskScore',
+            name="TaskScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(choices=[('pawsx', 'PAWS-X paraphrase identification'), ('xnli', 'XNLI natural language inference'), ('udpos', 'Universal Dependencies part-of-speech tagging'), ('panx', 'PAN-X (WikiANN) named-entity recognition')], max_length=16)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('metric', models.CharField(max_length=32)),
-                ('value', models.FloatField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='competitions.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "task",
+                    models.CharField(
+                        choices=[
+                            ("pawsx", "PAWS-X paraphrase identification"),
+                            ("xnli", "XNLI natural language inference"),
+                            ("udpos", "Universal Dependencies part-of-speech tagging"),
+                            ("panx", "PAN-X (WikiANN) named-entity recognition"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("metric", models.CharField(max_length=32)),
+                ("value", models.FloatField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="competitions.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['task', 'language', 'metric'],
+                "ordering": ["task", "language", "metric"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('is_reference', models.BooleanField(default=False, help_text='A platform-supplied reference (the baseline): no attempt limit.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('members', models.ManyToManyField(related_name='teams', through='competitions.Membership', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "is_reference",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A platform-supplied reference (the baseline): no attempt limit.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="teams",
+                        through="competitions.Membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='submission',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='competitions.team'),
+            model_name="submission",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="submissions",
+                to="competitions.team",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='competitions.team'),
+            model_name="membership",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="competitions.team",
+            ),
         ),
         migrations.CreateModel(
-            name='CompetitionTask',
+            name="CompetitionTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(choices=[('pawsx', 'PAWS-X paraphrase identification'), ('xnli', 'XNLI natural language inference'), ('udpos', 'Universal Dependencies part-of-speech tagging'), ('panx', 'PAN-X (WikiANN) named-entity recognition')], max_length=16)),
-                ('languages', models.JSONField(default=list, help_text="Languages scored; all of the task's by default.")),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='competitions.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "task",
+                    models.CharField(
+                        choices=[
+                            ("pawsx", "PAWS-X paraphrase identification"),
+                            ("xnli", "XNLI natural language inference"),
+                            ("udpos", "Universal Dependencies part-of-speech tagging"),
+                            ("panx", "PAN-X (WikiANN) named-entity recognition"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        default=list, help_text="Languages scored; all of the task's by default."
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="competitions.competition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'task'],
-                'constraints': [models.UniqueConstraint(fields=('competition', 'task'), name='unique_task_per_competition')],
+                "ordering": ["order", "task"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("competition", "task"), name="unique_task_per_competition"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EfficiencyRule',
+            name="EfficiencyRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('runtime', 'Test-phase runtime (s)'), ('energy', 'Energy (kWh, codecarbon)')], default='runtime', max_length=16)),
-                ('bonus_places', models.JSONField(default=list, help_text='Places gained by the most efficient teams, e.g. [2, 1].')),
-                ('max_score_gap', models.FloatField(default=10.0, help_text='A mover passes only teams it trails by less than this (points).')),
-                ('min_efficiency_gap', models.FloatField(default=0.05, help_text='…and beats on efficiency by more than this fraction (0.05 = 5%).')),
-                ('competition', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='efficiency_rule', to='competitions.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("runtime", "Test-phase runtime (s)"),
+                            ("energy", "Energy (kWh, codecarbon)"),
+                        ],
+                        default="runtime",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "bonus_places",
+                    models.JSONField(
+                        default=list,
+                        help_text="Places gained by the most efficient teams, e.g. [2, 1].",
+                    ),
+                ),
+                (
+                    "max_score_gap",
+                    models.FloatField(
+                        default=10.0,
+                        help_text="A mover passes only teams it trails by less than this (points).",
+                    ),
+                ),
+                (
+                    "min_efficiency_gap",
+                    models.FloatField(
+                        default=0.05,
+                        help_text="…and beats on efficiency by more than this fraction (0.05 = 5%).",
+                    ),
+                ),
+                (
+                    "competition",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="efficiency_rule",
+                        to="competitions.competition",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('max_score_gap__gte', 0)), name='rule_score_gap_non_negative'), models.CheckConstraint(condition=models.Q(('min_efficiency_gap__gte', 0), ('min_efficiency_gap__lt', 1)), name='rule_efficiency_gap_fraction')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("max_score_gap__gte", 0)),
+                        name="rule_score_gap_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_efficiency_gap__gte", 0), ("min_efficiency_gap__lt", 1)
+                        ),
+                        name="rule_efficiency_gap_fraction",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.UniqueConstraint(fields=('competition', 'key'), name='unique_phase_key'),
+            model_name="phase",
+            constraint=models.UniqueConstraint(
+                fields=("competition", "key"), name="unique_phase_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.CheckConstraint(condition=models.Q(('max_attempts__gte', 1)), name='phase_max_attempts_positive'),
+            model_name="phase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_attempts__gte", 1)), name="phase_max_attempts_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.CheckConstraint(condition=models.Q(('opens__isnull', True), ('closes__isnull', True), ('closes__gt', models.F('opens')), _connector='OR'), name='phase_closes_after_opens'),
+            model_name="phase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens__isnull", True),
+                    ("closes__isnull", True),
+                    ("closes__gt", models.F("opens")),
+                    _connector="OR",
+                ),
+                name="phase_closes_after_opens",
+            ),
         ),
         migrations.AddIndex(
-            model_name='run',
-            index=models.Index(fields=['status'], name='competition_status_fd3187_idx'),
+            model_name="run",
+            index=models.Index(fields=["status"], name="competition_status_fd3187_idx"),
         ),
         migrations.AddIndex(
-            model_name='run',
-            index=models.Index(fields=['submission', 'status'], name='competition_submiss_f58005_idx'),
+            model_name="run",
+            index=models.Index(
+                fields=["submission", "status"], name="competition_submiss_f58005_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'finished'), _negated=True), ('overall_score__isnull', False), _connector='OR'), name='finished_run_has_score'),
+            model_name="run",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "finished"), _negated=True),
+                    ("overall_score__isnull", False),
+                    _connector="OR",
+                ),
+                name="finished_run_has_score",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'failed'), _negated=True), models.Q(('failure_reason', ''), _negated=True), _connector='OR'), name='failed_run_has_reason'),
+            model_name="run",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "failed"), _negated=True),
+                    models.Q(("failure_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="failed_run_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskscore',
-            constraint=models.UniqueConstraint(fields=('run', 'task', 'language', 'metric'), name='unique_score_per_run'),
+            model_name="taskscore",
+            constraint=models.UniqueConstraint(
+                fields=("run", "task", "language", "metric"), name="unique_score_per_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('team', 'phase', 'attempt_number'), name='unique_attempt_number'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("team", "phase", "attempt_number"), name="unique_attempt_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('image_archive', ''), _negated=True), models.Q(('image_ref', ''), _negated=True), ('trusted_command__isnull', False), _connector='OR'), name='submission_has_an_image'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("image_archive", ""), _negated=True),
+                    models.Q(("image_ref", ""), _negated=True),
+                    ("trusted_command__isnull", False),
+                    _connector="OR",
+                ),
+                name="submission_has_an_image",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('training_gpu_hours__isnull', True), ('training_gpu_hours__gte', 0), _connector='OR'), name='submission_gpu_hours_non_negative'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("training_gpu_hours__isnull", True),
+                    ("training_gpu_hours__gte", 0),
+                    _connector="OR",
+                ),
+                name="submission_gpu_hours_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user',), name='one_team_per_user'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user",), name="one_team_per_user"),
         ),
     ]

@@ -4,30 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0001_initial'),
+        ("competitions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerTimingCheck',
+            name="WorkerTimingCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker', models.CharField(max_length=200)),
-                ('measured_at', models.DateTimeField(auto_now_add=True)),
-                ('hardware', models.JSONField(blank=True, default=dict)),
-                ('hardware_id', models.CharField(blank=True, max_length=64)),
-                ('cpuset', models.CharField(blank=True, max_length=64)),
-                ('sleep_s', models.FloatField()),
-                ('sleep_windows', models.JSONField(default=list)),
-                ('spin_windows', models.JSONField(default=list)),
-                ('jitter_ms', models.FloatField(null=True)),
-                ('cv_percent', models.FloatField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("worker", models.CharField(max_length=200)),
+                ("measured_at", models.DateTimeField(auto_now_add=True)),
+                ("hardware", models.JSONField(blank=True, default=dict)),
+                ("hardware_id", models.CharField(blank=True, max_length=64)),
+                ("cpuset", models.CharField(blank=True, max_length=64)),
+                ("sleep_s", models.FloatField()),
+                ("sleep_windows", models.JSONField(default=list)),
+                ("spin_windows", models.JSONField(default=list)),
+                ("jitter_ms", models.FloatField(null=True)),
+                ("cv_percent", models.FloatField(null=True)),
             ],
             options={
-                'ordering': ['worker', '-measured_at'],
-                'indexes': [models.Index(fields=['worker', '-measured_at'], name='competition_worker_b7efba_idx')],
+                "ordering": ["worker", "-measured_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["worker", "-measured_at"], name="competition_worker_b7efba_idx"
+                    )
+                ],
             },
         ),
     ]

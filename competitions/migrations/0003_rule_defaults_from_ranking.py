@@ -5,15 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0002_worker_timing_check'),
+        ("competitions", "0002_worker_timing_check"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='efficiencyrule',
-            name='bonus_places',
-            field=models.JSONField(default=competitions.models.default_bonus_places, help_text='Places gained by the most efficient teams, largest first, e.g. [2, 1].'),
+            model_name="efficiencyrule",
+            name="bonus_places",
+            field=models.JSONField(
+                default=competitions.models.default_bonus_places,
+                help_text="Places gained by the most efficient teams, largest first, e.g. [2, 1].",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0003_rule_defaults_from_ranking'),
+        ("competitions", "0003_rule_defaults_from_ranking"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phase',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, help_text='Ended for good by the organisers (cannot be reopened; code may be shared).', null=True),
+            model_name="phase",
+            name="ended_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Ended for good by the organisers (cannot be reopened; code may be shared).",
+                null=True,
+            ),
         ),
     ]

@@ -7,54 +7,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0004_phase_ended_at'),
+        ("competitions", "0004_phase_ended_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='competition',
-            name='timezone',
-            field=models.CharField(default='UTC', help_text="Every time on the competition's pages is shown in this zone (IANA name).", max_length=64, validators=[competitions.models.validate_timezone]),
+            model_name="competition",
+            name="timezone",
+            field=models.CharField(
+                default="UTC",
+                help_text="Every time on the competition's pages is shown in this zone (IANA name).",
+                max_length=64,
+                validators=[competitions.models.validate_timezone],
+            ),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='cpus',
-            field=models.PositiveSmallIntegerField(default=8, verbose_name='CPUs'),
+            model_name="competition",
+            name="cpus",
+            field=models.PositiveSmallIntegerField(default=8, verbose_name="CPUs"),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='gpus',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='GPUs'),
+            model_name="competition",
+            name="gpus",
+            field=models.PositiveSmallIntegerField(default=1, verbose_name="GPUs"),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='memory_mb',
-            field=models.PositiveIntegerField(default=16384, verbose_name='Memory (MB)'),
+            model_name="competition",
+            name="memory_mb",
+            field=models.PositiveIntegerField(default=16384, verbose_name="Memory (MB)"),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='output_mb',
-            field=models.PositiveIntegerField(default=1024, verbose_name='Output (MB)'),
+            model_name="competition",
+            name="output_mb",
+            field=models.PositiveIntegerField(default=1024, verbose_name="Output (MB)"),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='time_limit_s',
-            field=models.PositiveIntegerField(default=3600, verbose_name='Time limit (s)'),
+            model_name="competition",
+            name="time_limit_s",
+            field=models.PositiveIntegerField(default=3600, verbose_name="Time limit (s)"),
         ),
         migrations.AlterField(
-            model_name='competition',
-            name='timing_repeats',
-            field=models.PositiveSmallIntegerField(default=1, help_text='Times the test phase is timed; the median ranks.', verbose_name='Timed repeats'),
+            model_name="competition",
+            name="timing_repeats",
+            field=models.PositiveSmallIntegerField(
+                default=1,
+                help_text="Times the test phase is timed; the median ranks.",
+                verbose_name="Timed repeats",
+            ),
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_opt_out', models.BooleanField(default=False, help_text='No emails about runs, re-runs, disqualifications or boards.')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email_opt_out",
+                    models.BooleanField(
+                        default=False,
+                        help_text="No emails about runs, re-runs, disqualifications or boards.",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0005_timezone_labels_notification_preference'),
+        ("competitions", "0005_timezone_labels_notification_preference"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phase',
-            name='split_built_at',
+            model_name="phase",
+            name="split_built_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='split_key',
+            model_name="phase",
+            name="split_key",
             field=models.CharField(blank=True, editable=False, max_length=32),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='split_summary',
+            model_name="phase",
+            name="split_summary",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='split_verified',
+            model_name="phase",
+            name="split_verified",
             field=models.BooleanField(default=False, editable=False),
         ),
     ]

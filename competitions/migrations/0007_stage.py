@@ -6,26 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0006_phase_split_state'),
+        ("competitions", "0006_phase_split_state"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('closed_at', models.DateTimeField()),
-                ('metric', models.CharField(help_text="The efficiency figure's metric.", max_length=16)),
-                ('code_shared', models.BooleanField(default=False, help_text="Whether this stage's code was shared with all participants.")),
-                ('rows', models.JSONField(default=list, help_text='The final board, in final order.')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='competitions.phase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("closed_at", models.DateTimeField()),
+                (
+                    "metric",
+                    models.CharField(help_text="The efficiency figure's metric.", max_length=16),
+                ),
+                (
+                    "code_shared",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Whether this stage's code was shared with all participants.",
+                    ),
+                ),
+                (
+                    "rows",
+                    models.JSONField(default=list, help_text="The final board, in final order."),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stages",
+                        to="competitions.phase",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-closed_at'],
+                "ordering": ["-closed_at"],
             },
         ),
     ]

@@ -6,57 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0007_stage'),
+        ("competitions", "0007_stage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TimingAudit',
+            name="TimingAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('rounds', models.PositiveSmallIntegerField(default=5)),
-                ('top', models.PositiveSmallIntegerField(blank=True, help_text='Only the top N teams on score (all ranked teams if empty).', null=True)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('hardware', models.JSONField(blank=True, default=dict)),
-                ('hardware_id', models.CharField(blank=True, max_length=64)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audits', to='competitions.phase')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("rounds", models.PositiveSmallIntegerField(default=5)),
+                (
+                    "top",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Only the top N teams on score (all ranked teams if empty).",
+                        null=True,
+                    ),
+                ),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("hardware", models.JSONField(blank=True, default=dict)),
+                ("hardware_id", models.CharField(blank=True, max_length=64)),
+                ("failure_reason", models.TextField(blank=True)),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audits",
+                        to="competitions.phase",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditMeasurement',
+            name="AuditMeasurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveSmallIntegerField()),
-                ('position', models.PositiveSmallIntegerField(help_text="Its place in the round's order.")),
-                ('duration_s', models.FloatField(blank=True, null=True)),
-                ('overall_score', models.FloatField(blank=True, null=True)),
-                ('matches_original', models.BooleanField(default=False, help_text='Its predictions scored exactly what the original run scored.')),
-                ('failure', models.TextField(blank=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_measurements', to='competitions.run')),
-                ('audit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='competitions.timingaudit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField()),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(help_text="Its place in the round's order."),
+                ),
+                ("duration_s", models.FloatField(blank=True, null=True)),
+                ("overall_score", models.FloatField(blank=True, null=True)),
+                (
+                    "matches_original",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Its predictions scored exactly what the original run scored.",
+                    ),
+                ),
+                ("failure", models.TextField(blank=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_measurements",
+                        to="competitions.run",
+                    ),
+                ),
+                (
+                    "audit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measurements",
+                        to="competitions.timingaudit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['audit', 'round', 'position'],
+                "ordering": ["audit", "round", "position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='timingaudit',
-            constraint=models.CheckConstraint(condition=models.Q(('rounds__gte', 2)), name='audit_at_least_two_rounds'),
+            model_name="timingaudit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rounds__gte", 2)), name="audit_at_least_two_rounds"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditmeasurement',
-            constraint=models.UniqueConstraint(fields=('audit', 'run', 'round'), name='one_measurement_per_round'),
+            model_name="auditmeasurement",
+            constraint=models.UniqueConstraint(
+                fields=("audit", "run", "round"), name="one_measurement_per_round"
+            ),
         ),
     ]

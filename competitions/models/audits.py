@@ -2,11 +2,13 @@
 worker; every measurement kept, and whether each re-run predicted what the original did."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from competitions.models.competition import Phase
 from competitions.models.runs import Run
+from evaluator.rules import AUDIT
 
 
 class TimingAudit(models.Model):
@@ -24,12 +26,20 @@ class TimingAudit(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    rounds = models.PositiveSmallIntegerField(default=5)
+    rounds = models.PositiveSmallIntegerField(
+        default=AUDIT["rounds"].default,
+        validators=[
+            MinValueValidator(AUDIT["rounds"].minimum),
+            MaxValueValidator(AUDIT["rounds"].maximum),
+        ],
+    )
     top = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         help_text="Only the top N teams on score (all ranked teams if empty).",
     )
+    # The ranked teams' counting runs as the board stood when the audit was asked for.
+    contenders = models.ManyToManyField(Run, related_name="timing_audits", blank=True)
     worker = models.CharField(max_length=200, blank=True)
     hardware = models.JSONField(default=dict, blank=True)
     hardware_id = models.CharField(max_length=64, blank=True)
@@ -38,7 +48,11 @@ class TimingAudit(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(rounds__gte=2), name="audit_at_least_two_rounds"),
+            models.CheckConstraint(
+                condition=Q(rounds__gte=AUDIT["rounds"].minimum)
+                & Q(rounds__lte=AUDIT["rounds"].maximum),
+                name="audit_rounds_in_bounds",
+            ),
         ]
 
     def __str__(self) -> str:

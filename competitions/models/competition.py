@@ -1,13 +1,15 @@
 """A competition, its tasks and phases, and its efficiency rule."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from competitions.spec import timezone_problem
-from evaluator import ranking
-from evaluator.ranking import RULE_DEFAULTS
+from evaluator import efficiency_rule, rules
+from evaluator.efficiency_rule import RULE_DEFAULTS
 from evaluator.registry import TASKS
+from evaluator.runner.limits import Limits
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
 
@@ -15,6 +17,26 @@ TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
 def validate_timezone(name: str) -> None:
     if problem := timezone_problem(name):
         raise ValidationError(problem)
+
+
+def _bounds(setting: rules.Setting) -> list:
+    """The setting's bounds as field validators (forms and the admin refuse what YAML does)."""
+    found = [MinValueValidator(setting.minimum, setting.refusal())]
+    if setting.maximum is not None:
+        found.append(MaxValueValidator(setting.maximum, setting.refusal()))
+    return found
+
+
+def _in_bounds(setting: rules.Setting, prefix: str) -> models.CheckConstraint:
+    """The same bounds in the database, for writes that bypass validation."""
+    condition = Q(**{f"{setting.name}__gte": setting.minimum})
+    if setting.maximum is not None:
+        condition &= Q(**{f"{setting.name}__lte": setting.maximum})
+    return models.CheckConstraint(condition=condition, name=f"{prefix}_{setting.name}_in_bounds")
+
+
+def _whole(setting: rules.Setting, label: str, field=models.PositiveIntegerField, **extra):
+    return field(label, default=setting.default, validators=_bounds(setting), **extra)
 
 
 class Competition(models.Model):
@@ -30,17 +52,22 @@ class Competition(models.Model):
         validators=[validate_timezone],
         help_text="Every time on the competition's pages is shown in this zone (IANA name).",
     )
-    # Limits every run of this competition gets, on the same fixed hardware.
-    time_limit_s = models.PositiveIntegerField("Time limit (s)", default=3600)
-    memory_mb = models.PositiveIntegerField("Memory (MB)", default=16384)
-    cpus = models.PositiveSmallIntegerField("CPUs", default=8)
-    gpus = models.PositiveSmallIntegerField("GPUs", default=1)
-    output_mb = models.PositiveIntegerField("Output (MB)", default=1024)
-    timing_repeats = models.PositiveSmallIntegerField(
-        "Timed repeats", default=1, help_text="Times the test phase is timed; the median ranks."
+    # Limits every run of this competition gets, on the same fixed hardware (evaluator/rules.py).
+    time_limit_s = _whole(rules.LIMITS["time_limit_s"], "Time limit (s)")
+    memory_mb = _whole(rules.LIMITS["memory_mb"], "Memory (MB)")
+    cpus = _whole(rules.LIMITS["cpus"], "CPUs", models.PositiveSmallIntegerField)
+    gpus = _whole(rules.LIMITS["gpus"], "GPUs", models.PositiveSmallIntegerField)
+    output_mb = _whole(rules.LIMITS["output_mb"], "Output (MB)")
+    timing_repeats = _whole(
+        rules.TIMING["timing_repeats"],
+        "Timed repeats",
+        models.PositiveSmallIntegerField,
+        help_text="Times the test phase is timed; the median ranks.",
     )
     hardware_queue = models.CharField(
-        max_length=64, default="gpu-default", help_text="Celery queue of the fixed hardware class."
+        max_length=64,
+        default=rules.DEFAULT_HARDWARE_QUEUE,
+        help_text="Celery queue of the fixed hardware class.",
     )
     publish_code_after_close = models.BooleanField(
         default=False, help_text="After a phase closes, every team's code archive is downloadable."
@@ -51,23 +78,16 @@ class Competition(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(time_limit_s__gte=1), name="competition_time_limit_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(memory_mb__gte=64), name="competition_memory_at_least_64mb"
-            ),
-            models.CheckConstraint(condition=Q(cpus__gte=1), name="competition_cpus_positive"),
-            models.CheckConstraint(
-                condition=Q(output_mb__gte=1), name="competition_output_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(timing_repeats__gte=1), name="competition_repeats_positive"
-            ),
+            _in_bounds(setting, "competition")
+            for setting in [*rules.LIMITS.values(), *rules.TIMING.values()]
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def limits(self) -> Limits:
+        """What every run of this competition may use (the runner's terms)."""
+        return Limits(**{name: getattr(self, name) for name in rules.LIMITS})
 
     def task_languages(self) -> dict[str, list[str]]:
         """The tasks this competition scores and, for each, its languages in registry order."""
@@ -132,14 +152,21 @@ class Phase(models.Model):
     is_open = models.BooleanField(
         default=True, help_text="Organisers' switch; the opens/closes window applies as well."
     )
-    max_attempts = models.PositiveSmallIntegerField(default=3)
+    max_attempts = _whole(rules.PHASE["max_attempts"], "Attempts", models.PositiveSmallIntegerField)
     failed_runs_count = models.BooleanField(
-        default=False,
+        default=rules.PHASE_DEFAULTS["failed_runs_count"],
         help_text="Whether a run that fails through the team's fault uses an attempt.",
     )
-    leaderboard_policy = models.CharField(max_length=8, choices=Policy.choices, default=Policy.BEST)
+    leaderboard_policy = models.CharField(
+        max_length=8, choices=Policy.choices, default=rules.PHASE_DEFAULTS["leaderboard_policy"]
+    )
+    # Empty until saved: a phase saved without a choice gets its split's default
+    # (rules.VISIBILITY_BY_SPLIT), wherever it was made (YAML, admin, code).
     results_visibility = models.CharField(
-        max_length=16, choices=Visibility.choices, default=Visibility.LIVE
+        max_length=16,
+        choices=Visibility.choices,
+        blank=True,
+        help_text="Empty: the split's default (the final split's results wait for publication).",
     )
     frozen_at = models.DateTimeField(
         null=True, blank=True, help_text="Board frozen: no new scores."
@@ -161,9 +188,7 @@ class Phase(models.Model):
         ordering = ["competition", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["competition", "key"], name="unique_phase_key"),
-            models.CheckConstraint(
-                condition=Q(max_attempts__gte=1), name="phase_max_attempts_positive"
-            ),
+            _in_bounds(rules.PHASE["max_attempts"], "phase"),
             models.CheckConstraint(
                 condition=Q(opens__isnull=True) | Q(closes__isnull=True) | Q(closes__gt=F("opens")),
                 name="phase_closes_after_opens",
@@ -172,6 +197,15 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competition.slug}/{self.key}"
+
+    def save(self, *args, **kwargs):
+        if not self.results_visibility:
+            self.results_visibility = rules.default_visibility(self.split)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if problem := rules.window_problem(self.opens, self.closes):
+            raise ValidationError({"closes": problem})
 
     def accepts_submissions(self, now) -> bool:
         if not self.is_open or self.frozen_at is not None or self.ended_at is not None:
@@ -208,16 +242,12 @@ def default_bonus_places() -> list[int]:
 
 
 class EfficiencyRule(models.Model):
-    class Metric(models.TextChoices):
-        RUNTIME = "runtime", "Test-phase runtime (s)"
-        ENERGY = "energy", "Energy (kWh, codecarbon)"
+    METRICS = list(efficiency_rule.METRIC_TITLES.items())
 
     competition = models.OneToOneField(
         Competition, on_delete=models.CASCADE, related_name="efficiency_rule"
     )
-    metric = models.CharField(
-        max_length=16, choices=Metric.choices, default=RULE_DEFAULTS["metric"]
-    )
+    metric = models.CharField(max_length=16, choices=METRICS, default=RULE_DEFAULTS["metric"])
     bonus_places = models.JSONField(
         default=default_bonus_places,
         help_text="Places gained by the most efficient teams, largest first, e.g. [2, 1].",
@@ -238,7 +268,7 @@ class EfficiencyRule(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(min_efficiency_gap__gte=0)
-                & Q(min_efficiency_gap__lt=ranking.GAP_LIMITS["min_efficiency_gap"]),
+                & Q(min_efficiency_gap__lt=efficiency_rule.GAP_LIMITS["min_efficiency_gap"]),
                 name="rule_efficiency_gap_fraction",
             ),
         ]
@@ -253,9 +283,9 @@ class EfficiencyRule(models.Model):
             field = "bonus_places" if "bonus_places" in str(error) else None
             raise ValidationError({field: str(error)} if field else str(error)) from error
 
-    def as_rule(self) -> ranking.EfficiencyRule:
+    def as_rule(self) -> efficiency_rule.EfficiencyRule:
         """The pure rule the board is ordered by (raises ValueError if the settings are off)."""
-        return ranking.EfficiencyRule(
+        return efficiency_rule.EfficiencyRule(
             metric=self.metric,
             bonus_places=tuple(self.bonus_places),
             max_score_gap=self.max_score_gap,

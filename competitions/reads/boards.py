@@ -16,7 +16,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from competitions.models import Competition, Phase, Run, TaskScore, WorkerTimingCheck
 from competitions.permissions import is_organiser, may_see_scores
 from competitions.reads.audits import AuditView, latest_audit
-from evaluator import ranking
+from evaluator import efficiency_rule, ranking
 from evaluator.registry import METRIC_LABELS, TASKS
 
 
@@ -76,7 +76,7 @@ class Board:
     references: list[Row]  # not ranked, shown for comparison
     scores_hidden: bool
     frozen_view: bool  # a non-organiser sees the board as it was at freezing
-    rule: ranking.EfficiencyRule | None
+    rule: efficiency_rule.EfficiencyRule | None
     hidden_teams: list[str] = field(default_factory=list)  # who has results, when hidden
     timing_goal_percent: float = 2.0
     audit: AuditView | None = None  # the phase's latest finished timing audit
@@ -118,7 +118,7 @@ def phase_for(slug: str, key: str) -> Phase | None:
     )
 
 
-def rule_of(competition: Competition) -> ranking.EfficiencyRule | None:
+def rule_of(competition: Competition) -> efficiency_rule.EfficiencyRule | None:
     stored = getattr(competition, "efficiency_rule", None)
     return stored.as_rule() if stored is not None else None
 
@@ -226,7 +226,7 @@ def _attach_scores(rows: list[Row], *, with_languages: bool) -> None:
             row.tasks[task] = value
 
 
-def _audited(row: Row, rule: ranking.EfficiencyRule | None) -> bool:
+def _audited(row: Row, rule: efficiency_rule.EfficiencyRule | None) -> bool:
     return bool(row.audit_rounds) and (rule is None or rule.metric == "runtime")
 
 
@@ -242,7 +242,7 @@ def contenders(phase: Phase, top: int | None = None) -> list[int]:
     return [run["id"] for run in (counting[:top] if top else counting)]
 
 
-def efficiency_of(row: Row, rule: ranking.EfficiencyRule | None) -> float | None:
+def efficiency_of(row: Row, rule: efficiency_rule.EfficiencyRule | None) -> float | None:
     """The row's figure for the rule's metric (runtime without a rule); None when unmeasured.
     An audited runtime is the median of the phase's timing audit rounds."""
     if _audited(row, rule):
@@ -251,7 +251,7 @@ def efficiency_of(row: Row, rule: ranking.EfficiencyRule | None) -> float | None
     return value if value is not None and value > 0 else None
 
 
-def entry_of(row: Row, rule: ranking.EfficiencyRule | None) -> ranking.Entry:
+def entry_of(row: Row, rule: efficiency_rule.EfficiencyRule | None) -> ranking.Entry:
     """A board row as the ranking function sees it: audit rounds (paired across teams) when the
     run was audited, else its own repeated runtimes."""
     efficiency = efficiency_of(row, rule)
@@ -271,7 +271,7 @@ def entry_of(row: Row, rule: ranking.EfficiencyRule | None) -> ranking.Entry:
     )
 
 
-def rank_rows(rows: list[Row], rule: ranking.EfficiencyRule | None) -> list[Row]:
+def rank_rows(rows: list[Row], rule: efficiency_rule.EfficiencyRule | None) -> list[Row]:
     """The rows in the order `ranking.rerank` gives, each with its ranks, movement and reason."""
     by_team = {row.team: row for row in rows}
     ordered = []
@@ -331,7 +331,7 @@ def leaderboard(
     *,
     viewer=None,
     with_languages: bool = False,
-    rule: ranking.EfficiencyRule | None = None,
+    rule: efficiency_rule.EfficiencyRule | None = None,
     before=None,
     as_organiser: bool = False,
 ) -> Board:

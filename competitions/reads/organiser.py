@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 
 from competitions.models import Competition, Phase, Run, WorkerTimingCheck
 from competitions.reads.boards import entry_of
-from evaluator import ranking
+from evaluator import efficiency_rule, ranking
 from evaluator.calibration import spread, spread_warning
 from evaluator.split_check import split_identity
 
@@ -140,7 +140,7 @@ def _calibration(phase, entry, rule, source: str) -> Calibration:
         min_score=thresholds.min_score,
         max_figure=thresholds.max_figure,
         judged_on=thresholds.judged_on,
-        unit=ranking.METRIC_WORDS[rule.metric][2],
+        unit=efficiency_rule.METRIC_WORDS[rule.metric][2],
         source=source,
         warning=spread_warning(entry.measurements, rule.min_efficiency_gap),
     )
@@ -155,7 +155,9 @@ def sample_figures(slug: str) -> dict | None:
         return json.loads(handle.read())
 
 
-def calibration(boards, rule: ranking.EfficiencyRule | None, slug: str = "") -> list[Calibration]:
+def calibration(
+    boards, rule: efficiency_rule.EfficiencyRule | None, slug: str = ""
+) -> list[Calibration]:
     """For each phase's reference rows, the thresholds `ranking.pass_thresholds` derives; before
     any reference run has finished, from the baseline's figures on the public sample."""
     if rule is None:

@@ -74,9 +74,6 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
         phase = competition.phases.filter(key=phase_spec.key).first() or Phase(
             competition=competition, key=phase_spec.key
         )
-        visibility = phase_spec.results or (
-            Phase.Visibility.ON_PUBLISH if phase_spec.split == "test" else Phase.Visibility.LIVE
-        )
         _apply(
             phase,
             {
@@ -88,7 +85,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
                 "max_attempts": phase_spec.max_attempts,
                 "failed_runs_count": phase_spec.failed_runs_count,
                 "leaderboard_policy": phase_spec.leaderboard,
-                "results_visibility": visibility,
+                "results_visibility": phase_spec.visibility,
             },
             f"phase {phase_spec.key}",
             changes,

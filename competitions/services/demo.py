@@ -1,8 +1,10 @@
 """The demo: a competition on synthetic data with real runs, so a newcomer sees a working board.
 
-Everything goes through the real pipeline: the YAML loader, the team import, `submit` and
-`evaluate_run`. The demo's models run as local processes (ProcessRunner), which is why `make demo`
-sets PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS: it needs no Docker on a fresh machine.
+Everything goes through the real pipeline: the YAML loader, the team import, `submit`, and the
+worker's own evaluation, which the caller hands in (`manage.py demo` passes the worker's door), so
+this service never imports the worker. The demo's models run as local processes (ProcessRunner),
+which is why `make demo` sets PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS: it needs no Docker on a fresh
+machine.
 """
 
 import contextlib
@@ -23,8 +25,6 @@ from competitions.services.competitions import load_competition
 from competitions.services.submissions import Artifact, submit
 from competitions.services.teams import create_team, import_teams
 from competitions.spec import parse_competition
-from competitions.worker.context import WorkerContext
-from competitions.worker.pipeline import evaluate_run
 
 ROOT = Path(settings.BASE_DIR)
 DEMO_PASSWORD = "podium-demo"  # noqa: S105 - printed for the demo's local accounts, never used elsewhere
@@ -117,9 +117,14 @@ def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
     ]  # fmt: skip
 
 
-def seed(say: Callable[[str], None] = print, *, with_models: bool = True) -> Competition:
-    """Load the demo competition, its teams and users, train and evaluate the demo models
-    (`with_models=False`: no pre-made runs, only the competition, teams and accounts)."""
+def seed(
+    say: Callable[[str], None] = print,
+    *,
+    evaluate: Callable[[int], object] | None = None,
+) -> Competition:
+    """Load the demo competition, its teams and users; with `evaluate` (a run id in, the run
+    evaluated by a worker), also train, submit and evaluate the demo models (without it: no
+    pre-made runs, only the competition, teams and accounts)."""
     competition = load_competition(
         parse_competition((ROOT / "examples/demo.yaml").read_text())
     ).competition
@@ -131,10 +136,10 @@ def seed(say: Callable[[str], None] = print, *, with_models: bool = True) -> Com
     if not users.filter(username="organiser").exists():
         users.create_superuser("organiser", "organiser@example.com", DEMO_PASSWORD)
 
-    if not with_models:
+    if evaluate is None:
         return competition
     with _seed_mail_unprinted():
-        _evaluate_models(competition, say)
+        _evaluate_models(competition, say, evaluate)
     return competition
 
 
@@ -150,10 +155,11 @@ def _seed_mail_unprinted():
         settings.EMAIL_BACKEND = backend
 
 
-def _evaluate_models(competition: Competition, say: Callable[[str], None]) -> None:
+def _evaluate_models(
+    competition: Competition, say: Callable[[str], None], evaluate: Callable[[int], object]
+) -> None:
     phase = competition.phases.get(key="eval")
     work = Path(settings.VAR_DIR) / "demo"
-    worker = WorkerContext.from_settings()
     for model in MODELS:
         team = create_team(model.team, is_reference=model.reference)
         if phase.submissions.filter(team=team).exists():
@@ -167,7 +173,7 @@ def _evaluate_models(competition: Competition, say: Callable[[str], None]) -> No
             Artifact(trusted_command=_command(model, checkpoint)),
             description=model.description,
         )
-        evaluate_run(submission.runs.get().pk, worker)
+        evaluate(submission.runs.get().pk)
         run = submission.runs.get()
         if run.overall_score is not None:
             say(

@@ -13,9 +13,11 @@ from django.utils import timezone
 from competitions.models import Run
 from podium.celery import app as celery_app
 
-# The names competitions.tasks registers its tasks under (it imports these constants).
+# The names the worker's doors (competitions/worker/entry.py) register their tasks under. They
+# keep the names of the module the tasks first lived in, so messages already queued still run.
 EVALUATE_RUN = "competitions.tasks.evaluate_run"
 AUDIT_TIMING = "competitions.tasks.audit_timing"
+RECONCILE_RUNS = "competitions.tasks.reconcile_runs"
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
 from competitions.services import stages as stage_service
 from competitions.services.audits import request_audit
-from evaluator import ranking
+from evaluator import efficiency_rule
 
 
 def _phase_or_404(slug: str, phase_key: str):
@@ -78,7 +78,7 @@ def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None)
     params = request.GET
     phase = next((p for p in phases if p.key == params.get("phase")), phases[0] if phases else None)
     saved = boards.rule_of(comp)
-    shown = saved or ranking.EfficiencyRule()
+    shown = saved or efficiency_rule.EfficiencyRule()
     values = {
         "bonus_places": ",".join(str(p) for p in shown.bonus_places) or "0",
         "max_score_gap": f"{shown.max_score_gap:g}",

@@ -14,10 +14,11 @@ from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
 from competitions.pareto import pareto_chart
 from competitions.permissions import is_organiser, team_of
-from competitions.presenters import board_state, chart_data, contract_html, rule_in_words
+from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards
 from competitions.reads.hardware import measured_hardware
 from competitions.services import starter_kit as kit
+from evaluator import efficiency_rule
 
 BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
 
@@ -39,7 +40,7 @@ def competition(request, slug):
         "competitions/competition.html",
         {
             "competition": comp,
-            "rule_words": rule_in_words(boards.rule_of(comp)),
+            "rule_words": efficiency_rule.describe(boards.rule_of(comp)),
             "phases": [(p, board_state(p, timezone.now())) for p in comp.phases.all()],
         },
     )
@@ -109,7 +110,7 @@ def how_to_submit(request, slug):
         "hardware": measured_hardware(comp),
         "site": site,
         "contract_html": contract_html(),
-        "rule_words": rule_in_words(boards.rule_of(comp)),
+        "rule_words": efficiency_rule.describe(boards.rule_of(comp)),
         "docker_workers": settings.PODIUM_DOCKER_WORKERS,
     }
     return render(request, "competitions/how_to_submit.html", context)

@@ -16,11 +16,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from competitions.models import AuditMeasurement, Run, TimingAudit
-from competitions.reads.boards import contenders
+from competitions.models import AuditMeasurement, TimingAudit
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
-from competitions.worker.pipeline import limits_for_competition
 from competitions.worker.splits import gold_labels, local_split
 from evaluator.contract import PredictionError, read_predictions
 from evaluator.scoring import score_predictions
@@ -69,7 +67,7 @@ def run_audit(audit_id: int, worker: WorkerContext | None = None) -> TimingAudit
 def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
     phase = audit.phase
     runs = list(
-        Run.objects.filter(pk__in=contenders(phase, top=audit.top))
+        audit.contenders.all()
         .select_related("submission__team", "submission__phase__competition")
         .order_by("-overall_score", "pk")
     )
@@ -77,7 +75,7 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
         raise RunFailed("an audit needs at least two ranked teams with a finished run", "platform")
     split = local_split(phase, worker.work_dir)
     gold = gold_labels(split)
-    limits = limits_for_competition(phase.competition)
+    limits = phase.competition.limits()
     executors = {}
     try:
         for run in runs:

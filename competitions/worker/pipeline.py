@@ -20,7 +20,6 @@ from competitions.worker.executors import executor_for
 from competitions.worker.splits import gold_labels, local_split
 from competitions.worker.timing import run_timed
 from evaluator.contract import PredictionError, read_predictions
-from evaluator.runner.limits import Limits
 from evaluator.scoring import Scores, score_predictions
 
 log = logging.getLogger(__name__)
@@ -77,11 +76,16 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
+# What evaluate_run answers for a run this worker cannot execute (left queued for another).
+DEFERRED = "deferred"
+
+
 def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None:
-    """Evaluate one run if it is still queued; returns the status it ended in (None: not ours)."""
+    """Evaluate one run if it is still queued: the status it ended in, DEFERRED when this worker
+    cannot execute it (left queued, saying what it waits for), None when it was not queued."""
     worker = worker or WorkerContext.from_settings()
     if defer_if_not_runnable(run_id, worker):
-        return None
+        return DEFERRED
     run = run_service.claim_run(run_id, worker.name)
     if run is None:
         log.info("run %s is not queued any more; nothing to do", run_id)
@@ -111,20 +115,6 @@ def defer_if_not_runnable(run_id: int, worker: WorkerContext) -> bool:
     return bool(waits_for)
 
 
-def limits_for(run: Run) -> Limits:
-    return limits_for_competition(run.submission.phase.competition)
-
-
-def limits_for_competition(competition) -> Limits:
-    return Limits(
-        time_limit_s=competition.time_limit_s,
-        memory_mb=competition.memory_mb,
-        cpus=competition.cpus,
-        gpus=competition.gpus,
-        output_mb=competition.output_mb,
-    )
-
-
 def _evaluate(
     run: Run, worker: WorkerContext, scratch: Path, beat: Heartbeat
 ) -> run_service.RunResult:
@@ -141,7 +131,7 @@ def _evaluate(
             executor,
             split.input_dir,
             scratch,
-            limits_for(run),
+            competition.limits(),
             repeats=competition.timing_repeats,
             energy=_wants_energy(competition),
             gpu=worker.gpu,

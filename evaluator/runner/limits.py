@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evaluator.rules import LIMITS, RUNNER_LIMITS
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -14,14 +16,16 @@ class Limits:
     worker owns exactly one GPU and passes its index to the runner).
     """
 
-    time_limit_s: float = 3600
-    memory_mb: int = 16384
-    cpus: float = 2.0
-    gpus: int = 0
-    output_mb: int = 256
-    pids: int = 256
-    tmp_mb: int = 1024
-    output_files: int = 10000
+    # Defaults are the competition's (evaluator/rules.py), so a run without a competition gets
+    # what a competition that says nothing gets.
+    time_limit_s: float = LIMITS["time_limit_s"].default
+    memory_mb: int = LIMITS["memory_mb"].default
+    cpus: float = LIMITS["cpus"].default
+    gpus: int = LIMITS["gpus"].default
+    output_mb: int = LIMITS["output_mb"].default
+    pids: int = RUNNER_LIMITS["pids"]
+    tmp_mb: int = RUNNER_LIMITS["tmp_mb"]
+    output_files: int = RUNNER_LIMITS["output_files"]
 
     def __post_init__(self) -> None:
         for name in ("time_limit_s", "memory_mb", "cpus", "output_mb", "pids", "tmp_mb"):

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluator.cli import parse_rerank_input, run_rerank
-from evaluator.ranking import EfficiencyRule, Entry, rerank
+from evaluator.efficiency_rule import EfficiencyRule
+from evaluator.ranking import Entry, rerank
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "last-competition.json"
 

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluator.ranking import EfficiencyRule, Entry, paired_ratio_interval, rerank
+from evaluator.audit_interval import paired_ratio_interval
+from evaluator.efficiency_rule import EfficiencyRule
+from evaluator.ranking import Entry, rerank
 
 
 def audited(team, score, rounds):

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluator.cli import run_rerank
-from evaluator.ranking import EfficiencyRule, Entry, rerank
+from evaluator.efficiency_rule import EfficiencyRule
+from evaluator.ranking import Entry, rerank
 
 
 def order(ranked):

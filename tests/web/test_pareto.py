@@ -8,7 +8,7 @@ from django.test import Client
 
 from competitions.pareto import pareto_chart, pareto_front, pass_region
 from competitions.reads import boards
-from evaluator import ranking
+from evaluator import efficiency_rule, ranking
 from tests.factories import finish, submit_ref
 
 
@@ -30,7 +30,7 @@ def test_pass_region_is_exactly_where_the_ranking_lets_the_mover_pass(
     max_score_gap, min_efficiency_gap
 ):
     # A mover (score 70, 20 s) below one other team: rerank decides; the region must agree.
-    rule = ranking.EfficiencyRule(
+    rule = efficiency_rule.EfficiencyRule(
         bonus_places=(1,), max_score_gap=max_score_gap, min_efficiency_gap=min_efficiency_gap
     )
     mover = ranking.Entry("M", 70.0, 20.0)

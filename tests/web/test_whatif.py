@@ -13,7 +13,7 @@ from competitions import whatif
 from competitions.models import EfficiencyRule
 from competitions.reads import boards
 from competitions.reads.boards import entry_of
-from evaluator import ranking
+from evaluator import efficiency_rule
 from tests.factories import PASSWORD, api_client, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def rerank_file(tmp_path, rows, rule: dict) -> list[dict]:
     """`manage.py rerank --json` on a results file built from the board's rows."""
     entries = []
     for row in rows:
-        entry = entry_of(row, ranking.EfficiencyRule())
+        entry = entry_of(row, efficiency_rule.EfficiencyRule())
         item = {"team": entry.team, "score": entry.score}
         if entry.efficiency is not None:
             item["runtime_s"] = entry.efficiency

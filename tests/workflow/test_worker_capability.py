@@ -17,7 +17,7 @@ from baselines import majority
 from competitions.models import Run, Team
 from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WAITING_FOR_DOCKER, WorkerContext
-from competitions.worker.pipeline import evaluate_run
+from competitions.worker.pipeline import DEFERRED, evaluate_run
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_process_worker_leaves_an_image_queued_with_the_reason(process_worker, t
     assert run.status == Run.Status.QUEUED and run.worker == "" and run.platform_retries == 0
     assert run.failure_reason == WAITING_FOR_DOCKER
     assert out.getvalue().count(f"run {run.pk}: left queued for a Docker worker") == 5
-    assert evaluate_run(run.pk) is None
+    assert evaluate_run(run.pk) == DEFERRED  # left queued, not claimed
     run.refresh_from_db()
     assert run.status == Run.Status.QUEUED and run.started_at is None
     # The team sees it queued, with what it waits for, and the site's notice.

@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from competitions.reads import boards
 from competitions.services.audits import DEFAULT_ROUNDS, AuditRefused, request_audit
-from competitions.worker.audit import run_audit
-from competitions.worker.context import WorkerContext
+from competitions.worker import entry
 
 
 class Command(BaseCommand):
@@ -29,9 +28,9 @@ class Command(BaseCommand):
             audit = request_audit(phase, rounds=options["rounds"], top=options["top"], send=False)
         except AuditRefused as refusal:
             raise CommandError(str(refusal)) from None
-        worker = WorkerContext.from_settings()
+        worker = entry.WorkerContext.from_settings()
         self.stdout.write(f"audit {audit.pk}: {audit.rounds} rounds on {worker.name} ...")
-        audit = run_audit(audit.pk, worker)
+        audit = entry.run_audit(audit.pk, worker)
         if audit.status != audit.Status.FINISHED:
             raise CommandError(f"audit {audit.pk} failed: {audit.failure_reason}")
         board = boards.leaderboard(phase, as_organiser=True)

@@ -6,7 +6,7 @@ import shlex
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.models import Competition
-from competitions.worker.calibrate import CalibrationFailed, calibrate
+from competitions.worker import entry
 from evaluator.calibration import spread, spread_warning
 from evaluator.data import DataSourceError
 
@@ -37,8 +37,8 @@ class Command(BaseCommand):
         if not 2 <= repeats <= 20:
             raise CommandError("give --repeats between 2 and 20: the spread needs two timings")
         try:
-            figures = calibrate(competition, shlex.split(command), repeats, per_language)
-        except (CalibrationFailed, DataSourceError) as error:
+            figures = entry.calibrate(competition, shlex.split(command), repeats, per_language)
+        except (entry.CalibrationFailed, DataSourceError) as error:
             raise CommandError(f"calibration failed: {error}") from None
         cv = spread(figures["measurements"])
         self.stdout.write(

@@ -7,10 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from competitions.management.engine import docker_client_or_error
 from competitions.models import Competition
-from competitions.worker.pipeline import limits_for_competition
 from evaluator.check import capacity_from_docker_info, check_image, limits_beyond_host
 from evaluator.registry import TASKS
-from evaluator.runner import ArtifactError, DockerRunner, load_image_archive
+from evaluator.runner import ArtifactError, DockerRunner, Limits, load_image_archive
 
 MAX_ARCHIVE_BYTES = 64 * 1024**3
 
@@ -42,6 +41,8 @@ class Command(BaseCommand):
 
         client = docker_client_or_error()
         tasks, limits = self._rules(competition)
+        if competition is None:
+            limits = self._fit_to_this_machine(client, limits, gpu)
         overrides = {"cpus": options.get("cpus"), "memory_mb": options.get("memory_mb")}
         limits = dataclasses.replace(limits, **{k: v for k, v in overrides.items() if v})
         self._refuse_limits_beyond_this_machine(client, limits)
@@ -85,8 +86,22 @@ class Command(BaseCommand):
             found = Competition.objects.filter(slug=slug).first()
             if found is None:
                 raise CommandError(f"no competition {slug!r}")
-            return found.task_languages(), limits_for_competition(found)
-        from evaluator.runner import Limits
-
+            return found.task_languages(), found.limits()
         tasks = {task_id: list(spec.languages) for task_id, spec in TASKS.items()}
-        return tasks, Limits(time_limit_s=600, memory_mb=4096, cpus=2, gpus=0, output_mb=256)
+        return tasks, Limits()  # what a competition that names no limits gives (evaluator/rules.py)
+
+    def _fit_to_this_machine(self, client, limits: Limits, gpu) -> Limits:
+        """Without a competition: the default limits, capped to what this machine has."""
+        host = capacity_from_docker_info(client.info())
+        fitted = dataclasses.replace(
+            limits,
+            cpus=min(limits.cpus, host.cpus),
+            memory_mb=min(limits.memory_mb, host.memory_mb // 2),
+            gpus=limits.gpus if gpu is not None else 0,
+        )
+        if fitted != limits:
+            self.stdout.write(
+                f"no --competition given: the platform's default limits, fitted to this machine "
+                f"({fitted.cpus:g} CPUs, {fitted.memory_mb:,} MiB, {fitted.gpus} GPU)"
+            )
+        return fitted

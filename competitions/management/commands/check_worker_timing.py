@@ -4,8 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.management.engine import docker_client_or_error
-from competitions.worker.context import WorkerContext
-from competitions.worker.startup import check_worker_timing, describe
+from competitions.worker import entry
 from evaluator.runner.gpu import describe_clocks
 
 
@@ -37,14 +36,14 @@ class Command(BaseCommand):
         client = docker_client_or_error()
         goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT if fail_above is None else fail_above
         try:
-            check = check_worker_timing(
-                WorkerContext.from_settings(), repeats=repeats, sleep_s=sleep, client=client
+            check = entry.check_worker_timing(
+                entry.WorkerContext.from_settings(), repeats=repeats, sleep_s=sleep, client=client
             )
         except docker.errors.ImageNotFound:
             raise CommandError(
                 f"the probe image {settings.PODIUM_STARTUP_PROBE_IMAGE} is missing: make images"
             ) from None
-        self.stdout.write(describe(check, goal))
+        self.stdout.write(entry.describe(check, goal))
         self.stdout.write("  " + describe_clocks(check.hardware))
         self.stdout.write(
             "  sleep windows (s): " + " ".join(f"{w:.3f}" for w in check.sleep_windows)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from competitions.management import demo_runtime
 from competitions.reads.boards import leaderboard
 from competitions.services import demo
+from competitions.worker import entry
 
 
 def _exit_on_sigterm(signum, frame):
@@ -55,7 +56,9 @@ class Command(BaseCommand):
             settings.PODIUM_DOCKER_WORKERS = False
         say("Setting up the demo competition (synthetic mini-XTREME data):")
         try:
-            competition = demo.seed(say=say, with_models=not no_models)
+            here = entry.WorkerContext.from_settings()  # the demo's own runs, in this process
+            evaluate = None if no_models else (lambda run_id: entry.evaluate_one(run_id, here))
+            competition = demo.seed(say=say, evaluate=evaluate)
         except demo.DemoStepFailed as error:
             raise CommandError(str(error)) from None
         if not quiet:

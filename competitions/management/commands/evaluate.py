@@ -1,18 +1,15 @@
-"""`manage.py evaluate RUN_ID` / `--pending`: evaluate in the foreground, like the Celery task."""
+"""`manage.py evaluate RUN_ID` / `--pending [--watch]`: evaluate in the foreground, through the
+worker's doors (the same code as the Celery worker)."""
 
 import os
 import signal
 import sys
 import threading
-import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from competitions.models import Run, TimingAudit
-from competitions.worker.audit import run_audit
-from competitions.worker.context import WorkerContext
-from competitions.worker.pipeline import defer_if_not_runnable, evaluate_run
-from competitions.worker.startup import prepare_worker
+from competitions.models import Run
+from competitions.worker import entry
 
 
 def _exit_on_sigterm(signum, frame):
@@ -21,11 +18,11 @@ def _exit_on_sigterm(signum, frame):
     sys.exit(128 + signum)
 
 
-def _parent_gone() -> bool:
+def _parent_alive() -> bool:
     """A worker the demo started stops with it, even when the demo was killed outright (SIGKILL
     cannot be caught): the demo passes its pid, and an orphan is re-parented."""
     parent = os.environ.get("PODIUM_EXIT_WITH_PARENT")
-    return bool(parent) and os.getppid() != int(parent)
+    return not parent or os.getppid() == int(parent)
 
 
 class Command(BaseCommand):
@@ -44,72 +41,34 @@ class Command(BaseCommand):
             raise CommandError("give a RUN_ID or --pending (not both)")
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        worker = WorkerContext.from_settings()
+        worker = entry.WorkerContext.from_settings()
         if run_id is not None:
             if not Run.objects.filter(pk=run_id).exists():
                 raise CommandError(f"there is no run {run_id}")
-            self._evaluate(run_id, worker)
+            self._one(run_id, worker)
             return
         if watch:
-            prepare_worker(worker)
+            entry.start(worker)
             kind = "container images and" if worker.runner == "docker" else "only"
             self.stdout.write(
                 f"worker {worker.name}: polling for queued runs ({kind} local commands)"
             )
-        waiting_said: set[int] = set()
-        while True:
-            queued = list(
-                Run.objects.filter(status=Run.Status.QUEUED)
-                .order_by("created_at")
-                .values_list("pk", flat=True)
-            )
-            ran = 0
-            for pk in queued:
-                # Only the runs this worker can execute are claimed; the others stay queued.
-                if defer_if_not_runnable(pk, worker):
-                    if pk not in waiting_said:
-                        waiting_said.add(pk)
-                        self.stdout.write(f"run {pk}: left queued for a Docker worker")
-                    continue
-                ran += 1
-                self._evaluate(pk, worker)
-            ran += self._audits(worker)
-            if not watch:
-                if not ran:
-                    self.stdout.write("no queued runs this worker can execute")
-                return
-            if _parent_gone():
-                self.stdout.write(f"worker {worker.name}: the process that started it is gone")
-                return
-            time.sleep(interval)
+        report = entry.poll(
+            worker, watch=watch, interval_s=interval, say=self._say, keep_going=_parent_alive
+        )
+        if watch:
+            self.stdout.write(f"worker {worker.name}: the process that started it is gone")
+        elif not (report.ran or report.audits):
+            self.stdout.write("no queued runs this worker can execute")
 
-    def _audits(self, worker: WorkerContext) -> int:
-        """Queued timing audits (the organiser page's action without a broker), one at a time."""
-        done = 0
-        for audit_id in TimingAudit.objects.filter(status=TimingAudit.Status.QUEUED).values_list(
-            "pk", flat=True
-        ):
-            audit = run_audit(audit_id, worker)
-            if audit is None:
-                continue
-            done += 1
-            detail = audit.failure_reason or f"{audit.rounds} rounds"
-            self.stdout.write(f"timing audit {audit.pk}: {audit.status} ({detail})")
-        return done
+    def _say(self, line: str) -> None:
+        style = self.style.SUCCESS if ": finished," in line else self.style.WARNING
+        self.stdout.write(style(line) if line.startswith("run ") else line)
 
-    def _evaluate(self, run_id: int, worker: WorkerContext) -> None:
-        status = evaluate_run(run_id, worker)
-        run = Run.objects.get(pk=run_id)
-        if status is None:
-            self.stdout.write(f"run {run_id}: not taken (status {run.status}), skipped")
-        elif run.status == Run.Status.FINISHED:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"run {run_id}: finished, overall {run.overall_score:.2f}, "
-                    f"runtime {run.runtime_s:.2f} s"
-                )
-            )
-        else:
-            self.stdout.write(
-                self.style.WARNING(f"run {run_id}: {run.status}: {run.failure_reason}")
-            )
+    def _one(self, run_id: int, worker) -> None:
+        status = entry.evaluate_one(run_id, worker)
+        if status is None or status == entry.DEFERRED:
+            status_now = Run.objects.values_list("status", flat=True).get(pk=run_id)
+            self.stdout.write(f"run {run_id}: not taken (status {status_now}), skipped")
+            return
+        self._say(entry.describe_run(run_id))

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.models import Competition
-from competitions.worker.prepare import prepare_phase
+from competitions.worker import entry
 from evaluator.data import DataSourceError
 from evaluator.split_check import summary_lines
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         for item in phases:
             self.stdout.write(f"{item.key} ({item.split} split): building and checking…")
             try:
-                report = prepare_phase(item)
+                report = entry.prepare_phase(item)
             except DataSourceError as error:
                 raise CommandError(f"{item.key}: {error}") from None
             for line in summary_lines(report):

@@ -1,0 +1,120 @@
+"""The competition's rules declared once: each setting's default, bounds and the words of its
+refusal. Pure (no Django): the YAML spec, the models (defaults, validators, database
+constraints), the admin, the organiser's forms, the runner's limits and `check_submission` all
+derive theirs from here. The efficiency rule's are `evaluator.efficiency_rule.RULE_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One whole-number setting: its default, inclusive bounds (None: unbounded) and what to say
+    when a value is outside them."""
+
+    name: str
+    label: str
+    default: int
+    minimum: int
+    maximum: int | None = None
+    unit: str = ""
+    why: str = ""  # why the bound exists, said with the refusal
+
+    @property
+    def bounds(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        if self.maximum is None:
+            return f"at least {self.minimum}{unit}"
+        return f"between {self.minimum} and {self.maximum}{unit}"
+
+    def problem(self, value) -> str | None:
+        """Why `value` is refused for this setting (YAML, code), or None."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{self.label} must be a whole number (got {value!r})"
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            return f"{self.label} must be {self.bounds} (got {value})" + self._why()
+        return None
+
+    def refusal(self) -> str:
+        """The same refusal for a form field (the value is beside it)."""
+        return f"Give {self.bounds}{self._why()}."
+
+    def _why(self) -> str:
+        return f"; {self.why}" if self.why else ""
+
+
+def _settings(*items: Setting) -> dict[str, Setting]:
+    return {item.name: item for item in items}
+
+
+# What every run of a competition may use, on the same fixed hardware.
+LIMITS = _settings(
+    Setting("time_limit_s", "the time limit", 3600, 1, unit="s"),
+    Setting("memory_mb", "memory", 16384, 64, unit="MB", why="containers cannot start with less"),
+    Setting("cpus", "CPUs", 8, 1),
+    Setting("gpus", "GPUs", 1, 0, 1, why="a worker owns exactly one GPU"),
+    Setting("output_mb", "the output", 1024, 1, unit="MB"),
+)
+
+# How often the test phase is timed: the median of the repeats ranks.
+TIMING = _settings(
+    Setting(
+        "timing_repeats",
+        "timed repeats",
+        1,
+        1,
+        20,
+        unit="times",
+        why="each repeat runs the whole split again on the worker",
+    ),
+)
+
+# A timing audit: how many interleaved rounds (after the discarded warm-up).
+AUDIT = _settings(
+    Setting("rounds", "audit rounds", 5, 2, 20, why="an interval needs two rounds at least"),
+)
+
+PHASE = _settings(
+    Setting("max_attempts", "attempts per team", 3, 1, 100, why="a phase needs at least one"),
+)
+
+# What the runner gives a container beyond the competition's limits (not set per competition).
+RUNNER_LIMITS = {"pids": 256, "tmp_mb": 1024, "output_files": 10000}
+
+# The Celery queue of the fixed hardware class, unless the competition names another.
+DEFAULT_HARDWARE_QUEUE = "gpu-default"
+
+# Whether a phase's scores show as runs finish, by the split it is scored on: the evaluation
+# split's intermediate board is live; the final split's results wait for publication.
+VISIBILITY_BY_SPLIT = {"validation": "live", "test": "on_publish"}
+PHASE_DEFAULTS = {"failed_runs_count": False, "leaderboard_policy": "best"}
+
+
+def default_visibility(split: str) -> str:
+    return VISIBILITY_BY_SPLIT.get(split, "on_publish")
+
+
+def default_limits() -> dict[str, int]:
+    return {name: setting.default for name, setting in LIMITS.items()}
+
+
+def limit_problems(values: dict) -> list[str]:
+    """Every limit or timing setting in `values` that is out of bounds, as `name: message`."""
+    declared = {**LIMITS, **TIMING}
+    return [
+        f"{name}: {problem}"
+        for name, value in values.items()
+        if name in declared and (problem := declared[name].problem(value))
+    ]
+
+
+def window_problem(opens, closes) -> str | None:
+    """A phase must close after it opens (either end may be open)."""
+    if opens is not None and closes is not None and closes <= opens:
+        return (
+            f"Close the phase after it opens. (closes {closes.isoformat()} must be after "
+            f"opens {opens.isoformat()})"
+        )
+    return None
