@@ -2,8 +2,8 @@
 
 from django import forms
 
-from competitions.api.uploads import validate_upload_name
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 from evaluator.efficiency_rule import check_bonus_places, check_gap
 

@@ -6,12 +6,12 @@ visibility decisions as the pages apply; the serializers describe and validate t
 
 from rest_framework import serializers
 
-from competitions.api.uploads import validate_upload_name
 from competitions.models import Run, Submission
 from competitions.permissions import is_organiser
 from competitions.reads.boards import Board, Row
 from competitions.reads.runs import scores_by_task
 from competitions.services.submissions import attempts_used
+from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 
 

@@ -15,7 +15,6 @@ from competitions import whatif
 from competitions.api import serializers as s
 from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
-from competitions.api.uploads import oversized
 from competitions.permissions import is_organiser
 from competitions.reads import boards
 from competitions.services.submissions import (
@@ -29,6 +28,7 @@ from competitions.services.submissions import (
     may_submit,
     submit_as,
 )
+from competitions.services.uploads import oversized
 
 BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
 

@@ -10,10 +10,10 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from competitions.api.uploads import archive_problem
 from competitions.models import Phase, Run, Submission, Team, artifact_path
 from competitions.permissions import team_of
 from competitions.services.queueing import enqueue_run_on_commit
+from competitions.services.uploads import archive_problem
 from competitions.spec import training_gpu_hours_problem
 from evaluator.runner.image_names import ImageNameError, check_image_reference
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from competitions.api.uploads import oversized
 from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm
 from competitions.models import Phase, Submission
@@ -30,6 +29,7 @@ from competitions.services.submissions import (
     attempts_used,
     submit_as,
 )
+from competitions.services.uploads import oversized
 
 LOG_TAIL_CHARS = 20_000
 
