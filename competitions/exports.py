@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpResponse
 
 from competitions.reads.boards import Board
+from competitions.reads.figures import shown
 from competitions.reads.runs import given_back_reason
 from evaluator.registry import METRIC_LABELS, get_task
 
@@ -33,10 +34,14 @@ def board_rows(board: Board) -> list[list[str]]:
         ]
     header = ["rank", "score_rank", "team", "reference", "attempt"]
     header += [task_column(task) for task, _ in board.tasks]
-    header += ["overall", "runtime_s", "runtime_measurements_s", "energy_kwh", "moved", "reason"]
+    # `efficiency` is the figure the ranking used (the audit's median on an audited board, energy
+    # on an energy board); runtime_s is the run's own median of its timed repeats.
+    header += ["overall", "efficiency", "efficiency_unit", "efficiency_from"]
+    header += ["runtime_s", "runtime_measurements_s", "energy_kwh", "moved", "reason"]
     rows = [header]
     for row in [*board.rows, *board.references]:
         reference = row.is_reference
+        figure = shown(row, board.rule)
         rows.append(
             [
                 "" if reference else str(row.final_rank),
@@ -46,6 +51,9 @@ def board_rows(board: Board) -> list[list[str]]:
                 str(row.attempt_number),
                 *[_number(row.tasks.get(task)) for task, _ in board.tasks],
                 _number(row.overall),
+                _number(figure.value if figure else None),
+                figure.unit if figure else "",
+                figure.source if figure else ("set aside: other hardware" if row.set_aside else ""),
                 _number(row.runtime_s),
                 " ".join(_number(m) for m in row.runtime_measurements),
                 _number(row.energy_kwh),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from competitions.reads.boards import Board, entry_of
+from competitions.reads.boards import Board
+from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule, ranking
 
 
@@ -59,8 +60,10 @@ def pareto_chart(board: Board) -> dict:
     rule = board.rule
     metric = rule.metric if rule else "runtime"
     unit = efficiency_rule.METRIC_WORDS[metric][2]
+    # x is each row's ranked figure (row.efficiency: none for a row set aside as measured on
+    # other hardware); the entries carry what a pass region needs (its repeats).
     entries = {row.team: entry_of(row, rule) for row in board.rows}
-    plotted = [(t, e.efficiency, e.score) for t, e in entries.items() if e.efficiency is not None]
+    plotted = [(r.team, r.efficiency, r.overall) for r in board.rows if r.efficiency is not None]
     front = pareto_front(plotted)
     score_at_place = {row.performance_rank: row.overall for row in board.rows}
     movers = len(rule.bonus_places) if rule else 0
@@ -70,7 +73,7 @@ def pareto_chart(board: Board) -> dict:
         points.append(
             {
                 "team": row.team,
-                "x": entry.efficiency,
+                "x": row.efficiency,
                 "y": round(row.overall, 4),
                 "score_place": row.performance_rank,
                 "final_place": row.final_rank,
@@ -81,13 +84,13 @@ def pareto_chart(board: Board) -> dict:
                 f"{_ordinal(row.final_rank)} final",
             }
         )
-        if entry.efficiency is None:
+        if row.efficiency is None:
             continue
         if row.moved > 0:
             arrows.append(
                 {
                     "team": row.team,
-                    "x": entry.efficiency,
+                    "x": row.efficiency,
                     "from_y": round(row.overall, 4),
                     "to_y": round(score_at_place[row.final_rank], 4),
                     "places": row.moved,
@@ -106,7 +109,7 @@ def pareto_chart(board: Board) -> dict:
     baseline = [
         {"team": ref.team, "x": fig, "y": round(ref.overall, 4)}
         for ref in board.references
-        if (fig := entry_of(ref, rule).efficiency) is not None
+        if (fig := ref.efficiency) is not None
     ]
     return {
         "metric": metric,
@@ -114,7 +117,9 @@ def pareto_chart(board: Board) -> dict:
         "axis": "runtime (s, log scale)" if metric == "runtime" else "energy (kWh, log scale)",
         "points": points,
         "front": [
-            {"team": t, "x": entries[t].efficiency, "y": round(entries[t].score, 4)} for t in front
+            {"team": r.team, "x": r.efficiency, "y": round(r.overall, 4)}
+            for r in board.rows
+            if r.team in front
         ],
         "arrows": arrows,
         "regions": regions,

@@ -7,6 +7,8 @@ other teams' code is shared only as the competition says, after the phase (or a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -40,9 +42,44 @@ def may_see_team_work(user, team: Team) -> bool:
     return is_organiser(user) or is_member(user, team)
 
 
+@dataclass(frozen=True)
+class BoardView:
+    """What one viewer may see of a phase's results: the one answer the board, its version, the
+    API, the CSV, the SVG, the huddle, the Hall of Fame and the notifications all ask.
+
+    `cutoff`: a frozen board shows non-organisers only results finished by then (until the
+    final board is published); None means everything finished so far.
+    """
+
+    organiser: bool
+    scores_visible: bool
+    cutoff: datetime | None = None
+
+    @property
+    def frozen(self) -> bool:
+        return self.cutoff is not None
+
+    @classmethod
+    def organisers(cls) -> BoardView:
+        """What organisers (and commands run by them) see: everything, live."""
+        return cls(organiser=True, scores_visible=True)
+
+
+def board_view(user, phase: Phase, *, as_organiser: bool = False) -> BoardView:
+    """`user`'s view of `phase` (None: an anonymous visitor, the public)."""
+    if as_organiser or is_organiser(user):
+        return BoardView.organisers()
+    frozen = phase.frozen_at is not None and phase.published_at is None
+    return BoardView(
+        organiser=False,
+        scores_visible=phase.scores_public,
+        cutoff=phase.frozen_at if frozen else None,
+    )
+
+
 def may_see_scores(user, phase: Phase) -> bool:
     """A phase's scores, on boards and run pages: when the phase shows them, or to organisers."""
-    return phase.scores_public or is_organiser(user)
+    return board_view(user, phase).scores_visible
 
 
 def code_is_shared(submission: Submission, now=None) -> bool:

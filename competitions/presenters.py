@@ -4,7 +4,6 @@ competition's zone, and the efficiency rule in words."""
 from __future__ import annotations
 
 import functools
-import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,8 @@ from markdown_it import MarkdownIt
 
 from competitions.models import Phase
 from competitions.reads.boards import AttemptPoint, Board
+from competitions.reads.figures import metric_of, shown
+from evaluator.efficiency_rule import METRIC_TITLES
 
 
 def in_zone(value: datetime | None, zone: str, seconds: bool = False) -> str:
@@ -52,7 +53,9 @@ def board_state(phase: Phase, now: datetime) -> BoardState:
 
 def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
     """Plain JSON for the two charts (and their tables): score per attempt over time, and each
-    team's counting run's runtime, the median of that run's timed repeats."""
+    team's efficiency figure, exactly the one the ranking used (`reads.figures.shown`: the
+    audit's median on an audited board, energy on an energy board), with the spread it came
+    from. Rows without a ranked figure (unmeasured, or set aside) get no bar."""
     zone = board.phase.competition.timezone
     lines = [
         {
@@ -72,25 +75,33 @@ def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
     ]
     bars = []
     for row in [*board.rows, *board.references]:
-        measured = row.runtime_measurements
-        runtime = statistics.median(measured) if measured else row.runtime_s
-        if runtime is None:
+        figure = shown(row, board.rule)
+        if figure is None:
             continue
         bonus = not row.is_reference and row.moved > 0
         bars.append(
             {
                 "team": row.team,
                 "attempt": row.attempt_number,
-                "runtime": runtime,
-                "repeats": len(measured),
-                "low": min(measured) if measured else runtime,
-                "high": max(measured) if measured else runtime,
+                "value": figure.value,
+                "unit": figure.unit,
+                "count": figure.count,
+                "source": figure.source,
+                "low": figure.low,
+                "high": figure.high,
                 "reference": row.is_reference,
                 "bonus": bonus,
                 "moved": row.moved if bonus else 0,
             }
         )
-    return {"lines": lines, "bars": bars, "zone": zone}
+    metric = metric_of(board.rule)
+    return {
+        "lines": lines,
+        "bars": bars,
+        "zone": zone,
+        "metric": metric,
+        "metric_title": METRIC_TITLES[metric],
+    }
 
 
 @functools.cache

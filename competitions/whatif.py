@@ -7,7 +7,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from competitions.reads.boards import Board, Row, entry_of
+from competitions.reads.boards import Board, Row
+from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule, ranking
 
 OVERRIDES = ("bonus_places", "max_score_gap", "min_efficiency_gap")

@@ -20,7 +20,8 @@ audit's paired interval is `evaluator.audit_interval`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from evaluator.audit_interval import paired_ratio_interval
 from evaluator.efficiency_rule import METRIC_WORDS, EfficiencyRule
@@ -37,6 +38,7 @@ class Entry:
     `measurements` are repeated figures of the team's own run; `rounds` are the figures of a
     timing audit, one per round, paired by index with every other audited team's rounds (the
     audit ran the teams interleaved, so round i of two teams shares the machine's state).
+    `hardware` is the fingerprint the figure was measured on: figures are only compared on one.
     """
 
     team: str
@@ -44,6 +46,7 @@ class Entry:
     efficiency: float | None = None
     measurements: tuple[float, ...] = ()
     rounds: tuple[float, ...] = ()
+    hardware: str = ""
 
     @property
     def slowest(self) -> float | None:
@@ -64,6 +67,7 @@ class Ranked:
     moved: int  # places gained (negative: lost)
     reason: str
     efficiency_rank: int | None = None  # None: no efficiency figure
+    set_aside: bool = False  # its figure was measured on other hardware, so not compared
 
 
 @dataclass
@@ -207,10 +211,44 @@ def performance_order(entries: list[Entry]) -> list[Entry]:
     )
 
 
+def comparable_hardware(entries) -> str | None:
+    """The fingerprint a board's figures are compared on: the one most measured teams share
+    (a tie: the better-scored team's); None when nobody was measured."""
+    measured = [e for e in performance_order(list(entries)) if e.efficiency is not None]
+    if not measured:
+        return None
+    counts = Counter(e.hardware for e in measured)
+    most = max(counts.values())
+    return next(e.hardware for e in measured if counts[e.hardware] == most)
+
+
+def _set_aside(entries: list[Entry]) -> tuple[list[Entry], dict[str, str], str | None]:
+    """Entries measured on another fingerprint than the board's lose their figure for the order
+    (never gain, never passed: as unmeasured), and say so."""
+    hardware = comparable_hardware(entries)
+    kept, aside = [], {}
+    for entry in entries:
+        if entry.efficiency is not None and entry.hardware != hardware:
+            aside[entry.team] = entry.hardware
+            entry = replace(entry, efficiency=None, measurements=(), rounds=())
+        kept.append(entry)
+    return kept, aside, hardware
+
+
+def _other_hardware(own: str, board: str | None) -> str:
+    """Why a team's figure is set aside, in its words."""
+    return (
+        f"measured on other hardware (fingerprint {(own or 'unknown')[:8]}) than this board's "
+        f"figures ({(board or 'unknown')[:8]}), so not compared: not eligible for the "
+        "efficiency bonus"
+    )
+
+
 def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
     """The board's final order, every team with its reason. `rule=None`: no efficiency rule."""
     entries = list(entries)
     _validate(entries)
+    entries, aside, hardware = _set_aside(entries)
     by_performance = performance_order(entries)
     performance_rank = {e.team: i for i, e in enumerate(by_performance, start=1)}
     measured = [e for e in entries if e.efficiency is not None]
@@ -250,9 +288,16 @@ def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
                 final_rank=final_rank,
                 moved=moved,
                 reason=_reason(
-                    entry, stories[entry.team], moved, final_rank, efficiency_rank, rule
+                    entry,
+                    stories[entry.team],
+                    moved,
+                    final_rank,
+                    efficiency_rank,
+                    rule,
+                    _other_hardware(aside[entry.team], hardware) if entry.team in aside else "",
                 ),
                 efficiency_rank=efficiency_rank.get(entry.team),
+                set_aside=entry.team in aside,
             )
         )
     return ranked
@@ -265,6 +310,7 @@ def _reason(
     final_rank: int,
     eff_rank: dict,
     rule: EfficiencyRule | None,
+    set_aside_because: str = "",
 ) -> str:
     if moved > 0:
         head = f"up {moved}"
@@ -275,7 +321,9 @@ def _reason(
     if rule is None:
         return f"{head}: {_ordinal(final_rank)} on score; no efficiency rule in this competition"
     clauses = []
-    if entry.efficiency is None:
+    if set_aside_because:
+        clauses.append(set_aside_because)
+    elif entry.efficiency is None:
         clauses.append(f"no {rule.metric} figure recorded: not eligible for the efficiency bonus")
     if story.bonus:
         title = _efficiency_title(eff_rank[entry.team], rule.metric)

@@ -73,7 +73,7 @@ TIMING = _settings(
 
 # A timing audit: how many interleaved rounds (after the discarded warm-up).
 AUDIT = _settings(
-    Setting("rounds", "audit rounds", 5, 2, 20, why="an interval needs two rounds at least"),
+    Setting("rounds", "the audit", 5, 2, 20, unit="rounds", why="an interval needs two at least"),
 )
 
 PHASE = _settings(

@@ -103,7 +103,7 @@
       ctx.fillStyle = getComputedStyle(document.body).color;
       chart.getDatasetMeta(0).data.forEach(function (bar, i) {
         var b = dataset.bars[i];
-        var text = b.runtime.toFixed(2) + " s" + (b.bonus ? "  ▲" + b.moved + " bonus" : "");
+        var text = figure(b.value, b.unit) + (b.bonus ? "  ▲" + b.moved + " bonus" : "");
         ctx.fillText(text, bar.x, bar.y - 6);
       });
       ctx.restore();
@@ -129,12 +129,17 @@
     });
   }
 
+  /* A ranked figure as the table shows it: seconds with 2 decimals, kWh with 4. */
+  function figure(value, unit) {
+    return value.toFixed(unit === "kWh" ? 4 : 2) + " " + unit;
+  }
+
   function barData(data) {
     return {
       labels: data.bars.map(function (b) { return b.team; }),
       datasets: [{
-        label: "Runtime of the counting run (s, median of its timed repeats)",
-        data: data.bars.map(function (b) { return b.runtime; }),
+        label: (data.metric_title || "Efficiency") + ": the figure the ranking used",
+        data: data.bars.map(function (b) { return b.value; }),
         backgroundColor: data.bars.map(function (b) { return b.reference ? "#c4c8d6" : colour(b.team, false); }),
         borderColor: data.bars.map(function (b) { return b.bonus ? "#0f9d58" : "transparent"; }),
         borderWidth: data.bars.map(function (b) { return b.bonus ? 3 : 0; }),
@@ -208,14 +213,14 @@
           plugins: [barValues],
           options: {
             maintainAspectRatio: false, animation: false, layout: { padding: { top: 22 } },
-            scales: { y: { beginAtZero: true, grace: "12%", title: { display: true, text: "seconds (median)" } } },
+            scales: { y: { beginAtZero: true, grace: "12%", title: { display: true, text: data.metric_title || "" } } },
             plugins: {
               legend: { display: false },
               tooltip: { callbacks: { label: function (item) {
                 var r = item.dataset.ranges[item.dataIndex];
-                var text = item.raw.toFixed(2) + " s";
-                if (r && r[1] > r[0]) text += " (measured " + r[0].toFixed(2) + "–" + r[1].toFixed(2) + " s)";
                 var b = item.dataset.bars[item.dataIndex];
+                var text = figure(item.raw, b.unit);
+                if (r && r[1] > r[0]) text += " (" + figure(r[0], b.unit) + "–" + figure(r[1], b.unit) + " over " + b.source + ")";
                 if (b.bonus) text += "; efficiency bonus: up " + b.moved;
                 return text + " · attempt " + b.attempt;
               } } },

@@ -161,7 +161,9 @@ def submit_ref(team: Team, phase: Phase, user=None, **kwargs):
     )
 
 
-def finish(submission, overall: float, runtime: float, measurements=None, energy=None):
+def finish(
+    submission, overall: float, runtime: float, measurements=None, energy=None, hardware="test-hw"
+):
     """Complete the submission's queued run as a worker would, with per-language scores."""
     run = submission.runs.order_by("-created_at").first()
     claimed = run_service.claim_run(run.pk, "test-worker")
@@ -178,7 +180,7 @@ def finish(submission, overall: float, runtime: float, measurements=None, energy
         runtime_measurements=measurements or [runtime * 0.98, runtime, runtime * 1.02],
         startup_overhead_s=0.2,
         hardware={"cpu": "test"},
-        hardware_id="test-hw",
+        hardware_id=hardware,
         logs="predicting...\ndone\n",
         energy_kwh=energy,
     )

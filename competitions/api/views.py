@@ -15,7 +15,7 @@ from competitions import whatif
 from competitions.api import serializers as s
 from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
-from competitions.permissions import is_organiser
+from competitions.permissions import board_view, is_organiser
 from competitions.reads import boards
 from competitions.services.submissions import (
     ArchiveRefused,
@@ -213,8 +213,7 @@ class LeaderboardView(APIView):
         if whatif.overrides_given(request.query_params):
             return self._what_if(request, phase, with_languages)
         # Polled like the page: built once per change of the board (the version says which).
-        organiser = is_organiser(request.user)
-        version = boards.board_version(phase, viewer_is_organiser=organiser)
+        version = boards.board_version(phase, board_view(request.user, phase))
         key = f"board-json:{version}:{int(with_languages)}"
         body = cache.get(key)
         if body is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 
 from competitions.models import Competition, Phase, Run, WorkerTimingCheck
-from competitions.reads.boards import entry_of
+from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule, ranking
 from evaluator.calibration import spread, spread_warning
 from evaluator.split_check import split_identity

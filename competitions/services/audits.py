@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from competitions.models import Phase, TimingAudit
-from competitions.reads.boards import contenders
+from competitions.reads.counting import contenders, rule_of
 from competitions.services.queueing import send_audit
 from evaluator.rules import AUDIT
 
@@ -23,7 +23,7 @@ def request_audit(
     if top is not None and top < 2:
         raise AuditRefused("an audit compares teams: --top must be at least 2")
     # Which runs it re-times is decided now, as the board stands, and kept with the audit.
-    runs = contenders(phase, top=top)
+    runs = contenders(phase, rule_of(phase.competition), top=top)
     if len(runs) < 2:
         raise AuditRefused(
             f"phase {phase.title!r} has fewer than two ranked teams with a finished run to audit"

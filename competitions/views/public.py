@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
 from competitions.pareto import pareto_chart
-from competitions.permissions import is_organiser, team_of
+from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards
 from competitions.reads.hardware import measured_hardware
@@ -52,12 +52,11 @@ def leaderboard(request, slug, phase_key):
     if phase is None:
         raise Http404(f"competition {slug} has no phase {phase_key}")
     with_languages = request.GET.get("languages") == "1"
-    organiser = is_organiser(request.user)
     own = team_of(request.user) if request.user.is_authenticated else None
     state = board_state(phase, timezone.now())
     # Every viewer polls every 3 s: the board is rendered once per change, not per request (per
     # team too: a viewer's own row is marked).
-    version = boards.board_version(phase, viewer_is_organiser=organiser)
+    version = boards.board_version(phase, board_view(request.user, phase))
     key = f"board-html:{version}:{state.key}:{int(with_languages)}:{own and own.pk}:{request.path}"
     cached = cache.get(key)
     if cached is None:

@@ -21,7 +21,7 @@ def test_capacity_reads_cpus_memory_and_gpus_from_docker_info():
 
 def test_each_limit_beyond_the_machine_is_named_with_what_to_pass():
     host = HostCapacity(cpus=2, memory_mb=8192, gpus=0)
-    assert limits_beyond_host(Limits(cpus=2, memory_mb=8192), host) == []
+    assert limits_beyond_host(Limits(cpus=2, memory_mb=8192, gpus=0), host) == []
     problems = limits_beyond_host(Limits(cpus=4, memory_mb=16384, gpus=1), host)
     assert problems == [
         "the competition gives each run 4 CPUs; this machine has 2 (add --cpus 2)",

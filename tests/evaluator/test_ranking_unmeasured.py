@@ -117,3 +117,61 @@ def test_property_calibration_thresholds_are_the_rules_own(score, runs, rule):
     ):
         ranked = rerank([reference, Entry("M", mover_score, figure)], rule)
         assert (ranked[0].team == "M") == passes, (mover_score, figure, bounds)
+
+
+def test_figures_are_compared_on_one_fingerprint_only():
+    """The board's fingerprint is the one most measured teams share; a figure measured on
+    another is set aside: it neither gains a place nor can be passed on efficiency."""
+    rule = EfficiencyRule()
+    entries = [
+        Entry("A", 80, 500.0, hardware="h1"),
+        Entry("C", 78, 400.0, hardware="h1"),
+        Entry("B", 75, 50.0, hardware="h2"),
+    ]
+    ranked = {r.team: r for r in rerank(entries, rule)}
+    assert [r.team for r in rerank(entries, rule)] == ["C", "A", "B"]
+    assert ranked["B"].set_aside and ranked["B"].efficiency is None and ranked["B"].moved == 0
+    assert "other hardware" in ranked["B"].reason
+    same = [Entry(e.team, e.score, e.efficiency, hardware="h1") for e in entries]
+    assert [r.team for r in rerank(same, rule)] == ["B", "C", "A"]  # on one machine B climbs 2
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["h1", "h2", "h3"]), st.floats(1, 100), st.floats(1, 1000)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_set_aside_team_never_gains_and_is_never_passed(teams):
+    entries = [
+        Entry(f"T{i}", round(score, 1), figure, hardware=hw)
+        for i, (hw, score, figure) in enumerate(teams)
+    ]
+    ranked = rerank(entries, EfficiencyRule(max_score_gap=100))
+    board = {e.hardware for e in entries} if len({e.hardware for e in entries}) == 1 else None
+    for r in ranked:
+        if r.set_aside:
+            # It cannot climb (no figure here) and nobody can show to be more efficient than it.
+            assert r.moved == 0 and r.efficiency is None, r
+    assert board is None or not any(r.set_aside for r in ranked)
+
+
+@given(st.lists(st.tuples(st.integers(1, 3), st.one_of(st.none(), st.floats(1, 100))), min_size=1))
+def test_among_a_teams_equal_scores_the_more_efficient_run_counts(attempts):
+    from competitions.reads.counting import own_figure, pick_counting
+
+    runs = [
+        {"id": i, "submission_id": i, "finished_at": i, "overall_score": float(score),
+         "runtime_s": figure, "energy_kwh": None, "submission__attempt_number": i + 1,
+         "submission__team__name": "A"}
+        for i, (score, figure) in enumerate(attempts)
+    ]  # fmt: skip
+    (counted,) = pick_counting(runs, "best", EfficiencyRule())
+    best = max(r["overall_score"] for r in runs)
+    tied = [r for r in runs if r["overall_score"] == best]
+    fastest = min(own_figure(r, EfficiencyRule()) for r in tied)
+    assert counted["overall_score"] == best and own_figure(counted, EfficiencyRule()) == fastest
+    # A full tie keeps the earlier attempt.
+    first = min(r["id"] for r in tied if own_figure(r, EfficiencyRule()) == fastest)
+    assert counted["id"] == first

@@ -2,6 +2,7 @@
 
 import pytest
 
+from competitions.permissions import board_view
 from competitions.reads import boards
 from competitions.services import runs as run_service
 from competitions.worker.pipeline import score_rows
@@ -61,12 +62,12 @@ def test_board_version_is_checked_once_per_freshness_window(
     world, settings, django_assert_num_queries
 ):
     settings.PODIUM_BOARD_FRESHNESS_S = 60
-    first = boards.board_version(world.eval, viewer_is_organiser=False)
+    first = boards.board_version(world.eval, board_view(None, world.eval))
     with django_assert_num_queries(0):
-        assert boards.board_version(world.eval, viewer_is_organiser=False) == first
+        assert boards.board_version(world.eval, board_view(None, world.eval)) == first
     finish_with_all_metrics(submit_ref(world.alpha, world.eval), "hw-a")
     # Within the window the cached version stands; the database says it has changed.
-    assert boards.board_version(world.eval, viewer_is_organiser=False) == first
-    assert boards.current_board_version(world.eval, viewer_is_organiser=False) != first
+    assert boards.board_version(world.eval, board_view(None, world.eval)) == first
+    assert boards.current_board_version(world.eval, board_view(None, world.eval)) != first
     settings.PODIUM_BOARD_FRESHNESS_S = 0
-    assert boards.board_version(world.eval, viewer_is_organiser=False) != first
+    assert boards.board_version(world.eval, board_view(None, world.eval)) != first

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from competitions import whatif
 from competitions.models import EfficiencyRule
 from competitions.reads import boards
-from competitions.reads.boards import entry_of
+from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule
 from tests.factories import PASSWORD, api_client, finish, submit_ref
 

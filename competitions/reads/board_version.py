@@ -1,0 +1,53 @@
+"""When a cached rendering of a board is stale: one aggregate query per check, remembered for a
+few seconds per process (under load every viewer polls every few seconds)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.db.models import Count, Max, Sum
+
+from competitions.models import Phase
+from competitions.permissions import BoardView
+from competitions.reads.counting import finished_runs, rule_of
+
+_recent_versions: dict[tuple[int, BoardView], tuple[float, str]] = {}
+
+
+def board_version(phase: Phase, view: BoardView) -> str:
+    """The board's version, at most PODIUM_BOARD_FRESHNESS_S old (see `current_board_version`)."""
+    freshness = settings.PODIUM_BOARD_FRESHNESS_S
+    key = (phase.pk, view)
+    now = time.monotonic()
+    known = _recent_versions.get(key)
+    if freshness > 0 and known and now - known[0] < freshness:
+        return known[1]
+    version = current_board_version(phase, view)
+    _recent_versions[key] = (now, version)
+    return version
+
+
+def current_board_version(phase: Phase, view: BoardView) -> str:
+    """Changes whenever the board this viewer sees would change: one aggregate query.
+
+    Finishing, re-running, disqualifying or requalifying changes the set of eligible finished
+    runs (count, id sum, latest finish); the phase's and the rule's settings are in it too.
+    """
+    figures = finished_runs(phase, view).aggregate(
+        n=Count("id"), ids=Sum("id"), last=Max("finished_at")
+    )
+    audit = phase.audits.filter(status="finished").aggregate(latest=Max("id"))["latest"]
+    state = (
+        phase.pk,
+        audit,
+        phase.leaderboard_policy,
+        phase.results_visibility,
+        phase.frozen_at,
+        phase.published_at,
+        rule_of(phase.competition),
+        view,
+        sorted(figures.items()),
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
