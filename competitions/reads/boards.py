@@ -16,6 +16,7 @@ from competitions.reads.audits import AuditView, latest_audit
 from competitions.reads.board_version import board_version, current_board_version
 from competitions.reads.counting import counting_runs, finished_runs, rule_of
 from competitions.reads.figures import efficiency_of, entry_of
+from competitions.reads.rows import Row
 from evaluator import ranking
 from evaluator.efficiency_rule import EfficiencyRule
 from evaluator.registry import METRIC_LABELS, TASKS
@@ -32,56 +33,6 @@ __all__ = [
     "rank_rows",
     "rule_of",
 ]
-
-
-@dataclass
-class Row:
-    """One team's counting attempt on a board."""
-
-    team: str
-    team_slug: str
-    is_reference: bool
-    submission_id: int
-    attempt_number: int
-    run_id: int
-    overall: float
-    finished_at: object
-    tasks: dict[str, float] = field(default_factory=dict)
-    languages: dict[str, dict[str, float]] = field(default_factory=dict)
-    runtime_s: float | None = None
-    runtime_measurements: list[float] = field(default_factory=list)
-    energy_kwh: float | None = None
-    hardware_id: str = ""
-    worker: str = ""
-    # The spread (CV %) of the worker's latest timing self-check before this run started.
-    worker_spread_percent: float | None = None
-    worker_noisy: bool = False
-    efficiency: float | None = None
-    performance_rank: int | None = None
-    final_rank: int | None = None
-    efficiency_rank: int | None = None  # None: no figure (or a reference row)
-    # From the phase's latest timing audit: the runtime rounds (median ranks the board) and
-    # their spread; an empty tuple when the run was not audited.
-    audit_rounds: tuple[float, ...] = ()
-    audit_spread_percent: float | None = None
-    nondeterministic: bool = False
-    moved: int = 0
-    reason: str = ""
-    # Measured on other hardware than the board's figures: shown, not compared (no bonus).
-    set_aside: bool = False
-    # (task, average, [(language, score), ...]) in the competition's task order, for templates.
-    cells: list[tuple[str, float | None, list[tuple[str, float]]]] = field(default_factory=list)
-
-    @property
-    def places_moved(self) -> int:
-        return abs(self.moved)
-
-    @property
-    def runtime_spread(self) -> float | None:
-        """Half the range of the repeated measurements: what ± shows."""
-        if len(self.runtime_measurements) < 2:
-            return None
-        return (max(self.runtime_measurements) - min(self.runtime_measurements)) / 2
 
 
 @dataclass

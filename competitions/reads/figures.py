@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from competitions.reads.rows import Row
 from evaluator import ranking
 from evaluator.efficiency_rule import METRIC_WORDS, EfficiencyRule
-
-if TYPE_CHECKING:  # a Row is a board's; the board module imports this one
-    from competitions.reads.boards import Row
 
 
 def metric_of(rule: EfficiencyRule | None) -> str:
