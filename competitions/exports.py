@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
+from competitions.permissions import board_view
 from competitions.reads.boards import Board
 from competitions.reads.figures import shown
 from competitions.reads.runs import given_back_reason
@@ -82,7 +83,7 @@ def attempts_rows(submissions) -> list[list[str]]:
         reason = given_back_reason(submission, runs[0] if runs else None)
         successor = None
         for run in runs:
-            hidden = not phase.scores_public
+            hidden = not board_view(None, phase).scores_visible  # the team's own view
             scores = {} if hidden else {s.task: s.value for s in run.headline_scores}
             rows.append(
                 [

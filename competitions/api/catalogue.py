@@ -7,7 +7,7 @@ from rest_framework import serializers
 from competitions.api.serializers import RuleSerializer, SubmissionSerializer, submission_payload
 from competitions.models import Competition, Submission
 from competitions.reads.boards import rule_of
-from competitions.services.submissions import attempts_left
+from competitions.services.eligibility import attempts_left, phase_refusal
 
 
 class LimitsSerializer(serializers.Serializer):
@@ -128,7 +128,7 @@ def my_submissions_payload(team, viewer, *, competition: str = "", phase: str = 
                 {
                     "competition": comp.slug,
                     "phase": p.key,
-                    "accepts_submissions": p.accepts_submissions(now) or team.is_reference,
+                    "accepts_submissions": phase_refusal(team, p, now) is None,
                     "max_attempts": p.max_attempts,
                     "attempts_left": attempts_left(team, p),
                 }

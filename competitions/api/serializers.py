@@ -7,10 +7,10 @@ visibility decisions as the pages apply; the serializers describe and validate t
 from rest_framework import serializers
 
 from competitions.models import Run, Submission
-from competitions.permissions import is_organiser
+from competitions.permissions import board_view
 from competitions.reads.boards import Board, Row
 from competitions.reads.runs import scores_by_task
-from competitions.services.submissions import attempts_used
+from competitions.services.eligibility import attempts_used
 from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 
@@ -152,7 +152,7 @@ def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
 
 def submission_payload(submission: Submission, viewer) -> dict:
     phase = submission.phase
-    hidden = not phase.scores_public and not is_organiser(viewer)
+    hidden = not board_view(viewer, phase).scores_visible
     run = submission.runs.defer("logs").order_by("-created_at").first()
     return {
         "id": submission.pk,

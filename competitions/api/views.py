@@ -17,17 +17,8 @@ from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
 from competitions.permissions import board_view, is_organiser
 from competitions.reads import boards
-from competitions.services.submissions import (
-    ArchiveRefused,
-    Artifact,
-    ArtifactStoreUnavailable,
-    AttemptsExhausted,
-    NotInTeam,
-    PhaseNotOpen,
-    SubmissionRefused,
-    may_submit,
-    submit_as,
-)
+from competitions.services.eligibility import ArchiveRefused, SubmissionRefused, answer
+from competitions.services.submissions import Artifact, may_submit, submit_as
 from competitions.services.uploads import oversized
 
 BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
@@ -142,19 +133,12 @@ class SubmitView(APIView):
                 description=data.get("description", ""),
                 training_gpu_hours=data.get("training_gpu_hours"),
             )
-        except ArchiveRefused as refusal:
-            return Response(
-                {"detail": f"image: {refusal}", "errors": {"image": [str(refusal)]}},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        except ArtifactStoreUnavailable as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        except (NotInTeam, PhaseNotOpen) as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except AttemptsExhausted as refusal:
-            raise Conflict(str(refusal)) from refusal
         except SubmissionRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+            said = answer(refusal)  # the same status and words as the web form's
+            body = {"detail": said.message}
+            if isinstance(refusal, ArchiveRefused):
+                body["errors"] = {"image": [str(refusal)]}
+            return Response(body, status=said.status)
         payload = s.submission_payload(submission, request.user)
         return Response(s.SubmissionSerializer(payload).data, status=status.HTTP_201_CREATED)
 

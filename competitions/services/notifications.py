@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from competitions.models import NotificationPreference, Phase, Run, Submission, Team
+from competitions.permissions import board_view
 from competitions.reads.runs import scores_by_task
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,8 @@ def _link(run: Run) -> str:
 
 
 def _scores_text(run: Run) -> str:
-    if not run.submission.phase.scores_public:
+    # A team member's mail says what the team's own board view shows (never an organiser's).
+    if not board_view(None, run.submission.phase).scores_visible:
         return "Scores of this phase are hidden until the organisers publish the final board."
     lines = [f"Overall: {run.overall_score:.2f}"]
     for task in scores_by_task(run):

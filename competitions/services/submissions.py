@@ -12,34 +12,21 @@ from django.utils import timezone
 
 from competitions.models import Phase, Run, Submission, Team, artifact_path
 from competitions.permissions import team_of
+from competitions.services.eligibility import (
+    ArchiveRefused,
+    ArtifactStoreUnavailable,
+    AttemptsExhausted,
+    NotInTeam,
+    SubmissionRefused,
+    attempt_budget,
+    no_attempts_left,
+    phase_refusal,
+    refusal_now,
+)
 from competitions.services.queueing import enqueue_run_on_commit
 from competitions.services.uploads import archive_problem
 from competitions.spec import training_gpu_hours_problem
 from evaluator.runner.image_names import ImageNameError, check_image_reference
-
-
-class SubmissionRefused(ValueError):
-    """A submission the rules do not allow; the message tells the team why and what to do."""
-
-
-class PhaseNotOpen(SubmissionRefused):
-    """The phase does not accept submissions now (not yet open, closed or frozen)."""
-
-
-class AttemptsExhausted(SubmissionRefused):
-    """The team has no attempt left in this phase (or another submission took the last one)."""
-
-
-class ArtifactStoreUnavailable(SubmissionRefused):
-    """The artifact store could not take the upload (full, unwritable); nothing was recorded."""
-
-
-class NotInTeam(SubmissionRefused):
-    """The user is in no team, so there is no one to submit for."""
-
-
-class ArchiveRefused(SubmissionRefused):
-    """The uploaded image archive cannot run (checked before any attempt is used)."""
 
 
 @dataclass(frozen=True)
@@ -50,16 +37,6 @@ class Artifact:
     image_ref: str = ""
     code_file: File | None = None
     trusted_command: list[str] | None = None
-
-
-def attempts_used(team: Team, phase: Phase) -> int:
-    return Submission.objects.filter(team=team, phase=phase, counts_as_attempt=True).count()
-
-
-def attempts_left(team: Team, phase: Phase) -> int | None:
-    if team.is_reference:
-        return None
-    return max(0, phase.max_attempts - attempts_used(team, phase))
 
 
 def _check_image_ref(reference: str) -> str:
@@ -78,10 +55,8 @@ def may_submit(user, phase: Phase) -> Team:
     team = team_of(user)
     if team is None:
         raise NotInTeam("you are not a member of any team; ask the organisers to add you to one")
-    if not team.is_reference and not phase.accepts_submissions(timezone.now()):
-        raise PhaseNotOpen(f"phase {phase.title!r} is not accepting submissions now")
-    if attempts_left(team, phase) == 0:
-        raise _no_attempts_left(team, phase)
+    if (refusal := refusal_now(team, phase)) is not None:
+        raise refusal
     return team
 
 
@@ -134,15 +109,8 @@ def submit(
     `max_attempts`; the unique (team, phase, attempt_number) constraint is the backstop.
     """
     now = now or timezone.now()
-    if not phase.accepts_submissions(now) and not team.is_reference:
-        raise PhaseNotOpen(
-            f"phase {phase.title!r} is not accepting submissions now"
-            + (
-                f" (it opens {phase.opens:%Y-%m-%d %H:%M} UTC)"
-                if phase.opens and now < phase.opens
-                else ""
-            )
-        )
+    if (closed := phase_refusal(team, phase, now)) is not None:
+        raise closed
     given = [
         bool(artifact.image_file),
         bool(artifact.image_ref),
@@ -162,8 +130,8 @@ def submit(
         raise SubmissionRefused(gpu_hours_problem)
     archive_sha = _sha256(artifact.image_file) if artifact.image_file else ""
 
-    if not team.is_reference and attempts_used(team, phase) >= phase.max_attempts:
-        raise _no_attempts_left(team, phase)
+    if attempt_budget(team, phase).exhausted:
+        raise no_attempts_left(team, phase)
 
     # Files go to the artifact store before the reservation, so a slow multi-GB copy never holds
     # the team's lock; a refused or failed reservation deletes them again.
@@ -190,8 +158,8 @@ def submit(
     try:
         with transaction.atomic():
             Team.objects.select_for_update().get(pk=team.pk)
-            if not team.is_reference and attempts_used(team, phase) >= phase.max_attempts:
-                raise _no_attempts_left(team, phase)
+            if attempt_budget(team, phase).exhausted:
+                raise no_attempts_left(team, phase)
             last = (
                 Submission.objects.filter(team=team, phase=phase)
                 .order_by("-attempt_number")
@@ -239,14 +207,6 @@ def _store(storage, name: str, file: File) -> str:
             "recorded and no attempt was used: try again later, and tell the organisers if it "
             "happens again"
         ) from error
-
-
-def _no_attempts_left(team: Team, phase: Phase) -> AttemptsExhausted:
-    return AttemptsExhausted(
-        f"team {team.name} has used all {phase.max_attempts} attempts of phase {phase.title!r}; "
-        "runs that fail through a platform fault (or a team fault, where the phase says they do "
-        "not count) are given back"
-    )
 
 
 def _name(kind: str, file: File) -> str:

@@ -19,16 +19,15 @@ from competitions.reads import boards
 from competitions.reads import runs as run_reads
 from competitions.services import runs as run_service
 from competitions.services import tokens
-from competitions.services.notifications import has_opted_out, set_opt_out
-from competitions.services.submissions import (
-    ArchiveRefused,
-    Artifact,
-    NotInTeam,
+from competitions.services.eligibility import (
     SubmissionRefused,
+    answer,
     attempts_left,
     attempts_used,
-    submit_as,
+    phase_refusal,
 )
+from competitions.services.notifications import has_opted_out, set_opt_out
+from competitions.services.submissions import Artifact, submit_as
 from competitions.services.uploads import oversized
 
 LOG_TAIL_CHARS = 20_000
@@ -54,7 +53,7 @@ def team_page(request):
             phases.append(
                 {
                     "phase": phase,
-                    "accepts": phase.accepts_submissions(now) or team.is_reference,
+                    "accepts": phase_refusal(team, phase, now) is None,
                     "attempts_left": attempts_left(team, phase),
                     "submissions": [s for s in submissions if s.phase_id == phase.pk],
                     "scores_public": phase.scores_public,
@@ -155,7 +154,9 @@ def _csrf_rejection(request):
 def _submit_answer(request, status: int, message: str):
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"error": message}, status=status)
-    if status in (400, 409) and request.user.is_authenticated:
+    # A team member reads the refusal on the team page (the status is the API's all the same
+    # for scripts); someone with no team has no page to go back to.
+    if status != 413 and team_of(request.user) is not None:
         messages.error(request, message)
         return redirect("team")
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
@@ -176,8 +177,6 @@ def submit_view(request, slug, phase_key):
     phase = boards.phase_for(slug, phase_key)
     if phase is None:
         raise Http404("no such phase")
-    if team_of(request.user) is None:
-        return _submit_answer(request, 403, "You are not in a team; ask the organisers.")
     form = SubmissionForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
@@ -194,12 +193,9 @@ def submit_view(request, slug, phase_key):
             description=data["description"],
             training_gpu_hours=data["training_gpu_hours"],
         )
-    except ArchiveRefused as refusal:
-        return _submit_answer(request, 400, f"Image archive refused: {refusal}")
-    except NotInTeam as refusal:
-        return _submit_answer(request, 403, str(refusal))
     except SubmissionRefused as refusal:
-        return _submit_answer(request, 409, f"Submission refused: {refusal}.")
+        said = answer(refusal)  # the same status and words as the API's
+        return _submit_answer(request, said.status, said.message)
     text = submitted_message(submission)
     messages.success(request, text)  # shown on the team page the browser goes to next
     if request.headers.get("x-requested-with") == "XMLHttpRequest":

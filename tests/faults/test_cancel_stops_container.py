@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 
 from competitions.models import Run
 from competitions.services import runs
-from competitions.services.submissions import Artifact, attempts_used, submit
+from competitions.services.eligibility import attempts_used
+from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import evaluate_run
 from tests.factories import containers_of, wait_for

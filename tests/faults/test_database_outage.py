@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from competitions.models import Run
 from competitions.services import runs
-from competitions.services.submissions import attempts_used
+from competitions.services.eligibility import attempts_used
 from tests.factories import (
     PROCESS_WORKER,
     PausableProxy,

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from competitions.models import Run
-from competitions.services.submissions import Artifact, attempts_used, submit
+from competitions.services.eligibility import attempts_used
+from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.executors import remove_worker_leftovers
 from competitions.worker.pipeline import evaluate_run

@@ -4,7 +4,7 @@ import pytest
 
 from competitions.models import Run
 from competitions.services import runs
-from competitions.services.submissions import attempts_used
+from competitions.services.eligibility import attempts_used
 from tests.factories import (
     PROCESS_WORKER,
     executions_per_run,

@@ -6,12 +6,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from competitions.models import Run, Submission
-from competitions.services.submissions import (
-    Artifact,
-    ArtifactStoreUnavailable,
-    attempts_used,
-    submit,
-)
+from competitions.services.eligibility import ArtifactStoreUnavailable, attempts_used
+from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import evaluate_run
 from tests.factories import recorded_command

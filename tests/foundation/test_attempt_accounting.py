@@ -13,12 +13,8 @@ from hypothesis import strategies as st
 
 from competitions.models import Run, Submission, Team
 from competitions.services import runs
-from competitions.services.submissions import (
-    Artifact,
-    AttemptsExhausted,
-    attempts_used,
-    submit,
-)
+from competitions.services.eligibility import AttemptsExhausted, attempts_used
+from competitions.services.submissions import Artifact, submit
 
 REF = "registry.example/team/model@sha256:" + "b" * 64
 ACTIONS = (

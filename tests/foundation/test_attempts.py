@@ -7,7 +7,8 @@ from django.db import connection
 
 from competitions.models import Run, Submission
 from competitions.services import runs
-from competitions.services.submissions import Artifact, SubmissionRefused, attempts_left, submit
+from competitions.services.eligibility import SubmissionRefused, attempts_left
+from competitions.services.submissions import Artifact, submit
 
 REF = "registry.example/team/model@sha256:" + "a" * 64
 

@@ -10,7 +10,8 @@ from django.core.files import File
 from django.test import Client
 
 from competitions.models import Run, Submission
-from competitions.services.submissions import Artifact, attempts_left, submit
+from competitions.services.eligibility import attempts_left
+from competitions.services.submissions import Artifact, submit
 from tests.archives import BAD_ARCHIVES, UNPACKED_LIMIT, write_archive
 
 SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"

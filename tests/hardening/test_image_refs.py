@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from competitions.models import Run, Submission
-from competitions.services.submissions import Artifact, attempts_left, attempts_used, submit
+from competitions.services.eligibility import attempts_left, attempts_used
+from competitions.services.submissions import Artifact, submit
 
 SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"
 DIGEST = "sha256:" + "0" * 64

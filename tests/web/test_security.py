@@ -8,7 +8,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from competitions.models import Submission
-from competitions.services.submissions import Artifact, SubmissionRefused, submit
+from competitions.services.eligibility import SubmissionRefused
+from competitions.services.submissions import Artifact, submit
 from tests.factories import DIGEST, PASSWORD, api_client
 
 pytestmark = pytest.mark.django_db

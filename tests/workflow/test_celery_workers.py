@@ -6,7 +6,8 @@ import pytest
 
 from competitions.models import Run
 from competitions.services import runs
-from competitions.services.submissions import Artifact, attempts_used, submit
+from competitions.services.eligibility import attempts_used
+from competitions.services.submissions import Artifact, submit
 from tests.factories import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,8 @@ import pytest
 from django.core.files import File
 
 from competitions.models import Run
-from competitions.services.submissions import Artifact, attempts_left, submit
+from competitions.services.eligibility import attempts_left
+from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import evaluate_run
 from tests.archives import save_image_as

@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from competitions.models import AuditMeasurement, Team, TimingAudit
 from competitions.reads.boards import leaderboard
-from competitions.services.submissions import Artifact, attempts_used, submit
+from competitions.services.eligibility import attempts_used
+from competitions.services.submissions import Artifact, submit
 from competitions.worker.context import WorkerContext
 from competitions.worker.pipeline import evaluate_run
 from competitions.worker.splits import local_split

@@ -7,7 +7,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from competitions.models import Phase
-from competitions.services.submissions import Artifact, SubmissionRefused, submit
+from competitions.services.eligibility import SubmissionRefused
+from competitions.services.submissions import Artifact, submit
 from competitions.services.teams import create_team
 
 
