@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evaluator.entities import CONVENTIONS, DEFAULT_CONVENTION
 from evaluator.ranking import GAP_LIMITS, RULE_DEFAULTS, check_bonus_places
 from evaluator.registry import TASKS
 
@@ -169,6 +170,11 @@ class HardwareSpec(_Strict):
     queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = "gpu-default"
 
 
+class ScoringSpec(_Strict):
+    # xtreme: seqeval 0.0.12, the paper's numbers; seqeval1: today's seqeval (docs/scoring.md).
+    convention: Literal[CONVENTIONS] = DEFAULT_CONVENTION
+
+
 class CodeSpec(_Strict):
     publish_after_close: bool = False
 
@@ -185,6 +191,7 @@ class CompetitionSpec(_Strict):
     timing: TimingSpec = TimingSpec()
     efficiency_rule: RuleSpec = RuleSpec()
     hardware: HardwareSpec = HardwareSpec()
+    scoring: ScoringSpec = ScoringSpec()
     code: CodeSpec = CodeSpec()
 
     @field_validator("timezone")

@@ -16,6 +16,12 @@ import numpy as np
 CONVENTION_XTREME = "xtreme"
 CONVENTION_SEQEVAL1 = "seqeval1"
 CONVENTIONS = (CONVENTION_XTREME, CONVENTION_SEQEVAL1)
+DEFAULT_CONVENTION = CONVENTION_XTREME
+# How pages name each convention, in one line (docs/scoring.md says what differs).
+CONVENTION_WORDS = {
+    CONVENTION_XTREME: "XTREME's paper (seqeval 0.0.12, as evaluate_test.py expects)",
+    CONVENTION_SEQEVAL1: "today's seqeval (1.x, what pip install seqeval gives)",
+}
 
 # Prefix classes used by seqeval's start_of_chunk / end_of_chunk.
 _P_OTHER, _P_O, _P_DOT, _P_B, _P_I, _P_E, _P_S = range(7)

@@ -6,10 +6,12 @@ from django.db.models import F, Q
 
 from competitions.spec import timezone_problem
 from evaluator import ranking
+from evaluator.entities import CONVENTION_WORDS, DEFAULT_CONVENTION
 from evaluator.ranking import RULE_DEFAULTS
 from evaluator.registry import TASKS
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
+CONVENTION_CHOICES = [(name, f"{name}: {words}") for name, words in CONVENTION_WORDS.items()]
 
 
 def validate_timezone(name: str) -> None:
@@ -41,6 +43,13 @@ class Competition(models.Model):
     )
     hardware_queue = models.CharField(
         max_length=64, default="gpu-default", help_text="Celery queue of the fixed hardware class."
+    )
+    scoring_convention = models.CharField(
+        max_length=16,
+        choices=CONVENTION_CHOICES,
+        default=DEFAULT_CONVENTION,
+        help_text="How seqeval reads UD-POS tags (docs/scoring.md); the other tasks score the "
+        "same under both.",
     )
     publish_code_after_close = models.BooleanField(
         default=False, help_text="After a phase closes, every team's code archive is downloadable."
