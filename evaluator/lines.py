@@ -204,7 +204,12 @@ def iter_line_ids(
     line = 1
     first = True
     while True:
-        data = handle.read(chunk_bytes)
+        data = handle.read(max(chunk_bytes, len(BOM)) if first else chunk_bytes)
+        while first and data and len(data) < len(BOM):  # a short read: the BOM needs 3 bytes
+            more = handle.read(len(BOM) - len(data))
+            if not more:
+                break
+            data += more
         final = not data
         if first:
             first = False
