@@ -155,9 +155,9 @@ def _evaluate(
                 timed.first_output, split.gold_dir, split.manifest, competition.scoring_convention
             )
         except PredictionError as error:
-            raise RunFailed(
-                f"invalid predictions: {error}", Run.Fault.TEAM, timed.outcomes[0].logs
-            ) from None
+            # Every problem: fail_run keeps the first few hundred characters, the log the rest.
+            reason = "invalid predictions: " + "\n".join(error.problems)
+            raise RunFailed(reason, Run.Fault.TEAM, timed.outcomes[0].logs) from None
         scores = scored.scores
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
