@@ -45,33 +45,34 @@ def _side(blocks: Iterator, side: str) -> Iterator:
         raise SideProblem(side, problem) from None
 
 
-class _Growing:
-    """Per-sentence counters whose length is known only at the end."""
+class _PerSentence:
+    """Per-sentence counters, allocated once when the number of sentences and the longest one are
+    known (the platform's manifest: two bytes a count for sentences under 65,536 tokens),
+    otherwise grown as sentences come."""
 
-    def __init__(self, names):
-        self.size = 0
-        self.arrays = {name: np.zeros(1024, dtype=np.int64) for name in names}
+    def __init__(self, names, sentences: int | None = None, longest: int | None = None):
+        self.dtype = np.uint16 if longest is not None and longest < 2**16 else np.uint32
+        size = sentences if sentences is not None else 1024
+        self.arrays = {name: np.zeros(size, dtype=self.dtype) for name in names}
 
-    def add(self, name: str, base: int, indices: np.ndarray, weights=None) -> None:
+    def add(self, name: str, base: int, indices: np.ndarray) -> None:
         if not len(indices):
             return
-        counts = np.bincount(indices, weights=weights)
+        counts = np.bincount(indices)
         end = base + len(counts)
-        array = self.arrays[name]
-        if end > len(array):
+        if end > len(self.arrays[name]):
             for key, old in self.arrays.items():
-                self.arrays[key] = np.concatenate(
-                    [old, np.zeros(max(end, 2 * len(old)) - len(old), dtype=np.int64)]
-                )
-            array = self.arrays[name]
-        array[base:end] += counts.astype(np.int64)
+                grown = np.zeros(max(end, 2 * len(old)), dtype=self.dtype)
+                grown[: len(old)] = old
+                self.arrays[key] = grown
+        self.arrays[name][base:end] += counts.astype(self.dtype)
 
     def result(self, size: int) -> dict[str, np.ndarray]:
         out = {}
         for name, array in self.arrays.items():
             if len(array) < size:
-                array = np.concatenate([array, np.zeros(size - len(array), dtype=np.int64)])
-            out[name] = array[:size].copy()
+                array = np.concatenate([array, np.zeros(size - len(array), dtype=self.dtype)])
+            out[name] = array[:size]
         return out
 
 
@@ -99,19 +100,25 @@ def score_labels(
 
 def score_tags(
     gold: BinaryIO, pred: BinaryIO, codec: LineCodec, convention: str, *,
-    trim_pred: bool = False, want_stats: bool = False,
+    trim_pred: bool = False, want_stats: bool = False, sentences_hint: int | None = None,
+    longest_hint: int | None = None,
 ) -> FileScore:  # fmt: skip
     """seqeval micro F1/precision/recall and token accuracy (x 100) of two tag files.
 
     Raises Misaligned when the files differ in sentence count or length, SideProblem when a
-    file cannot be read."""
+    file cannot be read. The hints (the gold's sentence count and longest sentence) let the
+    statistics be allocated once, in the narrowest type."""
     table = TagTable(convention)
     gold_scan, pred_scan = EntityScanner(table), EntityScanner(table)
     gold_flat = flatten(_side(iter_line_ids(gold, codec), "gold"))
     pred_lines = _side(iter_line_ids(pred, codec), "prediction")
     pred_flat = flatten(trim_trailing_blanks(pred_lines) if trim_pred else pred_lines)
     counts = np.zeros(5, dtype=np.int64)  # correct, predicted, gold, tokens, tokens right
-    per_sentence = _Growing(("correct", "predicted", "gold", "tokens", "tokens_correct"))
+    per_sentence = _PerSentence(
+        ("correct", "predicted", "gold", "tokens", "tokens_correct"),
+        sentences_hint if want_stats else 0,
+        longest_hint,
+    )
     sentences = 0
     for (g, g_sep), (p, p_sep) in aligned(gold_flat, pred_flat):
         if not np.array_equal(g_sep, p_sep):

@@ -274,8 +274,12 @@ def score_output(
         try:
             with open(gold_path, "rb") as gold, opener() as pred:
                 if spec.is_tagging:
-                    return score_tags(gold, pred, _codec(spec), convention, trim_pred=True,
-                                      want_stats=True)  # fmt: skip
+                    lengths = manifest.get("sentence_lengths", {}).get(task_id, {}).get(lang)
+                    return score_tags(
+                        gold, pred, _codec(spec), convention, trim_pred=True, want_stats=True,
+                        sentences_hint=manifest["tasks"][task_id]["counts"][lang],
+                        longest_hint=max(lengths, default=0) if lengths else None,
+                    )  # fmt: skip
                 return score_labels(gold, pred, _codec(spec), trim_pred=True, want_stats=True)
         except SideProblem as error:
             if error.side == "gold":
