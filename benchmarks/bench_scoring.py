@@ -14,6 +14,8 @@ identical numbers, or the benchmark fails.
    also runs on a 100,000-sentence file: its peak memory must not grow with the file.
 2. A full-size synthetic XTREME-4 test set (95 files, 6.1 M tagged tokens) against seqeval 1.2.2
    called as evaluate.py calls it, under both conventions.
+3. The board's bootstrap (evaluator/uncertainty.py): 1,000 resamples of a full-size split's
+   per-example statistics (468,150 examples) for 10 teams.
 
 Times are the scoring call's own (interpreter start and imports excluded), wall clock and CPU.
 On a shared machine the wall-clock ratio moves with the load; the CPU-time ratio is the goal's.
@@ -24,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -38,84 +39,17 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import goals  # noqa: E402
+from scoring_data import (  # noqa: E402
+    BOOTSTRAP_SIZES,
+    TAGGING,
+    bootstrap_runs,
+    write_panx_pair,
+    write_suite,
+)
 
-PANX = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 SPEED_GOAL = 20  # issue 21: at least 20x evaluate.py + seqeval 1.2.2 on the single file
 SUITE_SPEED_GOAL = 5
 FLAT_MIB = 16  # "does not grow": 4x the sentences adds less than this to the peak
-SIZES = {"panx": 10_000, "udpos": "full", "xnli": "full", "pawsx": "full"}
-TAGGING = ("panx", "udpos")
-
-
-# --------------------------------------------------------------------------- building files
-
-
-def write_panx_pair(folder: Path, sentences: int, seed: int = 0) -> int:
-    """gold/panx/test-en.tsv and pred/panx/test-en.tsv: IOB2 gold with PAN-X's shape (about 10.5
-    tokens a sentence, an entity in most sentences) and 15 % of predicted tags replaced at random
-    (plenty of partial, wrong and ill-formed entities). Returns the number of tokens."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(3, 19, sentences)
-    n = int(lengths.sum())
-    first = np.zeros(n, dtype=bool)
-    first[np.cumsum(lengths)[:-1]] = True
-    first[0] = True
-    kind = rng.integers(0, 3, n)
-    tags = np.zeros(n, dtype=np.int64)  # O
-    begin = rng.random(n) < 0.07
-    tags[begin] = 1 + 2 * kind[begin]
-    for _ in range(2):  # entities of up to three tokens, never across a sentence
-        inside = np.zeros(n, dtype=bool)
-        inside[1:] = (tags[:-1] > 0) & ~first[1:] & (tags[1:] == 0) & (rng.random(n - 1) < 0.5)
-        tags[inside] = 2 + 2 * ((tags[np.flatnonzero(inside) - 1] - 1) // 2)
-    noisy = rng.random(n) < 0.15
-    pred = np.where(noisy, rng.integers(0, len(PANX), n), tags)
-    names = np.array(PANX, dtype=object)
-    for side, ids in (("gold", tags), ("pred", pred)):
-        lines = names[ids].tolist()
-        ends = np.cumsum(lengths).tolist()
-        out, start = [], 0
-        for end in ends:
-            out.append("\n".join(lines[start:end]))
-            start = end
-        path = folder / side / "panx" / "test-en.tsv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
-    manifest = {"format_version": 1,
-                "tasks": {"panx": {"languages": ["en"], "counts": {"en": sentences}}},
-                "sentence_lengths": {"panx": {"en": lengths.tolist()}}}  # fmt: skip
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    return n
-
-
-def write_suite(root: Path, size) -> int:
-    """The XTREME-4 test set with noisy predictions; returns the number of tagged tokens."""
-    from evaluator.contract import format_predictions, write_split
-    from evaluator.data import open_source
-    from evaluator.registry import TASKS
-
-    sizes = SIZES if size == "full" else size
-    source = open_source({"source": "synthetic", "seed": 0, "size": sizes})
-    manifest = write_split(source, list(TASKS), "test", root / "input", root / "gold")
-    rng = random.Random(0)
-    tokens = 0
-    for task_id, entry in manifest["tasks"].items():
-        labels = TASKS[task_id].labels
-        (root / "pred" / task_id).mkdir(parents=True, exist_ok=True)
-        for lang in entry["languages"]:
-            gold = source.examples(task_id, lang, "test")
-            if task_id in TAGGING:
-                gold = [ex for ex in gold if ex["tokens"]]
-                preds = [[t if rng.random() > 0.15 else rng.choice(labels) for t in ex["tags"]]
-                         for ex in gold]  # fmt: skip
-                tokens += sum(len(ex["tags"]) for ex in gold)
-            else:
-                preds = [ex["label"] if rng.random() > 0.3 else rng.choice(labels) for ex in gold]
-            text = format_predictions(task_id, preds)
-            (root / "pred" / task_id / f"test-{lang}.tsv").write_text(text, encoding="utf-8")
-    return tokens
 
 
 # --------------------------------------------------------------------------- the scorers
@@ -335,6 +269,29 @@ def suite_case(report, root: Path, size) -> None:
     }  # fmt: skip
 
 
+def bootstrap_case(report, teams: int, per_language: dict, resamples: int) -> None:
+    """The board's bootstrap on a full-size split's statistics (scoring_data.bootstrap_runs)."""
+    from evaluator.uncertainty import board_uncertainty
+
+    runs, examples = bootstrap_runs(teams, per_language)
+    wall, cpu = time.perf_counter(), time.process_time()
+    board = board_uncertainty(runs, resamples=resamples)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    report.check(
+        "bootstrap gives every team an interval around its score",
+        all(r.overall_interval.low <= r.overall <= r.overall_interval.high for r in board.teams),
+    )
+    report.goal("bootstrap of a full-size split", wall, "s", below=5,
+                note=f"{resamples:,} resamples, {examples:,} examples, {teams} teams")  # fmt: skip
+    report.figures["bootstrap"] = {"teams": teams, "examples": examples, "resamples": resamples,
+                                   "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                                   "tie_groups": [len(g) for g in board.tie_groups]}  # fmt: skip
+    print(
+        f"bootstrap: {teams} teams, {examples:,} examples, {resamples:,} resamples: "
+        f"{wall:.2f} s wall, {cpu:.2f} s CPU; tie groups {[len(g) for g in board.tie_groups]}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     goals.add_arguments(parser, short_help="20,000-sentence file and a tiny suite: seconds")
@@ -347,6 +304,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as tmp:
         single_file_case(report, Path(tmp) / "single", sentences, xtreme)
         suite_case(report, Path(tmp) / "suite", "tiny" if args.short else "full")
+    if args.short:
+        bootstrap_case(report, 3, dict.fromkeys(BOOTSTRAP_SIZES, 200), 200)
+    else:
+        bootstrap_case(report, 10, BOOTSTRAP_SIZES, 1000)
     return report.finish()
 
 

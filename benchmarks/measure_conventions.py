@@ -21,13 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaluator.data import open_source
 from evaluator.registry import get_task
-from evaluator.scoring import entity_counts
+from evaluator.scoring import entity_counts, read_tag_file
 
 ERROR_RATES = (0.05, 0.10, 0.20, 0.30)
 OUTSIDE = ("PER", "LOC", "B-PER-X", "I-", "B")
 
 
 def predictions(gold, rate: float, rng: random.Random, weights: Counter, outside=()):
+    """`rate` of the tags replaced: by a tag drawn with `weights` (or from `outside`)."""
     tags, counts = zip(*weights.items(), strict=True)
     out = []
     for sentence in gold:
@@ -48,6 +49,18 @@ def f1_both(gold, pred) -> tuple[float, float]:
     return tuple(entity_counts(gold, pred, c).f1 * 100 for c in ("xtreme", "seqeval1"))
 
 
+def _difference(old: float, new: float) -> tuple[float, float, float]:
+    return new - old, old, new
+
+
+def _row(label: str, diffs: dict) -> None:
+    worst = max(diffs, key=lambda lang: abs(diffs[lang][0]))
+    values = [d for d, _, _ in diffs.values()]
+    print(f"{label:>10}  {sum(values) / len(values):+7.3f}  "
+          f"{sum(map(abs, values)) / len(values):8.3f}  {abs(diffs[worst][0]):7.3f}  "
+          f"{worst:>8}  {diffs[worst][1]:6.2f}  {diffs[worst][2]:8.2f}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--languages", default="all")
@@ -64,17 +77,23 @@ def main() -> int:
         for lang in get_task("udpos").languages
         if chosen is None or lang in chosen
     }
-    weights = Counter(t for gold in golds.values() for s in gold for t in s)
-    for rate in ERROR_RATES:
-        diffs = {}
-        for lang, gold in golds.items():
-            old, new = f1_both(gold, predictions(gold, rate, rng, weights))
-            diffs[lang] = (new - old, old, new)
-        worst = max(diffs, key=lambda lang: abs(diffs[lang][0]))
-        values = [d for d, _, _ in diffs.values()]
-        print(f"{rate:>10.0%}  {sum(values) / len(values):+7.3f}  "
-              f"{sum(map(abs, values)) / len(values):8.3f}  {abs(diffs[worst][0]):7.3f}  "
-              f"{worst:>8}  {diffs[worst][1]:6.2f}  {diffs[worst][2]:8.2f}")  # fmt: skip
+    frequent = Counter(t for gold in golds.values() for s in gold for t in s)
+    uniform = Counter(dict.fromkeys(get_task("udpos").labels, 1))
+    for confusions, weights in (("frequent", frequent), ("any tag", uniform)):
+        print(f"  wrong tags drawn by {'gold frequency' if confusions == 'frequent' else 'chance'}")
+        for rate in ERROR_RATES:
+            diffs = {}
+            for lang, gold in golds.items():
+                diffs[lang] = _difference(*f1_both(gold, predictions(gold, rate, rng, weights)))
+            _row(f"{rate:.0%}", diffs)
+    mock = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "xtreme_mock"
+    diffs = {}
+    for path in sorted((mock / "labels" / "udpos").glob("test-*.tsv")):
+        gold = read_tag_file(path)
+        pred = read_tag_file(mock / "predictions" / "udpos" / path.name)
+        diffs[path.stem[5:]] = _difference(*f1_both(gold, pred))
+    print("  XTREME's own mock data (evaluate_test.py), 33 languages")
+    _row("mock", diffs)
     print("\nPAN-X: F1(seqeval1) - F1(xtreme), points, over languages")
     panx = {
         lang: [ex["tags"] for ex in source.examples("panx", lang, "test") if ex["tags"]]

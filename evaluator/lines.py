@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 
 BLANK = -1  # the id of an empty (after strip) line
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 18  # 256 KiB: as fast as larger chunks, half the working set of 1 MiB
 # A tag or a label is a short word; a longer line is not one (and would be held whole in memory).
 MAX_LINE_BYTES = 64 * 1024
 BOM = b"\xef\xbb\xbf"
