@@ -81,10 +81,11 @@ class LineCodec:
         key = _key(text)
         if key is not None:
             self._packed[key] = new
-            self._rehash()
+            self._stale = True  # rebuilt once, at the next lookup: adding many stays linear
         return new
 
     def _rehash(self) -> None:
+        self._stale = False
         keys = np.array(sorted(self._packed), dtype=np.uint64)
         bits = max(4, (2 * len(keys)).bit_length() + 1)
         while True:
@@ -116,6 +117,8 @@ class LineCodec:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Ids for packed keys; -2 where the key is not (yet) known."""
+        if self._stale:
+            self._rehash()
         slots = (keys * self._multiplier) >> self._shift
         return np.where(self._slot_keys[slots] == keys, self._slot_ids[slots], np.int32(-2))
 
