@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from evaluator import rules
 from evaluator.efficiency_rule import GAP_LIMITS, METRIC_WORDS, RULE_DEFAULTS, check_bonus_places
+from evaluator.entities import CONVENTIONS, DEFAULT_CONVENTION
 from evaluator.registry import TASKS
 
 # The GPU-hours a team may declare for training a submission: a year on 10 GPUs is ~88,000, so
@@ -171,7 +172,7 @@ class TimingSpec(_Strict):
 
 
 class RuleSpec(_Strict):
-    # Defaults and bounds are the ranking rule's own (evaluator/ranking.py).
+    # Defaults and bounds are the efficiency rule's own (evaluator/efficiency_rule.py).
     metric: Literal[tuple(METRIC_WORDS)] = RULE_DEFAULTS["metric"]
     bonus_places: list[int] = list(RULE_DEFAULTS["bonus_places"])
     max_score_gap: Annotated[float, Field(ge=0, allow_inf_nan=False)] = RULE_DEFAULTS[
@@ -191,6 +192,11 @@ class HardwareSpec(_Strict):
     queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = rules.DEFAULT_HARDWARE_QUEUE
 
 
+class ScoringSpec(_Strict):
+    # xtreme: seqeval 0.0.12, the paper's numbers; seqeval1: today's seqeval (docs/scoring.md).
+    convention: Literal[CONVENTIONS] = DEFAULT_CONVENTION
+
+
 class CodeSpec(_Strict):
     publish_after_close: bool = False
 
@@ -207,6 +213,7 @@ class CompetitionSpec(_Strict):
     timing: TimingSpec = TimingSpec()
     efficiency_rule: RuleSpec = RuleSpec()
     hardware: HardwareSpec = HardwareSpec()
+    scoring: ScoringSpec = ScoringSpec()
     code: CodeSpec = CodeSpec()
 
     @field_validator("timezone")

@@ -11,16 +11,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluator.contract import (
-    SAMPLE_DATA,
-    PredictionError,
-    read_gold,
-    read_predictions,
-    write_sample,
-)
+from evaluator.contract import SAMPLE_DATA, PredictionError, score_output, write_sample
 from evaluator.data import open_source
 from evaluator.runner import DockerRunner, Limits
-from evaluator.scoring import score_predictions
 
 GPU_DEVICE_KIND = "nvidia.com/gpu"
 
@@ -120,11 +113,10 @@ def check_image(
             report.problems.append(outcome.failure or "the run failed")
             return report
         try:
-            predictions = read_predictions(root / "output", manifest)
+            scores = score_output(root / "output", root / "gold", manifest).scores
         except PredictionError as error:
             report.problems.extend(error.problems)
             return report
-        scores = score_predictions(read_gold(root / "gold", manifest), predictions)
     report.sample_scores = dict(scores.per_task)
     report.sample_overall = scores.overall
     report.passed = True

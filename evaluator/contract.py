@@ -13,26 +13,31 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Mapping, Sequence
 
+# Reading and checking what a container wrote lives in evaluator/predictions.py; these names are
+# part of the contract's interface, so they are importable from here as well.
+from evaluator.predictions import (
+    DEFAULT_MAX_PREDICTION_BYTES,
+    PredictionError,
+    ScoredOutput,
+    file_name,
+    read_predictions,
+    score_output,
+)
 from evaluator.registry import get_task, resolve_tasks
 
+__all__ = [
+    "DEFAULT_MAX_PREDICTION_BYTES",
+    "PredictionError",
+    "ScoredOutput",
+    "file_name",
+    "read_predictions",
+    "score_output",
+]
+
 FORMAT_VERSION = 1
-DEFAULT_MAX_PREDICTION_BYTES = 64 * 1024 * 1024
 MANIFEST = "manifest.json"
-
-
-class PredictionError(ValueError):
-    """Predictions a team must fix; `problems` has one message per file (file, line, problem)."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-def file_name(task: str, language: str, suffix: str) -> str:
-    return f"{task}/test-{language}.{suffix}"
 
 
 # --------------------------------------------------------------------------- writing
@@ -142,143 +147,3 @@ def read_gold(gold_dir, manifest: Mapping) -> dict[tuple[str, str], list]:
         for task_id, entry in manifest["tasks"].items()
         for lang in entry["languages"]
     }
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _read_regular_file(root, relative: str, max_bytes: int) -> bytes:
-    """Read output_dir/<task>/<file> without following symlinks; refuse non-regular files."""
-    task_dir, name = os.path.split(relative)
-    dir_path = os.path.join(root, task_dir)
-    try:
-        dir_stat = os.lstat(dir_path)
-    except FileNotFoundError:
-        raise PredictionError(
-            [f"{relative}: missing (the folder {task_dir}/ does not exist)"]
-        ) from None
-    if not stat.S_ISDIR(dir_stat.st_mode):
-        raise PredictionError([f"{task_dir}/: must be a real folder, not a link or a file"])
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(os.path.join(dir_path, name), flags)
-    except FileNotFoundError:
-        raise PredictionError(
-            [f"{relative}: missing; write one prediction file per language"]
-        ) from None
-    except OSError as exc:  # ELOOP: a symlink, which we refuse to follow
-        raise PredictionError(
-            [f"{relative}: must be a regular file, not a link ({exc.strerror})"]
-        ) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        # Checked on the descriptor before wrapping it: fdopen itself fails on a directory.
-        os.close(fd)
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe or device"
-        raise PredictionError([f"{relative}: must be a regular file, not {kind}"])
-    with os.fdopen(fd, "rb") as handle:
-        if info.st_size > max_bytes:
-            raise PredictionError(
-                [f"{relative}: {info.st_size:,} bytes, more than the {max_bytes:,}-byte limit"]
-            )
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise PredictionError([f"{relative}: more than the {max_bytes:,}-byte limit"])
-    return data
-
-
-def _decode(relative: str, data: bytes) -> list[str]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PredictionError(
-            [f"{relative}: line {line} is not UTF-8 (byte {exc.start}); save the file as UTF-8"]
-        ) from None
-    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()  # trailing newlines are not extra examples
-    return lines
-
-
-def _labels(relative: str, lines: list[str], spec, expected: int) -> list[str]:
-    if len(lines) != expected:
-        raise PredictionError(
-            [f"{relative}: {len(lines):,} lines but the input has {expected:,} examples; "
-             "write exactly one label per input line, in input order"]
-        )  # fmt: skip
-    allowed = set(spec.labels)
-    for number, label in enumerate(lines, start=1):
-        if label not in allowed:
-            raise PredictionError(
-                [f"{relative}: line {number}: unknown label {label!r}; allowed: "
-                 f"{', '.join(spec.labels)}"]
-            )  # fmt: skip
-    return lines
-
-
-def _tags(relative: str, lines: list[str], spec, expected: int, lengths) -> list[list[str]]:
-    sentences: list[list[str]] = [[]]
-    first_line = [1]
-    allowed = set(spec.labels)
-    for number, tag in enumerate(lines, start=1):
-        if not tag:
-            sentences.append([])
-            first_line.append(number + 1)
-            continue
-        if tag not in allowed:
-            raise PredictionError(
-                [f"{relative}: line {number} (sentence {len(sentences)}): unknown tag {tag!r}; "
-                 f"allowed: {', '.join(spec.labels)}"]
-            )  # fmt: skip
-        sentences[-1].append(tag)
-    if not lines:
-        sentences = []
-    if len(sentences) != expected:
-        raise PredictionError(
-            [f"{relative}: {len(sentences):,} sentences but the input has {expected:,}; "
-             "separate sentences by exactly one blank line"]
-        )  # fmt: skip
-    if lengths is not None:
-        for index, (tags, n_tokens) in enumerate(zip(sentences, lengths, strict=True), start=1):
-            if len(tags) != n_tokens:
-                raise PredictionError(
-                    [f"{relative}: sentence {index} (from line {first_line[index - 1]}) has "
-                     f"{len(tags)} tags but the input has {n_tokens} tokens"]
-                )  # fmt: skip
-    return sentences
-
-
-def read_predictions(
-    output_dir, manifest: Mapping, max_bytes: int = DEFAULT_MAX_PREDICTION_BYTES
-) -> dict[tuple[str, str], list]:
-    """Every expected prediction file, validated; raises PredictionError listing each bad file.
-
-    Files the manifest does not ask for are ignored.
-    """
-    predictions: dict[tuple[str, str], list] = {}
-    problems: list[str] = []
-    lengths_by_task = manifest.get("sentence_lengths", {})
-    for task_id, entry in manifest["tasks"].items():
-        spec = get_task(task_id)
-        if not os.path.lexists(os.path.join(output_dir, task_id)):
-            problems.append(
-                f"{task_id}/: missing; write {task_id}/test-<lang>.tsv for "
-                f"{', '.join(entry['languages'])}"
-            )
-            continue
-        for lang in entry["languages"]:
-            relative = file_name(task_id, lang, "tsv")
-            expected = entry["counts"][lang]
-            try:
-                lines = _decode(relative, _read_regular_file(output_dir, relative, max_bytes))
-                if spec.is_tagging:
-                    lengths = lengths_by_task.get(task_id, {}).get(lang)
-                    predictions[(task_id, lang)] = _tags(relative, lines, spec, expected, lengths)
-                else:
-                    predictions[(task_id, lang)] = _labels(relative, lines, spec, expected)
-            except PredictionError as exc:
-                problems.extend(exc.problems)
-    if problems:
-        raise PredictionError(problems)
-    return predictions

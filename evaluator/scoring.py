@@ -15,20 +15,28 @@ Conventions (see docs/scoring.md):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from evaluator import diagnose
+from evaluator.entities import (
+    CONVENTION_SEQEVAL1,
+    CONVENTION_XTREME,
+    CONVENTIONS,
+    EntityCounts,
+    EntityScanner,
+    TagTable,
+    check_convention,
+    matching,
+)
+from evaluator.filescore import EmptyFiles, FileScore, SideProblem, score_labels, score_tags
+from evaluator.lines import BLANK, FileProblem, LineCodec, iter_line_ids
 from evaluator.registry import TASKS, get_task, resolve_tasks
+from evaluator.streams import Misaligned
 
-CONVENTION_XTREME = "xtreme"
-CONVENTION_SEQEVAL1 = "seqeval1"
-CONVENTIONS = (CONVENTION_XTREME, CONVENTION_SEQEVAL1)
-
-# Prefix classes used by seqeval's start_of_chunk / end_of_chunk.
-_P_OTHER, _P_O, _P_DOT, _P_B, _P_I, _P_E, _P_S = range(7)
-_PREFIX_CLASS = {"O": _P_O, ".": _P_DOT, "B": _P_B, "I": _P_I, "E": _P_E, "S": _P_S}
+__all__ = ["CONVENTIONS", "CONVENTION_SEQEVAL1", "CONVENTION_XTREME", "EntityCounts"]
 
 
 class ScoringError(ValueError):
@@ -36,107 +44,6 @@ class ScoringError(ValueError):
 
 
 # --------------------------------------------------------------------------- metrics (pure)
-
-
-def _tag_type(tag: str, convention: str) -> str:
-    if convention == CONVENTION_XTREME:
-        return tag.split("-")[-1]
-    return tag[1:].split("-", maxsplit=1)[-1] or "_"
-
-
-class _TagCodec:
-    """Maps tag strings to ids and each id to its (prefix class, type id) under one convention."""
-
-    def __init__(self, convention: str):
-        if convention not in CONVENTIONS:
-            raise ValueError(f"unknown convention {convention!r}; use one of {CONVENTIONS}")
-        self.convention = convention
-        self.ids: dict[str, int] = {}
-        # Type "" gets id 0: seqeval starts with prev_type = "", which can equal a real type.
-        self._types: dict[str, int] = {"": 0}
-        self._prefix: list[int] = []
-        self._type: list[int] = []
-
-    def encode(self, tags: Iterable[str]) -> np.ndarray:
-        ids = self.ids
-        encoded = np.fromiter((ids.get(t, -1) for t in tags), dtype=np.int64)
-        missing = encoded < 0
-        if missing.any():
-            # Rare path: only new tag strings go through Python-level bookkeeping.
-            for tag in {t for t, m in zip(tags, missing, strict=True) if m}:
-                self._add(tag)
-            encoded = np.fromiter((ids[t] for t in tags), dtype=np.int64)
-        return encoded
-
-    def _add(self, tag: str) -> None:
-        self.ids[tag] = len(self.ids)
-        self._prefix.append(_PREFIX_CLASS.get(tag[:1], _P_OTHER))
-        self._type.append(self._types.setdefault(_tag_type(tag, self.convention), len(self._types)))
-
-    def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self._prefix, dtype=np.int8), np.asarray(self._type, dtype=np.int64)
-
-
-def _entity_keys(
-    ids: np.ndarray, o_id: int, prefix_of: np.ndarray, type_of: np.ndarray
-) -> np.ndarray:
-    """seqeval's get_entities over a flattened tag-id sequence, as sorted int64 keys.
-
-    Vectorised transcription of seqeval's loop over the sequence plus a final "O": at
-    position i a chunk ends if end_of_chunk(prev, cur) and starts if start_of_chunk(prev, cur);
-    an ending chunk spans from the last start strictly before i to i - 1 and has prev's type.
-    """
-    seq = np.append(ids, o_id)
-    n = len(seq)
-    cur_p = prefix_of[seq]
-    cur_t = type_of[seq]
-    prev_p = np.empty_like(cur_p)
-    prev_t = np.empty_like(cur_t)
-    prev_p[0], prev_t[0] = _P_O, 0  # seqeval's initial prev_tag "O" and prev_type ""
-    prev_p[1:], prev_t[1:] = cur_p[:-1], cur_t[:-1]
-    type_changed = prev_t != cur_t
-
-    prev_es = (prev_p == _P_E) | (prev_p == _P_S)
-    prev_bi = (prev_p == _P_B) | (prev_p == _P_I)
-    cur_bso = (cur_p == _P_B) | (cur_p == _P_S) | (cur_p == _P_O)
-    prev_chunk = (prev_p != _P_O) & (prev_p != _P_DOT)
-    ends = prev_es | (prev_bi & cur_bso) | (prev_chunk & type_changed)
-
-    cur_bs = (cur_p == _P_B) | (cur_p == _P_S)
-    prev_eso = prev_es | (prev_p == _P_O)
-    cur_ei = (cur_p == _P_E) | (cur_p == _P_I)
-    cur_chunk = (cur_p != _P_O) & (cur_p != _P_DOT)
-    starts = cur_bs | (prev_eso & cur_ei) | (cur_chunk & type_changed)
-
-    end_at = np.flatnonzero(ends)  # never 0: the initial prev tag is "O"
-    last_start = np.maximum.accumulate(np.where(starts, np.arange(n), -1))
-    begin = np.maximum(last_start[end_at - 1], 0)  # seqeval's begin_offset starts at 0
-    n_types = int(type_of.max(initial=0)) + 1
-    keys = (begin * n + (end_at - 1)) * n_types + prev_t[end_at]
-    return np.sort(keys)
-
-
-@dataclass(frozen=True)
-class EntityCounts:
-    """Sufficient statistics of seqeval's micro precision / recall / F1."""
-
-    correct: int
-    predicted: int
-    true: int
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.predicted if self.predicted > 0 else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.correct / self.true if self.true > 0 else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        # Same operation order as seqeval (2 * p * r / (p + r)), so results are bit-identical.
-        return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
 def flatten_sentences(sentences: Sequence[Sequence[str]]) -> list[str]:
@@ -156,15 +63,17 @@ def entity_counts_flat(
         raise ScoringError(
             f"gold has {len(gold_flat)} tag positions but predictions have {len(pred_flat)}"
         )
-    codec = _TagCodec(convention)
-    o_id = int(codec.encode(["O"])[0])
-    gold_ids = codec.encode(gold_flat)
-    pred_ids = codec.encode(pred_flat)
-    prefix_of, type_of = codec.tables()
-    gold_keys = _entity_keys(gold_ids, o_id, prefix_of, type_of)
-    pred_keys = _entity_keys(pred_ids, o_id, prefix_of, type_of)
-    correct = len(np.intersect1d(gold_keys, pred_keys, assume_unique=True))
-    return EntityCounts(correct=correct, predicted=len(pred_keys), true=len(gold_keys))
+    codec = LineCodec()
+    gold_ids = np.fromiter((codec.add(t) for t in gold_flat), dtype=np.int32, count=len(gold_flat))
+    pred_ids = np.fromiter((codec.add(t) for t in pred_flat), dtype=np.int32, count=len(pred_flat))
+    table = TagTable(check_convention(convention))
+    table.update(codec.strings)
+    # seqeval appends one "O" after the sequence: the separator, id BLANK.
+    end = np.array([BLANK], dtype=np.int32)
+    gold = EntityScanner(table).scan(np.concatenate([gold_ids, end]))
+    pred = EntityScanner(table).scan(np.concatenate([pred_ids, end]))
+    correct = len(matching(gold, pred, len(gold_ids) + 1))
+    return EntityCounts(correct=correct, predicted=len(pred.at), true=len(gold.at))
 
 
 def entity_counts(
@@ -300,12 +209,11 @@ def score_predictions(
 
 def _lines(path: str | os.PathLike) -> list[str]:
     """The stripped lines that `for line in open(path)` yields (universal newlines)."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
-    return [line.strip() for line in lines] if text else []
+    codec = LineCodec()
+    with open(path, "rb") as handle:
+        blocks = list(iter_line_ids(handle, codec))
+    strings = codec.strings
+    return [strings[i] if i != BLANK else "" for ids in blocks for i in ids.tolist()]
 
 
 def read_label_file(path: str | os.PathLike) -> list[str]:
@@ -329,11 +237,54 @@ def read_tag_file(path: str | os.PathLike) -> list[list[str]]:
 
 
 def read_xtreme_file(task_id: str, path: str | os.PathLike) -> list:
+    """A whole file in memory, as evaluate.py's readers return it (scoring itself streams)."""
     reader = read_tag_file if get_task(task_id).is_tagging else read_label_file
     try:
         return reader(path)
-    except UnicodeDecodeError as exc:
-        raise ScoringError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except FileProblem as problem:
+        raise ScoringError(f"{path}: {problem}") from None
+
+
+def score_file_pair(
+    task_id: str, gold_path, pred_path, convention: str = CONVENTION_XTREME, *, name: str = ""
+) -> FileScore:
+    """One language's metrics from its gold and prediction files, read as evaluate.py reads
+    them, in one streaming pass; a ScoringError says what differs and what to change."""
+    name = name or os.fspath(pred_path)
+    tagging = get_task(task_id).is_tagging
+    codec = LineCodec(what="tag" if tagging else "label")
+    try:
+        with open(gold_path, "rb") as gold, open(pred_path, "rb") as pred:
+            if tagging:
+                return score_tags(gold, pred, codec, convention)
+            return score_labels(gold, pred, codec)
+    except SideProblem as error:
+        raise ScoringError(f"{name} ({error.side} file): {error.problem}") from None
+    except EmptyFiles:
+        raise ScoringError(f"{name}: no examples to score (both files are empty)") from None
+    except Misaligned:
+        raise ScoringError(_misaligned(name, gold_path, pred_path, tagging)) from None
+
+
+def _misaligned(name: str, gold_path, pred_path, tagging: bool) -> str:
+    def opener(path):
+        return lambda: open(path, "rb")
+
+    gold = diagnose.shape(opener(gold_path), tagging)
+    pred = diagnose.shape(opener(pred_path), tagging)
+    if gold.examples != pred.examples:
+        return (
+            f"{name}: {pred.examples:,} predicted examples but the gold file has "
+            f"{gold.examples:,}; {diagnose.count_cause(pred, gold, tagging)}"
+        )
+    differ = diagnose.first_length_difference(opener(gold_path), opener(pred_path))
+    if differ is None:  # not reached: same count and lengths would have lined up
+        return f"{name}: the predictions do not line up with the gold file"
+    return (
+        f"{name}: sentence {differ.sentence:,} (from line {differ.first_line:,} of the "
+        f"predictions) has {differ.predicted_tags} predicted tags but the gold sentence has "
+        f"{differ.gold_tags}"
+    )
 
 
 def score_directory(
@@ -345,8 +296,10 @@ def score_directory(
     """Score `pred_dir/<task>/test-<lang>.tsv` against `gold_dir/<task>/test-<lang>.tsv`.
 
     Without `tasks`, every registered task with a folder in gold_dir is scored on the
-    languages that have a gold file there (all of XTREME's for a complete gold set).
+    languages that have a gold file there (all of XTREME's for a complete gold set). Files are
+    streamed: memory does not grow with their size.
     """
+    check_convention(convention)
     selection = _select(gold_dir, tasks)
     if not selection:
         raise ScoringError(
@@ -362,16 +315,8 @@ def score_directory(
             for path, what in ((gold_path, "gold"), (pred_path, "prediction")):
                 if not os.path.isfile(path):
                     raise ScoringError(f"{what} file {name} is missing in {os.path.dirname(path)}")
-            gold = read_xtreme_file(task_id, gold_path)
-            pred = read_xtreme_file(task_id, pred_path)
-            if len(gold) != len(pred):
-                raise ScoringError(
-                    f"{name}: {len(pred)} predicted examples but the gold file has {len(gold)}"
-                )
-            try:
-                per_language[(task_id, lang)] = score_language(task_id, gold, pred, convention)
-            except ScoringError as exc:
-                raise ScoringError(f"{name}: {exc}") from None
+            scored = score_file_pair(task_id, gold_path, pred_path, convention, name=name)
+            per_language[(task_id, lang)] = scored.metrics
     return aggregate(per_language, convention)
 
 

@@ -14,7 +14,7 @@ from competitions.models.competition import (
     default_bonus_places,
     validate_timezone,
 )
-from competitions.models.runs import Run, Submission, TaskScore, artifact_path
+from competitions.models.runs import Run, RunStatistics, Submission, TaskScore, artifact_path
 from competitions.models.stages import Stage
 from competitions.models.teams import Membership, NotificationPreference, Team
 from competitions.models.workers import WorkerTimingCheck
@@ -29,6 +29,7 @@ __all__ = [
     "NotificationPreference",
     "Phase",
     "Run",
+    "RunStatistics",
     "Stage",
     "Submission",
     "TaskScore",

@@ -8,10 +8,12 @@ from django.db.models import F, Q
 from competitions.spec import timezone_problem
 from evaluator import efficiency_rule, rules
 from evaluator.efficiency_rule import RULE_DEFAULTS
+from evaluator.entities import CONVENTION_WORDS, DEFAULT_CONVENTION
 from evaluator.registry import TASKS
 from evaluator.runner.limits import Limits
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
+CONVENTION_CHOICES = [(name, f"{name}: {words}") for name, words in CONVENTION_WORDS.items()]
 
 
 def validate_timezone(name: str) -> None:
@@ -68,6 +70,13 @@ class Competition(models.Model):
         max_length=64,
         default=rules.DEFAULT_HARDWARE_QUEUE,
         help_text="Celery queue of the fixed hardware class.",
+    )
+    scoring_convention = models.CharField(
+        max_length=16,
+        choices=CONVENTION_CHOICES,
+        default=DEFAULT_CONVENTION,
+        help_text="How seqeval reads UD-POS tags (docs/scoring.md); the other tasks score the "
+        "same under both.",
     )
     publish_code_after_close = models.BooleanField(
         default=False, help_text="After a phase closes, every team's code archive is downloadable."

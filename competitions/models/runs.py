@@ -135,3 +135,28 @@ class TaskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}/{self.language or 'avg'} {self.metric}={self.value:.2f}"
+
+
+class RunStatistics(models.Model):
+    """What a finished run's score is made of, per hidden example: the bootstrap's input.
+
+    `data` is evaluator.example_stats.to_bytes (compressed arrays, no predictions); examples are
+    in the order of the split `split_key` names, so runs on one split line up example by example.
+    Kept apart from Run so that reading runs never loads it.
+    """
+
+    run = models.OneToOneField(
+        Run, on_delete=models.CASCADE, primary_key=True, related_name="statistics"
+    )
+    split_key = models.CharField(max_length=32)
+    convention = models.CharField(max_length=16)
+    examples = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"statistics of run {self.run_id} ({self.examples:,} examples)"
+
+    def example_stats(self) -> dict:
+        from evaluator.example_stats import from_bytes
+
+        return from_bytes(bytes(self.data))

@@ -53,6 +53,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
             "output_mb": spec.limits.output_mb,
             "timing_repeats": spec.timing.repeats,
             "hardware_queue": spec.hardware.queue,
+            "scoring_convention": spec.scoring.convention,
             "publish_code_after_close": spec.code.publish_after_close,
         },
         "competition",

@@ -15,13 +15,28 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from competitions.models import Run, Submission, TaskScore
+from competitions.models import Run, RunStatistics, Submission, TaskScore
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 
 log = logging.getLogger(__name__)
 
 LOG_LIMIT = 64 * 1024
+# A failure reason is shown on pages, in emails and the API: a few hundred characters; the whole
+# text goes to the run's log.
+REASON_LIMIT = 500
+
+
+def bound_reason(reason: str, logs: str = "") -> tuple[str, str]:
+    """(reason cut to REASON_LIMIT characters, logs with the whole reason appended if it was)."""
+    if len(reason) <= REASON_LIMIT:
+        return reason, logs
+    rest = len(reason) - (REASON_LIMIT - 60)
+    short = (
+        f"{reason[: REASON_LIMIT - 60].rstrip()} ... ({rest:,} more characters in the run's log)"
+    )
+    whole = f"{logs}\n--- the failure reason in full ---\n{reason}\n"
+    return short, whole[-LOG_LIMIT:]
 
 
 class RunStateError(ValueError):
@@ -112,6 +127,17 @@ def is_cancelled(run_id: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Statistics:
+    """A run's per-example statistics (evaluator.example_stats.to_bytes) and the split they
+    follow."""
+
+    data: bytes
+    split_key: str
+    convention: str
+    examples: int
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What the worker measured and scored; plain data handed to `finish_run`."""
 
@@ -125,6 +151,7 @@ class RunResult:
     logs: str = ""
     energy_kwh: float | None = None
     energy_method: str = ""
+    statistics: Statistics | None = None
 
 
 @survives_database_outage
@@ -153,6 +180,13 @@ def finish_run(run: Run, result: RunResult) -> bool:
         TaskScore(run_id=run.pk, task=task, language=language, metric=metric, value=value)
         for task, language, metric, value in result.scores
     )
+    if result.statistics is not None:
+        stats = result.statistics
+        RunStatistics.objects.update_or_create(
+            run_id=run.pk,
+            defaults={"data": stats.data, "split_key": stats.split_key,
+                      "convention": stats.convention, "examples": stats.examples},
+        )  # fmt: skip
     notifications.notify_run_finished(run.pk)
     return True
 
@@ -170,6 +204,7 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     if run.status not in Run.ACTIVE:
         return run.status
     now = timezone.now()
+    reason, logs = bound_reason(reason, logs)
     run.logs = logs[-LOG_LIMIT:] if logs else run.logs
     if fault == Run.Fault.PLATFORM and run.platform_retries < settings.PODIUM_PLATFORM_RETRIES:
         run.platform_retries += 1

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import AuditMeasurement, TimingAudit
+from competitions.services.runs import bound_reason
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
-from competitions.worker.splits import gold_labels, local_split
-from evaluator.contract import PredictionError, read_predictions
-from evaluator.scoring import score_predictions
+from competitions.worker.splits import local_split
+from evaluator.contract import PredictionError, score_output
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def run_audit(audit_id: int, worker: WorkerContext | None = None) -> TimingAudit
     except Exception as error:  # an audit that cannot finish changes nothing on the board
         log.exception("audit %s failed", audit.pk)
         reason = error.reason if isinstance(error, RunFailed) else f"platform error: {error}"
+        reason, _ = bound_reason(reason)
         TimingAudit.objects.filter(pk=audit.pk).update(
             status=TimingAudit.Status.FAILED, failure_reason=reason, finished_at=timezone.now()
         )
@@ -74,7 +75,6 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
     if len(runs) < 2:
         raise RunFailed("an audit needs at least two ranked teams with a finished run", "platform")
     split = local_split(phase, worker.work_dir)
-    gold = gold_labels(split)
     limits = phase.competition.limits()
     executors = {}
     try:
@@ -83,7 +83,7 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
         fingerprint = next(iter(executors.values())).fingerprint()
         for round_number, order in enumerate(audit_order(runs, audit.rounds)):
             for position, run in enumerate(order):
-                _measure(audit, run, executors[run.pk], split, gold, limits, scratch,
+                _measure(audit, run, executors[run.pk], split, limits, scratch,
                          round_number, position)  # fmt: skip
     finally:
         for executor in executors.values():
@@ -97,7 +97,7 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
         )
 
 
-def _measure(audit, run, executor, split, gold, limits, scratch, round_number, position) -> None:
+def _measure(audit, run, executor, split, limits, scratch, round_number, position) -> None:
     output = scratch / f"out-{round_number}-{run.pk}"
     outcome = executor.run(split.input_dir, output, limits)
     measurement = AuditMeasurement(
@@ -106,13 +106,14 @@ def _measure(audit, run, executor, split, gold, limits, scratch, round_number, p
     if outcome.ok:
         measurement.duration_s = outcome.duration_s
         try:
-            scores = score_predictions(gold, read_predictions(output, split.manifest))
+            convention = audit.phase.competition.scoring_convention
+            scores = score_output(output, split.gold_dir, split.manifest, convention).scores
             measurement.overall_score = scores.overall
             measurement.matches_original = (
                 run.overall_score is not None
                 and abs(scores.overall - run.overall_score) <= SCORE_TOLERANCE
             )
         except PredictionError as error:
-            measurement.failure = f"invalid predictions: {error}"
+            measurement.failure, _ = bound_reason(f"invalid predictions: {error}")
     measurement.save()
     shutil.rmtree(output, ignore_errors=True)

@@ -17,11 +17,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from competitions.models import Competition
-from evaluator.contract import read_gold, read_predictions, write_sample
+from evaluator.contract import score_output, write_sample
 from evaluator.data import open_source
 from evaluator.runner.limits import Limits
 from evaluator.runner.process_runner import ProcessRunner
-from evaluator.scoring import score_predictions
 
 
 class CalibrationFailed(RuntimeError):
@@ -55,11 +54,13 @@ def calibrate(
                 )
             measurements.append(outcome.duration_s)
             try:
-                predictions = read_predictions(output, manifest)
+                scores = score_output(
+                    output, root / "gold", manifest, competition.scoring_convention
+                ).scores
             except ValueError as error:
                 raise CalibrationFailed(f"repeat {repeat}: {error}") from None
             if overall is None:
-                overall = score_predictions(read_gold(root / "gold", manifest), predictions).overall
+                overall = scores.overall
     figures = {
         "command": command,
         "score": overall,

@@ -17,10 +17,11 @@ from competitions.models import Run, Submission
 from competitions.services import runs as run_service
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
-from competitions.worker.splits import gold_labels, local_split
+from competitions.worker.splits import local_split
 from competitions.worker.timing import run_timed
-from evaluator.contract import PredictionError, read_predictions
-from evaluator.scoring import Scores, score_predictions
+from evaluator import example_stats
+from evaluator.contract import PredictionError, score_output
+from evaluator.scoring import Scores
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +141,14 @@ def _evaluate(
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
         run_service.advance(run, Run.Status.SCORING)
         try:
-            predictions = read_predictions(timed.first_output, split.manifest)
+            scored = score_output(
+                timed.first_output, split.gold_dir, split.manifest, competition.scoring_convention
+            )
         except PredictionError as error:
-            raise RunFailed(
-                f"invalid predictions: {error}", Run.Fault.TEAM, timed.outcomes[0].logs
-            ) from None
-        scores = score_predictions(gold_labels(split), predictions)
+            # Every problem: fail_run keeps the first few hundred characters, the log the rest.
+            reason = "invalid predictions: " + "\n".join(error.problems)
+            raise RunFailed(reason, Run.Fault.TEAM, timed.outcomes[0].logs) from None
+        scores = scored.scores
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
@@ -160,6 +163,12 @@ def _evaluate(
         logs=timed.outcomes[0].logs,
         energy_kwh=timed.energy_kwh,
         energy_method=timed.energy_method,
+        statistics=run_service.Statistics(
+            data=example_stats.to_bytes(scored.stats),
+            split_key=split.key,
+            convention=scores.convention,
+            examples=sum(len(s) for s in scored.stats.values()),
+        ),
     )
 
 

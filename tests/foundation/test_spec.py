@@ -126,3 +126,18 @@ def test_every_data_key_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "competition-yaml.md").read_text()
     for key in DataSpec.model_fields:
         assert f"`data.{key}`" in doc, key
+
+
+@pytest.mark.django_db
+def test_the_scoring_convention_is_a_competition_setting_from_the_yaml():
+    from competitions.services.competitions import load_competition
+
+    assert parse_competition(VALID).scoring.convention == "xtreme"  # the paper's, by default
+    text = VALID + "scoring: {convention: seqeval1}\n"
+    competition = load_competition(parse_competition(text)).competition
+    assert competition.scoring_convention == "seqeval1"
+    again = load_competition(parse_competition(VALID))
+    assert again.competition.scoring_convention == "xtreme"
+    assert any("scoring_convention" in change for change in again.changes)
+    problems = problems_of(VALID + "scoring: {convention: seqeval2}\n")
+    assert problems == ["scoring.convention: must be 'xtreme' or 'seqeval1' (got 'seqeval2')"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluator.contract import PredictionError, read_predictions, write_split
+from evaluator.contract import PredictionError, read_predictions, score_output, write_split
 from evaluator.data import open_source
 from evaluator.registry import get_task
 
@@ -20,11 +20,16 @@ MAX_BYTES = 64 * 1024  # small, so that "huge" costs little
 
 
 @functools.cache
+def split_dir() -> Path:
+    """The split's folder (input, gold), kept for the whole test session."""
+    return Path(tempfile.mkdtemp(prefix="fuzz-split-"))
+
+
+@functools.cache
 def manifest() -> dict:
     source = open_source({"source": "synthetic", "seed": 1, "size": "tiny"})
-    with tempfile.TemporaryDirectory() as tmp:
-        tasks = {"xnli": ["en"], "panx": ["en"]}
-        return write_split(source, tasks, "validation", Path(tmp) / "in", Path(tmp) / "gold")
+    tasks = {"xnli": ["en"], "panx": ["en"]}
+    return write_split(source, tasks, "validation", split_dir() / "in", split_dir() / "gold")
 
 
 def valid_lines(task: str) -> list[str]:
@@ -51,6 +56,17 @@ def check(contents: dict[str, bytes]) -> None:
             assert error.problems
             for problem in error.problems:
                 assert problem.split(":", 1)[0].rstrip("/") in {*FILES.values(), *FILES}, problem
+                assert len(problem) < 300, problem  # bounded, whatever the file holds
+            problems = error.problems
+        else:
+            problems = None
+        # The platform's streaming path finds the same problems (or scores the same files).
+        try:
+            score_output(tmp, split_dir() / "gold", manifest(), max_bytes=MAX_BYTES)
+        except PredictionError as error:
+            assert error.problems == problems
+        else:
+            assert problems is None
 
 
 def _mutate(lines: list[str], how: str, data) -> bytes:

@@ -168,3 +168,14 @@ def test_labels_in_words_the_user_named_once_and_a_favicon(world):
     assert header.count("olga") == 1 and "organiser" not in header
     assert 'rel="icon" href="/static/favicon.svg"' in html
     assert Client().get("/static/favicon.svg").status_code == 200
+
+
+def test_the_board_and_the_how_to_page_say_which_seqeval_convention_scores(world):
+    for page in ("/c/xf/leaderboard/eval/", "/c/xf/how-to-submit/"):
+        html = logged_in(world.ada).get(page).content.decode()
+        assert "seqeval convention xtreme: XTREME&#x27;s paper (seqeval 0.0.12" in html, page
+    world.competition.scoring_convention = "seqeval1"
+    world.competition.save()
+    for page in ("/c/xf/leaderboard/eval/", "/c/xf/how-to-submit/"):
+        html = logged_in(world.ada).get(page).content.decode()
+        assert "seqeval convention seqeval1: today&#x27;s seqeval (1.x" in html, page
