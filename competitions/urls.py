@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from competitions.services.invitations import MemberPasswordResetForm
-from competitions.views import huddle, organiser, public, team
+from competitions.views import huddle, organiser, public, team, upload_gate
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -46,6 +46,8 @@ urlpatterns = [
     path("c/<slug:slug>/starter-kit.tar.gz", public.starter_kit, name="starter-kit"),
     path("c/<slug:slug>/sample-input.tar.gz", public.sample_input, name="sample-input"),
     path("team/submit/<slug:slug>/<slug:phase_key>/", team.submit_view, name="submit"),
+    # Asked by the proxy before it reads a submission's body (docker/nginx.conf.template).
+    path("uploads/allowed/", upload_gate.upload_allowed, name="upload-allowed"),
     path("runs/<int:run_id>/", team.run_detail, name="run"),
     path("runs/<int:run_id>/cancel/", team.cancel_run, name="cancel-run"),
     path("submissions/<int:submission_id>/code/", team.code_download, name="code-download"),

@@ -8,6 +8,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -200,6 +201,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "podium@localhost")
 PODIUM_SITE_URL = os.environ.get("PODIUM_SITE_URL", "http://localhost:8000").rstrip("/")
+# The site's own address is a trusted origin for the CSRF check, port included: behind a proxy
+# that rewrites Host, a login form posted from it would otherwise be refused (403).
+_site = urlsplit(PODIUM_SITE_URL)
+if _site.scheme and _site.netloc:
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, f"{_site.scheme}://{_site.netloc}"]
 # How long an invitation or reset link works (Django's PASSWORD_RESET_TIMEOUT, in seconds).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PODIUM_INVITE_VALID_S", str(7 * 24 * 3600)))
 

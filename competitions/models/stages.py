@@ -16,7 +16,15 @@ class Stage(models.Model):
         default=False, help_text="Whether this stage's code was shared with all participants."
     )
     # [{"team", "members", "score", "efficiency", "performance_rank", "final_rank", "reason"}]
-    rows = models.JSONField(default=list, help_text="The final board, in final order.")
+    rows = models.JSONField(
+        default=list, help_text="The final board as the organisers saw it, in final order."
+    )
+    # The same board as everyone saw it at closing: empty while the scores were hidden, the
+    # frozen cut-off while the board was frozen. The Hall of Fame shows this one until the
+    # phase's whole board is public (permissions decide which, see reads.stages).
+    public_rows = models.JSONField(
+        default=list, help_text="The board as everyone saw it at closing (hidden: empty)."
+    )
 
     class Meta:
         app_label = "competitions"

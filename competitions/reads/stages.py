@@ -1,21 +1,47 @@
-"""Reads of closed stages: the Hall of Fame (every competition's stage winners, from snapshots)."""
+"""Reads of closed stages: the Hall of Fame (every competition's stage winners, from snapshots),
+showing of each stage only what everyone may see of its phase's board now."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from competitions.models import Competition, Stage
+from competitions.permissions import may_see_scores, sees_frozen_board
+
+
+@dataclass
+class FameStage:
+    stage: Stage
+    rows: list[dict]  # what everyone may see, in final order; empty while the scores are hidden
+    cut_off: bool  # the board is frozen: these rows are the board as it stood at freezing
+
+    @property
+    def podium(self) -> list[dict]:
+        return self.rows[:3]
 
 
 @dataclass
 class HallEntry:
     competition: Competition
-    stages: list[Stage]  # in phase order, then closing time
+    stages: list[FameStage]  # in phase order, then closing time
 
     @property
-    def champion(self) -> Stage | None:
-        """The competition's winners: the latest stage of its last phase closed as a stage."""
-        return self.stages[-1] if self.stages else None
+    def champion(self) -> FameStage | None:
+        """The competition's winners so far: the latest stage that shows its winners."""
+        shown = [s for s in self.stages if s.rows]
+        return shown[-1] if shown else None
+
+
+def public_view(stage: Stage) -> FameStage:
+    """The stage as everyone may see it: nothing while its phase's scores are hidden, the board
+    as everyone saw it at closing while the phase's board is frozen, the whole recorded board
+    once the phase's board is public in full (published, or live and not frozen)."""
+    phase = stage.phase
+    if not may_see_scores(None, phase):
+        return FameStage(stage, [], False)
+    if sees_frozen_board(None, phase):
+        return FameStage(stage, stage.public_rows, True)
+    return FameStage(stage, stage.rows, False)
 
 
 def hall_of_fame() -> list[HallEntry]:
@@ -25,5 +51,6 @@ def hall_of_fame() -> list[HallEntry]:
     by_competition: dict[int, HallEntry] = {}
     for stage in stages:
         competition = stage.phase.competition
-        by_competition.setdefault(competition.pk, HallEntry(competition, [])).stages.append(stage)
+        entry = by_competition.setdefault(competition.pk, HallEntry(competition, []))
+        entry.stages.append(public_view(stage))
     return list(by_competition.values())

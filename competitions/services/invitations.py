@@ -15,13 +15,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 
-def set_password_link(user, site_url: str | None = None) -> str:
-    """The absolute one-time link that lets `user` choose a password."""
+def set_password_link(user, site_url: str | None = None, token: str | None = None) -> str:
+    """The absolute one-time link that lets `user` choose a password, on the site's address
+    (PODIUM_SITE_URL): never the request's host, which behind a proxy may lack its port."""
     path = reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": token or default_token_generator.make_token(user),
         },
     )
     return f"{(site_url or settings.PODIUM_SITE_URL).rstrip('/')}{path}"
@@ -52,3 +53,8 @@ class MemberPasswordResetForm(PasswordResetForm):
 
         model = get_user_model()
         return model._default_manager.filter(email__iexact=email, is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # Django builds the link from the request's host and scheme; ours is the site's address.
+        context["link"] = set_password_link(context["user"], token=context["token"])
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -11,7 +11,8 @@ from competitions.services import organiser as organiser_service
 
 @transaction.atomic
 def close_stage(phase: Phase, by, now=None) -> Stage:
-    """Close `phase` and record its board (as the organiser `by` sees it) as a stage."""
+    """Close `phase` and record its board (as the organiser `by` sees it) as a stage, beside the
+    board as everyone saw it at that moment (what the Hall of Fame may show before publication)."""
     board = boards.leaderboard(phase, viewer=by)
     if board.scores_hidden:
         raise organiser_service.OrganiserActionRefused(
@@ -21,11 +22,9 @@ def close_stage(phase: Phase, by, now=None) -> Stage:
         raise organiser_service.OrganiserActionRefused(
             f"phase {phase.title!r} has no finished run to record; close it without a stage"
         )
-    members: dict[str, list[str]] = {}
-    memberships = Membership.objects.filter(team__name__in=[r.team for r in board.rows])
-    for membership in memberships.select_related("user", "team").order_by("user__username"):
-        user = membership.user
-        members.setdefault(membership.team.name, []).append(user.get_full_name() or user.username)
+    # Anonymous: the board's own visibility (hidden scores, a frozen cut-off) decides what it holds.
+    public = boards.leaderboard(phase, viewer=None)
+    members = _members([row.team for row in board.rows])
     organiser_service.close_phase(phase)
     return Stage.objects.create(
         phase=phase,
@@ -33,16 +32,30 @@ def close_stage(phase: Phase, by, now=None) -> Stage:
         closed_by=by,
         metric=board.rule.metric if board.rule else "runtime",
         code_shared=phase.competition.publish_code_after_close,
-        rows=[
-            {
-                "team": row.team,
-                "members": members.get(row.team, []),
-                "score": row.overall,
-                "efficiency": row.efficiency,
-                "performance_rank": row.performance_rank,
-                "final_rank": row.final_rank,
-                "reason": row.reason,
-            }
-            for row in board.rows
-        ],
+        rows=_snapshot(board.rows, members),
+        public_rows=_snapshot(public.rows, members),
     )
+
+
+def _members(teams: list[str]) -> dict[str, list[str]]:
+    members: dict[str, list[str]] = {}
+    memberships = Membership.objects.filter(team__name__in=teams)
+    for membership in memberships.select_related("user", "team").order_by("user__username"):
+        user = membership.user
+        members.setdefault(membership.team.name, []).append(user.get_full_name() or user.username)
+    return members
+
+
+def _snapshot(rows: list[boards.Row], members: dict[str, list[str]]) -> list[dict]:
+    return [
+        {
+            "team": row.team,
+            "members": members.get(row.team, []),
+            "score": row.overall,
+            "efficiency": row.efficiency,
+            "performance_rank": row.performance_rank,
+            "final_rank": row.final_rank,
+            "reason": row.reason,
+        }
+        for row in rows
+    ]

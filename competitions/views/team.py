@@ -162,18 +162,21 @@ def _submit_answer(request, status: int, message: str):
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-# Exempt from the middleware only so the size check comes first; the same check runs below.
+# Exempt from the middleware only so the size and sign-in checks come first; the same check runs
+# below.
 @csrf_exempt
 @require_POST
 def submit_view(request, slug, phase_key):
     message = oversized(request.META)
     if message:
         return _submit_answer(request, 413, f"Upload refused: {message}.")
+    # Who is asking comes from the session cookie alone; the CSRF check below reads the body
+    # (spooling the upload to a temporary file), so nobody signed out gets that far.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.path)
     rejection = _csrf_rejection(request)
     if rejection is not None:
         return rejection
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.path)
     phase = boards.phase_for(slug, phase_key)
     if phase is None:
         raise Http404("no such phase")

@@ -181,3 +181,33 @@ def test_closed_stage_winner_appears_in_the_hall_of_fame(browser, board_site, sc
     expect(first).to_contain_text("bob")
     expect(first).to_contain_text("74.00")
     shoot(page, screenshots, "hall-of-fame")
+
+
+def test_a_hidden_final_closed_as_a_stage_stays_off_the_hall_of_fame_until_published(
+    browser, board_site, screenshots
+):
+    world, url = board_site
+    finish(submit_ref(world.alpha, world.final), overall=83.25, runtime=61.0)
+    organiser = log_in(browser, url, "olga")
+    organiser.goto(f"{url}/organiser/xf/")
+    organiser.locator("[data-stage-phase=final] [data-testid=close-stage]").click()
+    expect(organiser.locator(".messages")).to_contain_text("stage closed, won by Alpha")
+
+    visitor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    visitor.goto(f"{url}/hall-of-fame/")
+    final = visitor.locator("[data-testid=fame-stage]", has_text="Final")
+    expect(final.locator("[data-testid=fame-hidden]")).to_be_visible()
+    expect(final).not_to_contain_text("Alpha")
+    expect(visitor.locator("main")).not_to_contain_text("83.25")
+    shoot(visitor, screenshots, "hall-of-fame-hidden-final")
+
+    organiser.goto(f"{url}/organiser/xf/")
+    organiser.locator("section[data-phase='final'] [data-action=publish]").click()
+    organiser.locator("[data-testid=confirm-publish]").check()
+    organiser.locator("[data-action=publish-confirmed]").click()
+    expect(organiser.locator(".messages")).to_contain_text("publish done")
+    visitor.reload()
+    first = final.locator(".fame-podium li").first
+    expect(first).to_contain_text("Alpha")
+    expect(first).to_contain_text("83.25")
+    expect(final).to_contain_text("competition winners so far")

@@ -75,6 +75,10 @@ def stack(tmp_path, docker_client, built_images):
         "PODIUM_DATA_DIR": str(tmp_path / "data"),
         "PODIUM_WORKER0_GPU": "",
         "PODIUM_WORKER0_CPUSET": "",
+        # Documented settings that must reach the containers (docs/deploy.md, "Email").
+        "PODIUM_SITE_URL": f"http://localhost:{port}",
+        "EMAIL_HOST": "smtp.deploy.example",
+        "DEFAULT_FROM_EMAIL": "podium@deploy.example",
     }
     project = f"podiumdeploy{os.getpid()}"
     base = [compose, "-p", project, "-f", "docker/compose.yaml", "-f",
@@ -111,6 +115,24 @@ def test_a_submission_through_the_proxy_finishes_and_is_on_the_board(stack, tmp_
            input="team,username,email\nDeployers,dora,dora@example.com\n")  # fmt: skip
     manage(stack, "import_teams", "/tmp/t.csv", "--no-invite")
     token = manage(stack, "drf_create_token", "dora").split()[2]
+    # docker/.env's mail settings reach web and worker: the console backend prints the invitation
+    # with its link on the documented site address and sender.
+    manage(stack, "shell", "-c", "import sys; open('/tmp/u.csv','w').write(sys.stdin.read())",
+           input="team,username,email\nDeployers,dario,dario@example.com\n")  # fmt: skip
+    invitation = manage(stack, "import_teams", "/tmp/u.csv")
+    site = stack["env"]["PODIUM_SITE_URL"]
+    assert f"{site}/accounts/password/set/" in invitation, invitation
+    assert "From: podium@deploy.example" in invitation, invitation
+    seen = run(*stack["base"], "exec", "-T", "worker-gpu0", "python", "manage.py", "shell", "-c",
+               "from django.conf import settings as s; "
+               "print(s.PODIUM_SITE_URL, s.EMAIL_HOST, s.DEFAULT_FROM_EMAIL)",
+               env=stack["env"])  # fmt: skip
+    # The shell's banner ("N objects imported automatically") comes first; the print is last.
+    assert seen.strip().splitlines()[-1].split() == [
+        site,
+        "smtp.deploy.example",
+        "podium@deploy.example",
+    ], seen
 
     image = tmp_path / "valid.tar"
     # Under a team's name, as a team would save it (platform names are refused on upload).

@@ -68,3 +68,18 @@ def test_no_invite_sends_nothing(tmp_path, settings):
     path.write_text(CSV)
     call_command("import_teams", str(path), "--no-invite")
     assert mail.outbox == [] and User.objects.count() == 2
+
+
+def test_a_reset_link_uses_the_site_url_with_its_port_not_the_request_host(
+    imported, client, settings
+):
+    """Behind the proxy the request's host may lack the port (or be an internal name): the link
+    is written with PODIUM_SITE_URL, as invitations are."""
+    settings.PODIUM_SITE_URL = "https://podium.example.org:8443"
+    mail.outbox.clear()
+    client.post("/accounts/password/reset/", {"email": "b@example.com"}, HTTP_HOST="localhost")
+    (message,) = mail.outbox
+    link = LINK.search(message.body).group(0)
+    assert link.startswith("https://podium.example.org:8443/accounts/password/set/"), link
+    form = client.get(link.removeprefix("https://podium.example.org:8443"), follow=True)
+    assert b"Choose a password" in form.content

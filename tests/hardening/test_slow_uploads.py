@@ -6,8 +6,6 @@ comparison tests show the same uploads starve the board when gunicorn is reached
 when the proxy stops buffering, so the first test fails the day the config stops doing its job.
 """
 
-import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import service_missing
+from tests.proxy import TEMPLATE, Processes, start_proxy
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "docker" / "nginx.conf.template"
 SLUG, PHASE = "slowup", "eval"
 SLOW_CLIENTS = 6
 DRIP_BYTES_PER_S = 2048
@@ -74,16 +71,6 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"nothing listens on {port}: {log.read_text()[-2000:]}")
 
 
-def render(template: str, values: dict[str, str]) -> str:
-    """What envsubst with an explicit list of names does: only ${NAME} for those names."""
-    text = template
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    left = re.findall(r"\$\{PODIUM_\w+\}", text)
-    assert not left, f"the template names {left} that the test does not fill in"
-    return text
-
-
 @pytest.fixture(scope="module")
 def site_env(tmp_path_factory):
     """Environment of a site with its own SQLite database: one phase, one team, its token."""
@@ -122,38 +109,22 @@ def gunicorn(site_env, tmp_path):
 
 @pytest.fixture
 def nginx(tmp_path):
-    """`nginx(upstream_port, buffering=True)` -> the port of nginx run from the committed template."""
-    executable = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                           else None)  # fmt: skip
-    if executable is None:
-        service_missing("nginx is not installed (scripts/services.sh install)")
-    started: list[subprocess.Popen] = []
+    """`nginx(upstream_port, buffering=True)` -> the port of nginx started by the proxy image's
+    entrypoint from the committed template (or, buffering=False, from a copy without buffering)."""
+    processes = Processes()
 
     def start(upstream: int, buffering: bool = True) -> int:
-        run_dir, port = tmp_path / f"nginx-{len(started)}", free_port()
-        run_dir.mkdir()
-        text = render(TEMPLATE.read_text(), {
-            "PODIUM_PROXY_RUN_DIR": str(run_dir), "PODIUM_PROXY_UPSTREAM": f"127.0.0.1:{upstream}",
-            "PODIUM_PROXY_LISTEN": f"127.0.0.1:{port}", "PODIUM_MAX_UPLOAD_BYTES": "1g",
-            "PODIUM_PROXY_BODY_TIMEOUT": "60s",
-        })  # fmt: skip
+        text = TEMPLATE.read_text()
         assert "proxy_request_buffering on;" in text
+        template = TEMPLATE
         if not buffering:
-            text = text.replace("proxy_request_buffering on;", "proxy_request_buffering off;")
-        (run_dir / "nginx.conf").write_text(text)
-        log = run_dir / "nginx.log"
-        process = subprocess.Popen(
-            [executable, "-e", "stderr", "-c", str(run_dir / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=log.open("w"),
-        )  # fmt: skip
-        started.append(process)
-        wait_for_port(port, process, log)
-        return port
+            template = tmp_path / f"unbuffered-{len(processes.started)}.conf.template"
+            template.write_text(text.replace("proxy_request_buffering on;",
+                                             "proxy_request_buffering off;"))  # fmt: skip
+        return start_proxy(processes, upstream, processes.folder(), template=template)
 
     yield start
-    for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+    processes.stop()
 
 
 class SlowUploads:

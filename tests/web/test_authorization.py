@@ -64,6 +64,8 @@ MATRIX = {
     "team-attempts-csv": Case("get", "/team/attempts.csv", (LOGIN, 200, 200, 404)),
     "team-emails": Case("post", "/team/emails/", (LOGIN, 302, 302, 302), {"emails": "on"}),
     "submit": Case("post", "/team/submit/xf/eval/", (LOGIN, 302, 302, 403), REF),
+    # The proxy's question before it reads an upload (204: a team member may send a body).
+    "upload-allowed": Case("get", "/uploads/allowed/", (401, 204, 204, 403)),
     "run": Case("get", "/runs/{run}/", (LOGIN, HIDDEN, 200, 200)),
     "cancel-run": Case("post", "/runs/{queued_run}/cancel/", (LOGIN, HIDDEN, 302, 302)),
     "code-download": Case("get", "/submissions/{submission}/code/", (LOGIN, HIDDEN, 200, 200)),
