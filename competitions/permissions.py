@@ -82,11 +82,6 @@ def may_see_scores(user, phase: Phase) -> bool:
     return board_view(user, phase).scores_visible
 
 
-def sees_frozen_board(user, phase: Phase) -> bool:
-    """A frozen, unpublished board shows non-organisers the scores as they stood at freezing."""
-    return bool(phase.frozen_at and not phase.published_at) and not is_organiser(user)
-
-
 def code_is_shared(submission: Submission, now=None) -> bool:
     """Another team's code is shared when the competition says so and its phase has ended for
     good (its close time passed, or the organisers ended it), or a stage of the phase closed

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from competitions.models import Competition, Stage
-from competitions.permissions import may_see_scores, sees_frozen_board
+from competitions.permissions import board_view
 
 
 @dataclass
@@ -37,9 +37,10 @@ def public_view(stage: Stage) -> FameStage:
     as everyone saw it at closing while the phase's board is frozen, the whole recorded board
     once the phase's board is public in full (published, or live and not frozen)."""
     phase = stage.phase
-    if not may_see_scores(None, phase):
+    public = board_view(None, phase)
+    if not public.scores_visible:
         return FameStage(stage, [], False)
-    if sees_frozen_board(None, phase):
+    if public.frozen:
         return FameStage(stage, stage.public_rows, True)
     return FameStage(stage, stage.rows, False)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('competitions', '0008_timing_audit'),
+        ('competitions', '0010_scoring_convention'),
     ]
 
     operations = [
