@@ -114,7 +114,7 @@ def window_problem(opens, closes) -> str | None:
     """A phase must close after it opens (either end may be open)."""
     if opens is not None and closes is not None and closes <= opens:
         return (
-            f"Close the phase after it opens. (closes {closes.isoformat()} must be after "
-            f"opens {opens.isoformat()})"
+            f"closes ({closes.isoformat()}) must be after opens ({opens.isoformat()}): close the "
+            "phase after it opens"
         )
     return None

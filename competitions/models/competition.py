@@ -214,7 +214,7 @@ class Phase(models.Model):
 
     def clean(self) -> None:
         if problem := rules.window_problem(self.opens, self.closes):
-            raise ValidationError({"closes": problem})
+            raise ValidationError({"closes": f"Close the phase after it opens. ({problem})"})
 
     def accepts_submissions(self, now) -> bool:
         if not self.is_open or self.frozen_at is not None or self.ended_at is not None:
