@@ -145,11 +145,10 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     setup_django(work)
     from competitions.services.runs import RunResult, finish_run
     from competitions.worker.pipeline import score_rows
-    from competitions.worker.splits import gold_labels, local_split, publish_split
-    from evaluator.contract import read_predictions
+    from competitions.worker.splits import local_split, publish_split
+    from evaluator.contract import score_output
     from evaluator.runner import Limits, hardware_fingerprint
     from evaluator.runner.engine import docker_client
-    from evaluator.scoring import score_predictions
 
     client = docker_client(timeout=600)
     phase = full_size_phase()
@@ -170,14 +169,8 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     if not outcome.ok:
         raise SystemExit(f"the predictor failed: {outcome.failure}\n{outcome.logs}")
 
-    timeline.mark("read and check predictions")
-    predictions = read_predictions(output, split.manifest)
-    timeline.mark("read gold labels (a worker's first run of this split)", ONCE_PER_WORKER)
-    gold_labels(split)
-    timeline.mark("read gold labels (cached for later runs)")
-    gold = gold_labels(split)
-    timeline.mark("scoring")
-    scores = score_predictions(gold, predictions)
+    timeline.mark("check and score the predictions (one streaming pass, as the worker does)")
+    scores = score_output(output, split.gold_dir, split.manifest).scores
     timeline.mark("hardware fingerprint")
     fingerprint = hardware_fingerprint(client)
     timeline.mark("database writes (finish_run: run, task scores)")
@@ -203,7 +196,9 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     return {
         "image": image,
         "cpuset": cpuset,
-        "sentences": sum(len(v) for v in gold.values()),
+        "sentences": sum(
+            sum(c.values()) for c in (t["counts"] for t in split.manifest["tasks"].values())
+        ),
         "input_mb": round(input_bytes / 2**20, 1),
         "output_mb": round(outcome.output_bytes / 2**20, 1),
         "score_rows": len(rows),

@@ -113,7 +113,7 @@ def measure(workers: int, runs: int, seconds: float, env: dict, home: Path) -> d
             submit(team, phase, Artifact(trusted_command=command(0))).runs.get().pk for _ in names
         ]
         wait(
-            lambda: Run.objects.filter(pk__in=warm, status__in=Run.DONE).count() == len(warm),
+            lambda: not Run.objects.filter(pk__in=warm, status__in=Run.ACTIVE).exists(),
             120,
             "the warm-up runs",
         )
@@ -123,7 +123,7 @@ def measure(workers: int, runs: int, seconds: float, env: dict, home: Path) -> d
             for _ in range(runs)
         ]
         wait(
-            lambda: Run.objects.filter(pk__in=ids, status__in=Run.DONE).count() == runs,
+            lambda: not Run.objects.filter(pk__in=ids, status__in=Run.ACTIVE).exists(),
             600,
             "the measured runs",
             interval=0.05,

@@ -21,7 +21,7 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from .multipart import MultipartStream
+from .upload import multipart_body
 
 DONE = {"finished", "failed", "cancelled"}
 RUN_NOT_FINISHED = 3  # exit code of --wait when the run ended failed or cancelled
@@ -89,16 +89,20 @@ class Podium:
                     raise ClientError(f"{path}: no such file")
                 files[name] = Path(path)
         bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, disable=not progress)
-        body = MultipartStream(fields, files, on_progress=bar.update)
-        bar.total = body.file_bytes
         bar.set_description("uploading")
+
+        def advance(sent: int, total: int) -> None:
+            bar.total = total
+            bar.update(sent - bar.n)
+
         try:
-            response = self.session.post(
-                f"{self.url}/api/v1/competitions/{competition}/phases/{phase}/submissions/",
-                data=body,
-                headers={"Content-Type": body.content_type},
-                timeout=(self.timeout, None),  # the upload itself may take long
-            )
+            with multipart_body(fields, files, on_progress=advance) as body:
+                response = self.session.post(
+                    f"{self.url}/api/v1/competitions/{competition}/phases/{phase}/submissions/",
+                    data=body,
+                    headers={"Content-Type": body.content_type},
+                    timeout=(self.timeout, None),  # the upload itself may take long
+                )
         except requests.RequestException as error:
             raise ClientError(f"could not reach {self.url}: {error}") from error
         finally:

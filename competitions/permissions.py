@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from competitions.models import Membership, Phase, Submission, Team
@@ -100,15 +99,13 @@ def may_download_code(user, submission: Submission) -> bool:
     return team_of(user) is not None and code_is_shared(submission)
 
 
+def _organiser_or_forbidden(user) -> bool:
+    if not is_organiser(user):
+        raise PermissionDenied(ORGANISERS_ONLY)
+    return True
+
+
 def organiser_required(view):
-    """Staff only: anonymous visitors are sent to log in, other users get 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_organiser(request.user):
-            return HttpResponse(ORGANISERS_ONLY, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    """Staff only: anonymous visitors are sent to log in, other users get 403 (Django's own
+    `login_required` and `user_passes_test`, the page from templates/403.html)."""
+    return login_required(user_passes_test(_organiser_or_forbidden)(view))

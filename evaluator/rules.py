@@ -96,20 +96,6 @@ def default_visibility(split: str) -> str:
     return VISIBILITY_BY_SPLIT.get(split, "on_publish")
 
 
-def default_limits() -> dict[str, int]:
-    return {name: setting.default for name, setting in LIMITS.items()}
-
-
-def limit_problems(values: dict) -> list[str]:
-    """Every limit or timing setting in `values` that is out of bounds, as `name: message`."""
-    declared = {**LIMITS, **TIMING}
-    return [
-        f"{name}: {problem}"
-        for name, value in values.items()
-        if name in declared and (problem := declared[name].problem(value))
-    ]
-
-
 def window_problem(opens, closes) -> str | None:
     """A phase must close after it opens (either end may be open)."""
     if opens is not None and closes is not None and closes <= opens:

@@ -74,7 +74,6 @@ class Run(models.Model):
         PLATFORM = "platform", "Platform fault"
 
     ACTIVE = (Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
-    DONE = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

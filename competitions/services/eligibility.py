@@ -132,7 +132,3 @@ def refusal_now(team: Team, phase: Phase, now=None) -> SubmissionRefused | None:
     if attempt_budget(team, phase).exhausted:
         return no_attempts_left(team, phase)
     return None
-
-
-def may_submit_now(team: Team, phase: Phase, now=None) -> bool:
-    return refusal_now(team, phase, now) is None

@@ -5,7 +5,6 @@ gold labels) into its own working directory. Gold labels never enter a container
 bundle's `input/` folder is mounted.
 """
 
-import functools
 import shutil
 import tarfile
 import tempfile
@@ -16,7 +15,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from competitions.models import Phase
-from evaluator.contract import load_manifest, read_gold, write_split
+from evaluator.contract import load_manifest, write_split
 from evaluator.data import open_source
 from evaluator.split_check import split_identity
 
@@ -114,14 +113,3 @@ def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
     return LocalSplit(
         key=key, input_dir=target / "input", gold_dir=target / "gold", manifest=manifest
     )
-
-
-def gold_labels(split: LocalSplit) -> dict:
-    """The split's gold labels, parsed once per worker process: a key's split never changes, and
-    parsing a full-size split's gold took 2-3 s of every run (make bench-pipeline)."""
-    return _parsed_gold(str(split.gold_dir), split.key)
-
-
-@functools.lru_cache(maxsize=2)
-def _parsed_gold(gold_dir: str, key: str) -> dict:
-    return read_gold(gold_dir, load_manifest(gold_dir))

@@ -45,7 +45,7 @@ def through(proxy: PausableProxy) -> str:
 def run_to_end(run_ids, worker) -> None:
     def done() -> bool:
         runs.reconcile()  # beat keeps running: a run whose heartbeat stopped would be taken away
-        return not Run.objects.filter(pk__in=run_ids).exclude(status__in=Run.DONE).exists()
+        return not Run.objects.filter(pk__in=run_ids).filter(status__in=Run.ACTIVE).exists()
 
     wait_for(done, 90, lambda: f"the runs to end\n{worker.output()}", interval=0.5)
 

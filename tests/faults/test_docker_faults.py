@@ -54,7 +54,7 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
     assert not containers_of(docker_client, "gpu7")
     wait_for(lambda: run.pk in runs.reconcile().requeued, 30, "reconcile to requeue", interval=1)
     wait_for(
-        lambda: Run.objects.get(pk=run.pk).status in Run.DONE,
+        lambda: Run.objects.get(pk=run.pk).status not in Run.ACTIVE,
         90,
         lambda: f"the rerun\n{second.output()}",
     )

@@ -48,7 +48,7 @@ def test_redis_restart_loses_messages_but_no_run(
 
     def all_done() -> bool:
         runs.reconcile()  # what beat does every PODIUM_RECONCILE_EVERY_S
-        return not Run.objects.filter(pk__in=every).exclude(status__in=Run.DONE).exists()
+        return not Run.objects.filter(pk__in=every).filter(status__in=Run.ACTIVE).exists()
 
     wait_for(all_done, 90, lambda: f"every run to finish\n{worker.output()}", interval=1)
     statuses = dict(Run.objects.filter(pk__in=every).values_list("pk", "status"))

@@ -28,7 +28,7 @@ def test_two_workers_drain_one_queue_each_run_once(
         for _ in range(RUNS)
     ]
     wait_for(
-        lambda: Run.objects.filter(pk__in=run_ids, status__in=Run.DONE).count() == RUNS,
+        lambda: Run.objects.filter(pk__in=run_ids).exclude(status__in=Run.ACTIVE).count() == RUNS,
         120,
         lambda: "all runs to finish\n" + "\n".join(w.output() for w in workers),
     )

@@ -69,15 +69,3 @@ def test_gpu_worker_takes_energy_from_nvml_and_retimes_a_throttled_run(
     with pytest.raises(RunFailed) as failure:
         run_timed(executor, sample_input, tmp_path / "hot", small_limits, repeats=1, gpu=0)
     assert failure.value.fault == "platform" and "slowed down" in failure.value.reason
-
-
-@pytest.mark.django_db
-def test_gold_labels_are_parsed_once_per_worker_process(competition, tmp_path):
-    from competitions.worker import splits
-
-    split = splits.local_split(competition.phases.get(key="eval"), tmp_path / "worker")
-    splits._parsed_gold.cache_clear()
-    first = splits.gold_labels(split)
-    assert splits.gold_labels(split) is first  # the second run of the split reads no file
-    assert splits._parsed_gold.cache_info().hits == 1
-    assert first == splits.read_gold(split.gold_dir, split.manifest)

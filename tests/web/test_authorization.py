@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from competitions.models import Submission
-from tests.factories import DIGEST, finish, submit_ref
+from tests.factories import DIGEST, finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +229,10 @@ def test_code_published_to_participants_only_after_the_phase_ends_for_good(world
     world.competition.save()
     assert _client(world, "other").get(url).status_code == 404
     assert Submission.objects.get(pk=objects["submission"]).code_archive
+
+
+def test_a_team_member_on_an_organiser_page_reads_why_on_the_sites_own_403(world):
+    response = logged_in(world.ada).get("/organiser/xf/")
+    page = response.content.decode()
+    assert response.status_code == 403 and "Only the organisers may see this page." in page
+    assert "<nav" in page  # the site's layout, not a bare error

@@ -8,8 +8,8 @@ import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
-from client.multipart import MultipartStream
 from client.podium_client import main
+from client.upload import multipart_body
 from competitions.models import Submission
 from tests.archives import write_archive
 from tests.factories import DIGEST, finish, make_world, submit_ref
@@ -35,9 +35,11 @@ def test_multipart_stream_length_matches_body(tmp_path):
     path = tmp_path / "image.tar"
     path.write_bytes(b"\x00" * 3_000_001)
     sent = []
-    body = MultipartStream({"description": 'say "hi"'}, {"image": path}, on_progress=sent.append)
-    data = b"".join(body)
-    assert len(data) == len(body) and sum(sent) == 3_000_001
+    fields = {"description": 'say "hi"'}
+    with multipart_body(fields, {"image": path}, on_progress=lambda *s: sent.append(s)) as body:
+        declared = body.len
+        data = b"".join(iter(lambda: body.read(64 * 1024), b""))
+    assert len(data) == declared and sent[-1] == (declared, declared) and len(sent) > 10
     assert data.count(b"\x00" * 1000) >= 3000 and b'say "hi"' in data
 
 
@@ -95,12 +97,12 @@ def test_server_refuses_oversized_stream_from_its_length(live, settings):
     settings.PODIUM_MAX_UPLOAD_BYTES = 1024
     image = tmp / "big.tar"
     image.write_bytes(b"\x00" * 10_000)
-    body = MultipartStream({}, {"image": image})
-    response = requests.post(
-        f"{url}/api/v1/competitions/xf/phases/eval/submissions/",
-        data=body,
-        headers={"Content-Type": body.content_type, "Authorization": f"Token {token}"},
-        timeout=30,
-    )
+    with multipart_body({}, {"image": image}) as body:
+        response = requests.post(
+            f"{url}/api/v1/competitions/xf/phases/eval/submissions/",
+            data=body,
+            headers={"Content-Type": body.content_type, "Authorization": f"Token {token}"},
+            timeout=30,
+        )
     assert response.status_code == 413 and "limit" in response.json()["detail"]
     assert not Submission.objects.exists()

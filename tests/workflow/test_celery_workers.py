@@ -44,7 +44,7 @@ def test_a_worker_evaluates_a_queued_run(
     submission = submit_process(process_team, eval_phase, 0)
     run = submission.runs.get()
     wait_for(
-        lambda: Run.objects.get(pk=run.pk).status in Run.DONE,
+        lambda: Run.objects.get(pk=run.pk).status not in Run.ACTIVE,
         60,
         lambda: f"run to finish\n{worker.output()}",
     )
@@ -77,7 +77,7 @@ def test_worker_killed_mid_run_gives_one_finished_run_and_no_lost_attempt(
     wait_for(requeued, 30, "reconcile to requeue the run", interval=1)
     second = start_worker(worker_env("survivor", celery_broker, **extra))
     wait_for(
-        lambda: Run.objects.get(pk=run.pk).status in Run.DONE,
+        lambda: Run.objects.get(pk=run.pk).status not in Run.ACTIVE,
         60,
         lambda: f"run to finish\n{second.output()}",
     )
