@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
 DEPLOY = (ROOT / "docs" / "deploy.md").read_text()
 OPERATIONS = (ROOT / "docs" / "operations.md").read_text()
+YAML_DOC = (ROOT / "docs" / "competition-yaml.md").read_text()
 
 
 def test_redis_persistence_is_what_compose_runs():
@@ -37,3 +38,25 @@ def test_docs_link_only_inside_the_repository():
             resolved = (doc.parent / target).resolve()
             assert resolved.is_relative_to(ROOT), f"{doc.name} links outside the repo: {target}"
             assert resolved.exists(), f"{doc.name} links to a missing file: {target}"
+
+
+def test_the_yaml_reference_states_the_bounds_and_defaults_the_rules_declare():
+    """docs/competition-yaml.md's table says what evaluator/rules.py declares (one source)."""
+    from evaluator import rules
+
+    table = {
+        key: (bounds, default.strip("`"))
+        for key, bounds, default in re.findall(
+            r"^\| `([a-z_.\[\]]+)` \| ([^|]+?) \| ([^|]+?) \|", YAML_DOC, flags=re.M
+        )
+    }
+    keys = {f"limits.{name}": s for name, s in rules.LIMITS.items()}
+    keys["timing.repeats"] = rules.TIMING["timing_repeats"]
+    keys["phases[].max_attempts"] = rules.PHASE["max_attempts"]
+    for key, setting in keys.items():
+        bounds = (
+            f"≥ {setting.minimum}"
+            if setting.maximum is None
+            else f"{setting.minimum}–{setting.maximum}"
+        )
+        assert table[key] == (bounds, str(setting.default)), key
