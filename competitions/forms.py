@@ -3,6 +3,7 @@
 from django import forms
 
 from competitions.models import Competition, EfficiencyRule, Phase
+from competitions.services.eligibility import one_image_problem
 from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 from evaluator.efficiency_rule import check_bonus_places, check_gap
@@ -35,11 +36,11 @@ class SubmissionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        has_file, has_ref = bool(data.get("image")), bool((data.get("image_ref") or "").strip())
-        if has_file == has_ref:
-            raise forms.ValidationError(
-                "Give exactly one of: an image archive to upload, or an image reference."
-            )
+        problem = one_image_problem(
+            archive=bool(data.get("image")), reference=bool((data.get("image_ref") or "").strip())
+        )
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
         return data
 
 

@@ -10,7 +10,6 @@ from competitions.api import catalogue as c
 from competitions.api import serializers as s
 from competitions.api.permissions import submission_for
 from competitions.api.views import SLUG, SLUG_PATTERN, SUBMISSION_ID, Conflict, _error
-from competitions.models import Run
 from competitions.permissions import team_of
 from competitions.services import runs as run_service
 
@@ -94,14 +93,11 @@ class CancelView(APIView):
     )
     def post(self, request, submission_id: int):
         submission = submission_for(request.user, submission_id)
-        run = submission.runs.filter(status=Run.Status.QUEUED).first()
+        run = submission.runs.order_by("-created_at").first()
         if run is None:
-            latest = submission.runs.order_by("-created_at").first()
-            state = latest.status if latest else "without a run"
-            raise Conflict(
-                f"submission {submission_id} is {state}; only a queued run can be cancelled"
-            )
+            raise Conflict(f"submission {submission_id} has no run to cancel")
         try:
+            # Whether it may be cancelled is the service's to decide (teams: a queued run).
             run_service.cancel_run(run, by_organiser=False)
         except run_service.RunStateError as error:
             raise Conflict(str(error)) from error

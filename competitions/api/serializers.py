@@ -10,7 +10,7 @@ from competitions.models import Run, Submission
 from competitions.permissions import board_view
 from competitions.reads.boards import Board, Row
 from competitions.reads.runs import scores_by_task
-from competitions.services.eligibility import attempts_used
+from competitions.services.eligibility import attempts_used, one_image_problem
 from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 
@@ -38,11 +38,11 @@ class SubmitRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        has_file, has_ref = bool(attrs.get("image")), bool(attrs.get("image_ref", "").strip())
-        if has_file == has_ref:
-            raise serializers.ValidationError(
-                "give exactly one of: `image` (a docker save archive) or `image_ref`"
-            )
+        problem = one_image_problem(
+            archive=bool(attrs.get("image")), reference=bool(attrs.get("image_ref", "").strip())
+        )
+        if problem:
+            raise serializers.ValidationError(f"{problem} (fields `image`, `image_ref`)")
         return attrs
 
 

@@ -132,3 +132,14 @@ def refusal_now(team: Team, phase: Phase, now=None) -> SubmissionRefused | None:
     if attempt_budget(team, phase).exhausted:
         return no_attempts_left(team, phase)
     return None
+
+
+def one_image_problem(*, archive: bool, reference: bool, command: bool = False) -> str | None:
+    """A submission hands in exactly one image: an uploaded archive, a pinned reference, or (the
+    platform's own reference runs) a local command. The form, the API and `submit` ask this."""
+    if archive + reference + command == 1:
+        return None
+    return (
+        "give exactly one of: an image archive (the output of docker save) or an image "
+        "reference pinned by digest (registry/name@sha256:...)"
+    )

@@ -20,6 +20,7 @@ from competitions.services.eligibility import (
     SubmissionRefused,
     attempt_budget,
     no_attempts_left,
+    one_image_problem,
     phase_refusal,
     refusal_now,
 )
@@ -111,13 +112,13 @@ def submit(
     now = now or timezone.now()
     if (closed := phase_refusal(team, phase, now)) is not None:
         raise closed
-    given = [
-        bool(artifact.image_file),
-        bool(artifact.image_ref),
-        artifact.trusted_command is not None,
-    ]
-    if sum(given) != 1:
-        raise SubmissionRefused("give exactly one of: an image archive file, or an image reference")
+    problem = one_image_problem(
+        archive=bool(artifact.image_file),
+        reference=bool(artifact.image_ref),
+        command=artifact.trusted_command is not None,
+    )
+    if problem:
+        raise SubmissionRefused(problem)
     if artifact.trusted_command is not None and not (
         team.is_reference or settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS
     ):
