@@ -19,7 +19,6 @@ from django.utils import timezone
 from competitions.models import Competition
 from evaluator.contract import score_output, write_sample
 from evaluator.data import open_source
-from evaluator.runner.limits import Limits
 from evaluator.runner.process_runner import ProcessRunner
 
 
@@ -36,7 +35,7 @@ def calibrate(
 ) -> dict:
     """Run `command` on the public sample `repeats` times; store and return the figures."""
     tasks = competition.task_languages()
-    limits = Limits(time_limit_s=competition.time_limit_s, memory_mb=competition.memory_mb)
+    limits = competition.limits()  # the competition's own, as its runs get
     runner = ProcessRunner()
     measurements, overall = [], None
     with tempfile.TemporaryDirectory(prefix="podium-calibrate-") as tmp:

@@ -253,7 +253,9 @@ class DockerRunner:
         platform's own commands in the helper image (no input, no output); a probe that fails is
         a broken worker, so this raises instead of judging.
         """
-        limits = Limits(time_limit_s=120, memory_mb=256, output_mb=1, tmp_mb=1, pids=16)
+        limits = Limits(
+            time_limit_s=120, memory_mb=256, cpus=1, gpus=0, output_mb=1, tmp_mb=1, pids=16
+        )
         with tempfile.TemporaryDirectory(prefix="podium-empty-input-") as empty:
             Path(empty).chmod(0o755)
             config = locked_down_config(

@@ -183,7 +183,7 @@ def test_container_runs_locked_down(runner, docker_client, sample_input, tmp_pat
 
 def test_missing_image_is_a_platform_fault(runner, docker_client, sample_input, tmp_path):
     outcome = runner.run(
-        "podium-example/does-not-exist:latest", sample_input, tmp_path / "o", Limits()
+        "podium-example/does-not-exist:latest", sample_input, tmp_path / "o", Limits(cpus=1)
     )
     assert outcome.fault == PLATFORM
     assert "platform error" in outcome.failure
@@ -207,7 +207,7 @@ def test_startup_overhead(runner, small_limits):
 def test_image_that_cannot_start_is_a_team_fault(runner, docker_client, sample_input, tmp_path):
     dockerfile = io.BytesIO(b'FROM podium/base:bookworm\nCMD ["/app/missing-predictor"]\n')
     image, _ = docker_client.images.build(fileobj=dockerfile, tag="podium-test/no-program:latest")
-    outcome = runner.run(image.tags[0], sample_input, tmp_path / "out", Limits())
+    outcome = runner.run(image.tags[0], sample_input, tmp_path / "out", Limits(cpus=1))
     assert outcome.fault == TEAM, outcome.failure
     assert "could not be started" in outcome.failure and "/app/missing-predictor" in outcome.failure
 

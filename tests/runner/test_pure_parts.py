@@ -22,10 +22,10 @@ def test_limits_reject_nonsense():
 
 
 def test_gpu_is_requested_only_when_given(tmp_path):
-    config = locked_down_config(Limits(), input_dir=tmp_path, output_volume="v")
+    config = locked_down_config(Limits(cpus=2), input_dir=tmp_path, output_volume="v")
     assert "device_requests" not in config and config["nano_cpus"] == 2 * 10**9
     config = locked_down_config(
-        Limits(), input_dir=tmp_path, output_volume="v", gpu=3, cpuset="4-7"
+        Limits(cpus=2), input_dir=tmp_path, output_volume="v", gpu=3, cpuset="4-7"
     )
     (request,) = config["device_requests"]
     assert request["DeviceIDs"] == ["3"] and request["Capabilities"] == [["gpu"]]
