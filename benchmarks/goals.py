@@ -215,7 +215,7 @@ def _num(value: float) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    return f"{value:.4g}"
 
 
 def _round(value: float | None) -> float | None:
