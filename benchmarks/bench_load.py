@@ -87,7 +87,11 @@ def measure(report, results, part, base, names, args, *, modes, headers=None, up
     none (4xx, 5xx, broken connections) and their slowness is the p99 goal's to report."""
     for name in names:
         url = base + paths()[name]
-        fastest = warm(url, headers)
+        try:
+            fastest = warm(url, headers)
+        except OSError as error:  # urllib's HTTPError (e.g. 429) and URLError are OSErrors
+            report.check(f"{part}, {name}: answers before the measurement", False, str(error))
+            continue
         for mode in modes:
             delay = pause_ms(args.rate, args.connections, fastest) if mode == "paced" else 0
             if uploads:
