@@ -3,7 +3,7 @@
 Run on a lent GPU machine (no Docker, no internet, no pip there; the repository and the machine's
 own python with torch+CUDA, transformers, tokenizers and nvidia-ml-py):
 
-    python3 benchmarks/bench_gpu.py [--json var/bench-gpu.json] [--runs 10] [--per-language N]
+    python3 benchmarks/bench_gpu.py [--json var/bench/gpu.json] [--runs 10] [--per-language N]
     python3 benchmarks/bench_gpu.py --short [--cpu-smoke]   # 2 runs on a tiny split (CI: CPU)
 
 What it does, in under 8 minutes on an H100/H200:
