@@ -78,9 +78,7 @@ def test_anonymous_api_reads_are_throttled_with_429(world, settings):
     assert api_client(world.ada).get(BOARD_API).status_code == 200
 
 
-def test_each_client_counts_under_one_rate_anonymous_ones_under_the_anonymous_rate(
-    world, settings
-):
+def test_each_client_counts_under_one_rate_anonymous_ones_under_the_anonymous_rate(world, settings):
     # The load benchmark raises the anonymous rate for its server; the user rate must not then
     # throttle anonymous readers by address (it did: every 1,201st request a minute was a 429).
     settings.PODIUM_API_ANON_RATE = "6/minute"
