@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
         bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
-        bench-pipeline bench-gpu clean
+        bench-pipeline bench-gpu bench-short clean
 
 # One line per step: pip's own output stays off unless a step fails (then it is shown).
 $(STAMP): requirements.txt constraints.txt
@@ -58,27 +58,37 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench-scoring: install
-	$(PY) benchmarks/bench_scoring.py
+# Benchmarks (docs/operations.md, "Benchmarks"): each prints its goals beside its figures and
+# writes var/bench/NAME.json. BENCH_ARGS=--short runs the few-seconds version CI runs (all of
+# them: make bench-short), --strict makes a missed goal fail too.
+BENCH_ARGS ?=
 
+bench-scoring: install
+	$(PY) benchmarks/bench_scoring.py $(BENCH_ARGS)
+
+# bench_baseline has no --short of its own yet: its short run is the tiny model on 2 per file.
 bench-baseline: install
-	$(PY) benchmarks/bench_baseline.py
+	$(PY) benchmarks/bench_baseline.py $(if $(filter --short,$(BENCH_ARGS)),--models tiny --per-language 2 $(filter-out --short,$(BENCH_ARGS)),$(BENCH_ARGS))
 
 bench-runner: install images
-	$(PY) benchmarks/bench_runner.py
+	$(PY) benchmarks/bench_runner.py $(BENCH_ARGS)
 
 bench-scaleout: install
-	$(PY) benchmarks/bench_scaleout.py
+	$(PY) benchmarks/bench_scaleout.py $(BENCH_ARGS)
 
 bench-load: install
-	$(PY) benchmarks/bench_load.py
+	$(PY) benchmarks/bench_load.py $(BENCH_ARGS)
 
 bench-pipeline: install images
-	$(PY) benchmarks/bench_pipeline.py --json var/bench-pipeline.json
+	$(PY) benchmarks/bench_pipeline.py $(BENCH_ARGS)
 
 # For a lent GPU machine without Docker or a venv: its own python3 and preinstalled packages.
 bench-gpu:
-	$(PYTHON) benchmarks/bench_gpu.py $(BENCH_GPU_ARGS)
+	$(PYTHON) benchmarks/bench_gpu.py $(BENCH_ARGS) $(BENCH_GPU_ARGS)
+
+# Every short mode, as CI runs them (tests/benchmarks/test_short_modes.py asserts the same).
+bench-short: install images
+	$(PY) -m pytest -q -p no:cacheprovider tests/benchmarks tests/runner/test_gpu_bench.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_pipeline.py [--image IMAGE] [--cpuset 1] [--json out.json]
      (make bench-pipeline). Needs a running dockerd and the example images (make images).
+     --short (CI): the same steps on a split of 50 sentences per task and language.
 
 A full-size synthetic hidden split (XTREME-4, every language, XTREME's real test sizes) goes
 through the worker's own code, step by step as the worker does it: the split bundle is built and
@@ -16,12 +17,14 @@ Peak memory per step is the worker process's resident high-water mark (VmHWM) du
 the kernel's mark is reset to the current resident size before each step (/proc/self/clear_refs),
 so a figure is never below what the step started with. Steps inside DockerRunner.run
 are told apart by wrapping its internals here, without changing the runner.
+
+Goal (issue 25): the platform's steps of every run under 10% of a one-minute model's window.
+The ratio to this predictor's own short window is printed too: the worst case, no goal.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -32,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ONCE_PER_PHASE, ONCE_PER_WORKER, EVERY_RUN, TEAM = "phase", "worker", "run", "team"
+
+from goals import Report, add_arguments  # noqa: E402
 
 
 def _status_kb(field: str) -> int:
@@ -82,7 +87,7 @@ def setup_django(work: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def full_size_phase():
+def full_size_phase(size="full"):
     """The demo competition with every language of every task at XTREME's real test sizes."""
     import yaml
 
@@ -93,7 +98,7 @@ def full_size_phase():
     spec = yaml.safe_load((ROOT / "examples" / "demo.yaml").read_text())
     spec["slug"] = "bench-full-size"
     spec["tasks"] = {task: {"languages": list(t.languages)} for task, t in TASKS.items()}
-    spec["data"] = {"source": "synthetic", "seed": 0, "size": "full"}
+    spec["data"] = {"source": "synthetic", "seed": 0, "size": size}
     competition = load_competition(parse_competition(yaml.safe_dump(spec))).competition
     return competition.phases.get(key="final")
 
@@ -140,7 +145,7 @@ def instrumented_runner(client, timeline: Timeline):
     return Runner(client, owner="bench-pipeline")
 
 
-def bench(image: str, cpuset: str | None, work: Path) -> dict:
+def bench(image: str, cpuset: str | None, work: Path, size="full") -> dict:
 
     setup_django(work)
     from competitions.services.runs import RunResult, finish_run
@@ -151,7 +156,7 @@ def bench(image: str, cpuset: str | None, work: Path) -> dict:
     from evaluator.runner.engine import docker_client
 
     client = docker_client(timeout=600)
-    phase = full_size_phase()
+    phase = full_size_phase(size)
     run = running_run(phase, image)
     timeline = Timeline()
 
@@ -223,7 +228,7 @@ def print_table(figures: dict) -> None:
         TEAM: "the team's time",
     }
     print(
-        f"full-size hidden split: {figures['sentences']:,} sentences/pairs, "
+        f"hidden split: {figures['sentences']:,} sentences/pairs, "
         f"input {figures['input_mb']} MB, predictions {figures['output_mb']} MB, "
         f"{figures['score_rows']} score rows; image {figures['image']}"
     )
@@ -249,20 +254,22 @@ def print_table(figures: dict) -> None:
     )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser, short_help="a split of 50 sentences per task and language (CI)")
     parser.add_argument("--image", default="podium-example/valid:latest")
     parser.add_argument("--cpuset", default=None, help="cores for the container, e.g. 1")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    report = Report.start("pipeline", args)
     with tempfile.TemporaryDirectory(prefix="podium-bench-pipeline-") as tmp:
-        figures = bench(args.image, args.cpuset, Path(tmp))
+        figures = bench(args.image, args.cpuset, Path(tmp), 50 if args.short else "full")
     print_table(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {args.json}")
+    report.figures.update(figures)
+    per_run = figures["per_run_overhead_s"]
+    report.goal(f"platform steps every run ({per_run:.1f} s) / a 1-minute model's window",
+                100 * per_run / 60, "%", below=10)  # fmt: skip
+    return report.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

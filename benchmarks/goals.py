@@ -90,13 +90,17 @@ class Report:
         self.checks: list[Check] = []
         self.goals: list[Goal] = []
         self.figures: dict = {}
+        self.arguments: dict = {}
         self.started = time.monotonic()
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.load_at_start = os.getloadavg()
 
     @classmethod
     def start(cls, name: str, args: argparse.Namespace) -> Report:
-        return cls(name, short=args.short, json_path=args.json, strict=args.strict)
+        report = cls(name, short=args.short, json_path=args.json, strict=args.strict)
+        report.arguments = {k: v if isinstance(v, int | float | bool | None) else str(v)
+                            for k, v in vars(args).items()}  # fmt: skip
+        return report
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(name, bool(ok), detail))
@@ -140,6 +144,7 @@ class Report:
                 "host": platform.node(),
                 "commit": _commit(),
             },
+            "arguments": self.arguments,
             "checks": [asdict(c) for c in self.checks],
             "goals": [g.as_dict() for g in self.goals],
             "figures": self.figures,
@@ -210,7 +215,7 @@ def _num(value: float) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    return f"{value:.4g}"
 
 
 def _round(value: float | None) -> float | None:

@@ -102,7 +102,10 @@ VAR_DIR = Path(os.environ.get("PODIUM_VAR_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'podium.sqlite3'}",
+        # Seconds a web or worker process keeps its connection (docker/compose.yaml: 60 for the
+        # web); each reused connection is checked first, so a restarted database costs no error.
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

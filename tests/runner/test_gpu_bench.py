@@ -24,7 +24,7 @@ def run(*args, timeout=60):
 
 def test_without_a_gpu_it_fails_fast_with_a_clear_message(tmp_path):
     started = time.monotonic()
-    result = run("--out", str(tmp_path / "figures.json"))
+    result = run("--json", str(tmp_path / "figures.json"))
     assert result.returncode == 2
     assert "bench-gpu: no CUDA GPU is visible" in result.stderr
     assert "run this on a lent GPU machine" in result.stderr
@@ -48,13 +48,13 @@ def test_the_process_runner_and_nvml_module_load_without_the_docker_sdk():
 
 @pytest.mark.slow
 def test_cpu_smoke_runs_every_step_and_writes_the_figures(tmp_path):
+    # `--short --cpu-smoke` is bench-gpu's short mode as CI runs it: 2 runs, 2 sentences per file.
     out = tmp_path / "figures.json"
-    result = run(
-        "--cpu-smoke", "--runs", "2", "--per-language", "2", "--throughput-per-language", "2",
-        "--out", str(out), timeout=400,
-    )  # fmt: skip
+    result = run("--short", "--cpu-smoke", "--json", str(out), timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
-    figures = json.loads(out.read_text())
+    report = json.loads(out.read_text())
+    assert report["ok"] and report["short"] and report["benchmark"] == "gpu"
+    figures = report["figures"]
     assert figures["smoke_test_only"] and figures["sentences"] == 2 * 95
     timed = figures["timed_runs"]
     assert len(timed["runs"]) == 2 and timed["window_cv_percent"] is not None

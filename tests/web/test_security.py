@@ -79,6 +79,18 @@ def test_anonymous_api_reads_are_throttled_with_429(world, settings):
     assert api_client(world.ada).get(BOARD_API).status_code == 200
 
 
+def test_each_client_counts_under_one_rate_anonymous_ones_under_the_anonymous_rate(world, settings):
+    # The load benchmark raises the anonymous rate for its server; the user rate must not then
+    # throttle anonymous readers by address (it did: every 1,201st request a minute was a 429).
+    settings.PODIUM_API_ANON_RATE = "6/minute"
+    settings.PODIUM_API_USER_RATE = "3/minute"
+    anonymous, ada = APIClient(), api_client(world.ada)
+    assert [anonymous.get(BOARD_API).status_code for _ in range(6)] == [200] * 6
+    assert anonymous.get(BOARD_API).status_code == 429
+    assert [ada.get(BOARD_API).status_code for _ in range(3)] == [200] * 3
+    assert ada.get(BOARD_API).status_code == 429
+
+
 def test_submissions_have_a_stricter_rate_than_other_api_calls(world, settings):
     settings.PODIUM_API_UPLOAD_RATE = "2/hour"
     client = api_client(world.ada)
