@@ -77,7 +77,7 @@ AUDIT = _settings(
 )
 
 PHASE = _settings(
-    Setting("max_attempts", "attempts per team", 3, 1, 100, why="a phase needs at least one"),
+    Setting("max_attempts", "attempts per team", 3, 1, why="a phase needs at least one"),
 )
 
 # What the runner gives a container beyond the competition's limits (not set per competition).

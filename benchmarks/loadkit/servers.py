@@ -6,6 +6,7 @@ nginx from docker/nginx.conf.template filled in as docker/proxy-entrypoint.sh do
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docker" / "nginx.conf.template"
+ENTRYPOINT = ROOT / "docker" / "proxy-entrypoint.sh"
 COMPOSE = ROOT / "docker" / "compose.yaml"
 
 
@@ -108,23 +110,25 @@ class Nginx(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         run_dir.mkdir(parents=True, exist_ok=True)
-        values = {
+        # Started exactly as the proxy image starts it: docker/proxy-entrypoint.sh fills in the
+        # repository's template (every default of the deployment) and runs nginx.
+        env = {
+            **os.environ,
+            "PODIUM_PROXY_TEMPLATE": str(TEMPLATE),
             "PODIUM_PROXY_RUN_DIR": str(run_dir),
             "PODIUM_PROXY_UPSTREAM": f"127.0.0.1:{upstream_port}",
             "PODIUM_PROXY_LISTEN": f"127.0.0.1:{self.port}",
             "PODIUM_MAX_UPLOAD_BYTES": str(max_upload_bytes),
-            "PODIUM_PROXY_BODY_TIMEOUT": "60s",
+            # The load generator runs on loopback: it is the client, no proxy in front.
+            "PODIUM_PROXY_REAL_IP_FROM": "none",
+            # One load generator is one client address: the per-client cap would measure itself.
+            "PODIUM_PROXY_CONNECTIONS_PER_CLIENT": os.environ.get(
+                "PODIUM_PROXY_CONNECTIONS_PER_CLIENT", "10000"
+            ),
         }
-        text = TEMPLATE.read_text()
-        for name, value in values.items():  # what envsubst with this list of names does
-            text = text.replace("${" + name + "}", value)
-        left = re.findall(r"\$\{PODIUM_\w+\}", text)
-        if left:
-            raise RuntimeError(f"{TEMPLATE} names {left}, which loadkit does not fill in")
-        (run_dir / "nginx.conf").write_text(text)
         self.log = run_dir / "nginx.log"
         self.process = subprocess.Popen(
-            [executable, "-e", "stderr", "-c", str(run_dir / "nginx.conf"), "-g", "daemon off;"],
+            ["sh", str(ENTRYPOINT)], env=env,
             stdout=subprocess.DEVNULL, stderr=self.log.open("w"), start_new_session=True,
         )  # fmt: skip
         try:

@@ -5,25 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0009_rules_declared_once'),
+        ("competitions", "0009_rules_declared_once"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RunStatistics',
+            name="RunStatistics",
             fields=[
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='statistics', serialize=False, to='competitions.run')),
-                ('split_key', models.CharField(max_length=32)),
-                ('convention', models.CharField(max_length=16)),
-                ('examples', models.PositiveIntegerField()),
-                ('data', models.BinaryField()),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="statistics",
+                        serialize=False,
+                        to="competitions.run",
+                    ),
+                ),
+                ("split_key", models.CharField(max_length=32)),
+                ("convention", models.CharField(max_length=16)),
+                ("examples", models.PositiveIntegerField()),
+                ("data", models.BinaryField()),
             ],
         ),
         migrations.AddField(
-            model_name='competition',
-            name='scoring_convention',
-            field=models.CharField(choices=[('xtreme', "xtreme: XTREME's paper (seqeval 0.0.12, as evaluate_test.py expects)"), ('seqeval1', "seqeval1: today's seqeval (1.x, what pip install seqeval gives)")], default='xtreme', help_text='How seqeval reads UD-POS tags (docs/scoring.md); the other tasks score the same under both.', max_length=16),
+            model_name="competition",
+            name="scoring_convention",
+            field=models.CharField(
+                choices=[
+                    (
+                        "xtreme",
+                        "xtreme: XTREME's paper (seqeval 0.0.12, as evaluate_test.py expects)",
+                    ),
+                    ("seqeval1", "seqeval1: today's seqeval (1.x, what pip install seqeval gives)"),
+                ],
+                default="xtreme",
+                help_text="How seqeval reads UD-POS tags (docs/scoring.md); the other tasks score the same under both.",
+                max_length=16,
+            ),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0010_scoring_convention'),
+        ("competitions", "0010_scoring_convention"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stage',
-            name='public_rows',
-            field=models.JSONField(default=list, help_text='The board as everyone saw it at closing (hidden: empty).'),
+            model_name="stage",
+            name="public_rows",
+            field=models.JSONField(
+                default=list, help_text="The board as everyone saw it at closing (hidden: empty)."
+            ),
         ),
         migrations.AlterField(
-            model_name='stage',
-            name='rows',
-            field=models.JSONField(default=list, help_text='The final board as the organisers saw it, in final order.'),
+            model_name="stage",
+            name="rows",
+            field=models.JSONField(
+                default=list, help_text="The final board as the organisers saw it, in final order."
+            ),
         ),
     ]

@@ -42,7 +42,7 @@ def test_valid_file_parses_with_all_languages_when_omitted():
     ("old", "new", "key", "words"),
     [
         ("  pawsx: {}", "  mlqa: {}", "tasks.mlqa", "unknown task"),
-        ("max_attempts: 3", "max_attempts: -1", "phases[0].max_attempts", "between 1 and 100"),
+        ("max_attempts: 3", "max_attempts: -1", "phases[0].max_attempts", "at least 1"),
         (
             "closes: 2027-02-28T17:00:00Z",
             "closes: 2026-11-01T17:00:00Z",
