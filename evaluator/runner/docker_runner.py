@@ -6,6 +6,7 @@ import contextlib
 import statistics
 import tarfile
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -58,12 +59,16 @@ class DockerRunner:
         self.startup_overhead_s: float | None = None
         self._container = None  # the team's container while it runs, for stop()
         self._stop_reason = ""
+        # stop() and the container's start exclude each other: a kill sent while dockerd is still
+        # starting the container is refused ("not running") and the run would go on to its limit.
+        self._starting = threading.Lock()
 
     def stop(self, reason: str) -> None:
         """Kill the running team container now (another thread calls this, e.g. on a cancel);
         the outcome then says it was stopped, as a platform matter, never the team's fault."""
-        self._stop_reason = reason
-        container = self._container
+        with self._starting:
+            self._stop_reason = reason
+            container = self._container
         if container is not None:
             _kill_quietly(container)
 
@@ -202,10 +207,11 @@ class DockerRunner:
         """Start the container and wait for it; the timed window is exactly start() .. wait()."""
         outcome.started_at = datetime.now(UTC)
         start = time.perf_counter_ns()
-        self._container = container
-        if self._stop_reason:  # stopped while the container was being prepared
-            return -1, 0
-        container.start()
+        with self._starting:
+            if self._stop_reason:  # stopped while the container was being prepared
+                return -1, 0
+            self._container = container
+            container.start()
         remaining = max(limits.time_limit_s - (time.perf_counter_ns() - start) / 1e9, 0.001)
         try:
             result = container.wait(timeout=remaining)

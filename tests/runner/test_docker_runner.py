@@ -227,3 +227,54 @@ def test_leftovers_are_removed_per_owner(docker_client, built_images):
         assert mine.id not in names and theirs.id in names
     finally:
         theirs.remove(force=True)
+
+
+def test_a_stop_while_dockerd_is_starting_the_container_still_stops_it(
+    docker_client, built_images, sample_input, tmp_path, monkeypatch
+):
+    # The cancel race CI met: a kill sent while dockerd is still starting the container is
+    # refused ("not running"), and the container then ran to its limit. The real container's
+    # start is held open until the stop has had its chance, which forces that interleaving.
+    import threading
+    import time
+
+    from docker.models.containers import ContainerCollection
+
+    from evaluator.runner import DockerRunner
+
+    runner = DockerRunner(docker_client, owner="stop-race")
+    starting, stop_sent = threading.Event(), threading.Event()
+    real_create = ContainerCollection.create
+
+    def create(collection, image, *args, **kwargs):
+        container = real_create(collection, image, *args, **kwargs)
+        if kwargs.get("name", "").startswith("podium-run-"):
+            real_start = container.start
+
+            def start(*a, **k):
+                starting.set()
+                stop_sent.wait(3)  # the old runner's stop lands here, before the start
+                return real_start(*a, **k)
+
+            container.start = start
+        return container
+
+    def stop_when_starting():
+        starting.wait(60)
+        runner.stop("cancelled by the test")
+        stop_sent.set()
+
+    monkeypatch.setattr(ContainerCollection, "create", create)
+    stopper = threading.Thread(target=stop_when_starting, daemon=True)
+    stopper.start()
+    began = time.monotonic()
+    outcome = runner.run(
+        "podium-example/sleeper:latest",
+        sample_input,
+        tmp_path / "out",
+        Limits(time_limit_s=45, memory_mb=128, output_mb=4, cpus=1, gpus=0),
+    )
+    stopper.join(5)
+    assert time.monotonic() - began < 30, "the container ran on after the stop"
+    assert (outcome.fault, outcome.failure) == (PLATFORM, "stopped: cancelled by the test")
+    assert not docker_client.containers.list(all=True, filters={"label": "podium.owner=stop-race"})
