@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
 PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
 PYTEST_ARGS ?=
+# Test files run in parallel processes (pytest-xdist, one file per process at a time): most tests
+# wait on dockerd, a browser or a subprocess, so 3 processes fit a 2-core CI machine. Tests marked
+# `exclusive` (they restart what the others share) run afterwards, alone. PYTEST_WORKERS=0: serial.
+PYTEST_WORKERS ?= 3
+XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 
 .PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
         bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
@@ -45,7 +50,8 @@ test: install services images
 	$(MAKE) test-postgres
 
 test-sqlite:
-	$(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not postgres and not exclusive" $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest -m "exclusive and not postgres" $(PYTEST_ARGS)
 
 test-postgres:
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -m postgres $(PYTEST_ARGS)

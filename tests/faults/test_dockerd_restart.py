@@ -20,7 +20,12 @@ from competitions.worker.executors import remove_worker_leftovers
 from competitions.worker.pipeline import evaluate_run
 from tests.factories import containers_of, wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.slow,
+    pytest.mark.exclusive,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def engine_up(client) -> bool:
