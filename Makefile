@@ -14,7 +14,7 @@ XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loa
 
 .PHONY: install services images migrate demo test test-sqlite test-postgres lint format \
         bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
-        bench-pipeline bench-gpu bench-short clean
+        bench-pipeline bench-pairing bench-gpu bench-short clean
 
 # One line per step: pip's own output stays off unless a step fails (then it is shown).
 $(STAMP): requirements.txt constraints.txt
@@ -84,6 +84,9 @@ bench-scaleout: install
 
 bench-load: install
 	$(PY) benchmarks/bench_load.py $(BENCH_ARGS)
+
+bench-pairing: install
+	$(PY) benchmarks/bench_pairing.py $(BENCH_ARGS)
 
 bench-pipeline: install images
 	$(PY) benchmarks/bench_pipeline.py $(BENCH_ARGS)

@@ -107,6 +107,12 @@ def test_bench_scaleout_short(tmp_path):
     assert sum(two["runs_per_worker"].values()) == two["runs"] == 4
 
 
+def test_bench_pairing_short(tmp_path):
+    status, report, output = bench("pairing", "--short", out=tmp_path / "pairing.json")
+    assert_passed(status, report, output)
+    assert report["figures"]["people"] == 40 and report["figures"]["rounds"] == 1
+
+
 @pytest.mark.postgres
 def test_bench_load_short(tmp_path):
     need("wrk", "curl", "nginx")
