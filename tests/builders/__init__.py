@@ -1,0 +1,1 @@
+"""Builders the tests share, by what they build: world, processes, HTTP, services."""
