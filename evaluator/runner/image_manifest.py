@@ -108,12 +108,18 @@ def charge_layers(layers: list, members: ArchiveMembers, limit: int) -> int:
         copies = sum(below.get(target, LINKED_COPY_BYTES) for target in tally.links_below)
         total += tally.file_bytes + copies
         if total > limit:
-            again = f", listed {listed[name]} times," if listed[name] > 1 else ""
+            why = []
+            if listed[name] > 1:
+                why.append(f"listed {listed[name]} times in manifest.json, each written again")
+            if copies:
+                copied = sum(below.get(t, LINKED_COPY_BYTES) for t in tally.links_below)
+                why.append(f"its hard links copy {copied / 2**20:.0f} MB of lower layers' files")
+            because = f" ({'; '.join(why)})" if why else ""
             raise LayerRefused(
-                f"layer {layer!r}{again} brings what docker load writes to more than "
-                f"{limit / 2**20:.0f} MB, the image size limit (each listing of a layer in "
-                "manifest.json is written again, and a hard link to a lower layer's file copies "
-                "it); make the image smaller, and list each layer once"
+                f"layer {layer!r}{because} brings what docker load writes to more than "
+                f"{limit / 2**20:.0f} MB, the image size limit; make the image smaller"
+                + (", list each layer once" if listed[name] > 1 else "")
+                + (", and copy files instead of hard-linking across layers" if copies else "")
             )
         below.update(tally.large_files)
     return total

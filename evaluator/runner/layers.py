@@ -73,7 +73,8 @@ class UnpackBudget:
             raise LayerRefused(
                 f"layer {layer!r} unpacks to more than {_mb(self.bounds.unpacked_bytes)} MB, the "
                 f"size limit (reached at {name!r}, a file of {_mb(size)} MB, sparse holes "
-                "included); make the image smaller (a slimmer base, fewer files)"
+                "included, the largest size its headers declare); make the image smaller (a "
+                "slimmer base, fewer files)"
             )
 
     def add_inflated(self, size: int, layer: str) -> None:
