@@ -154,11 +154,14 @@ def image_archive(
     links: tuple[tuple[str, str, str], ...] = (),
     entry=None,
     gzipped: bool = True,
+    diff_of: dict[str, bytes] | None = None,
 ) -> Path:
     """A docker save archive: `layers` by member name, manifest Layers `listing` as (spelling,
     member), outer-archive `links` as (name, "sym" | "hard", target); `entry(dict) -> dict`
-    rewrites the manifest entry. Its config lists one diff id per listing, as Docker requires."""
-    diff_ids = ["sha256:" + hashlib.sha256(layers[member]).hexdigest() for _, member in listing]
+    rewrites the manifest entry. Its config lists one diff id per listing, as Docker requires
+    (of `diff_of[member]` where given: the layer Docker will find there)."""
+    diff_of = {**layers, **(diff_of or {})}
+    diff_ids = ["sha256:" + hashlib.sha256(diff_of[member]).hexdigest() for _, member in listing]
     config = json.dumps(
         {
             "architecture": "amd64",
@@ -242,6 +245,25 @@ def hard_links_to_a_lower_layer(path: Path, size: int = 3 * MIB, layers: int = 2
     return image_archive(path, members, [(name, name) for name in members])
 
 
+def hidden_member(path: Path, declared: int = GIB) -> Path:
+    """The outer archive's own spelling of `hidden_entry`: after the checked layer, a decoy
+    member Python reads as 4 KiB (a realsize record) and Go as 512 bytes, followed, inside what
+    Python skipped, by a second `l/layer.tar` (a sparse 1 GiB) that Go extracts over the first."""
+    bomb = sparse_00_size_then_size(declared)
+    layers, listing = {LAYER: file_layer("w.bin", 10)}, [(LAYER, LAYER)]
+    plain = image_archive(path, layers, listing, gzipped=False, diff_of={LAYER: bomb})
+    with tarfile.open(plain) as archive:
+        last = archive.getmembers()[-1]
+    end = last.offset_data + -(-last.size // BLOCK) * BLOCK
+    hidden = _file_header(len(bomb), LAYER) + _pad(bomb)
+    region = 4096 + len(hidden)
+    decoy = _pax([record("size", 512), record("GNU.sparse.realsize", region)])
+    decoy += _file_header(512, "decoy.bin") + b"\x02" * BLOCK + hidden
+    decoy += bytes(region - BLOCK - len(hidden))
+    path.write_bytes(gzip.compress(plain.read_bytes()[:end] + decoy + _end()))
+    return path
+
+
 # name -> (builder(path) -> path, words the refusal must contain), for archives.BAD_ARCHIVES
 LAYER_BOMBS = {
     "sparse-00-size-then-size": (lambda p: one_layer(p, sparse_00_size_then_size()), "1024 MB"),
@@ -263,5 +285,6 @@ LAYER_BOMBS = {
     "layers-key-long-s": (lambda p: listed_under_folded_key(p, "Layer\u017f"),
                           "names 'Layers' twice"),
     "repotags-key-folded": (tags_under_folded_key, "spells 'RepoTags' as 'repotags'"),
+    "outer-hidden-member": (hidden_member, "read as different members"),
     "hard-links-to-lower-layer": (hard_links_to_a_lower_layer, "its hard links copy 3 MB"),
 }  # fmt: skip

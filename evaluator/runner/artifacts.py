@@ -11,8 +11,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator.rules import INFLATION_RATIO_MAX
-
 from .image_manifest import ArchiveMembers, fold, member_link, read_manifest
 from .image_names import ImageNameError, check_image_reference
 from .layers import (
@@ -23,7 +21,7 @@ from .layers import (
     layer_kind,
     scan_layer,
 )
-from .tar_headers import GoReadInfo
+from .tar_headers import GoReadInfo, go_next_header
 
 HOW_TO_SAVE = "create it with: docker save IMAGE | gzip > image.tar.gz"
 # Files read into memory to find manifest.json and the image config; config blobs are a few KiB.
@@ -49,26 +47,22 @@ class ImageArchiveInfo:
 
 
 class _CountingReader:
-    """Raises ArtifactError once more than `allowed` decompressed bytes were read (bomb guard):
-    the size limit, or for a gzip INFLATION_RATIO_MAX times the upload where that is less."""
+    """Raises ArtifactError once more than `limit` decompressed bytes were read (bomb guard);
+    a gzip's bytes also count as work against the budget's bound relative to the upload."""
 
-    def __init__(self, raw, allowed: int, limit_bytes: int) -> None:
-        self._raw, self._allowed, self._limit_bytes, self.count = raw, allowed, limit_bytes, 0
+    def __init__(self, raw, limit: int, budget: UnpackBudget | None) -> None:
+        self._raw, self._limit, self._budget, self.count = raw, limit, budget, 0
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
         self.count += len(data)
-        if self.count > self._allowed:
-            if self._allowed < self._limit_bytes:
-                raise ArtifactError(
-                    f"the gzipped archive inflates to more than {INFLATION_RATIO_MAX} times its "
-                    "size, far beyond what an image's files compress to (a decompression "
-                    f"bomb); rebuild the image and {HOW_TO_SAVE}"
-                )
+        if self.count > self._limit:
             raise ArtifactError(
-                f"the image archive unpacks to more than {self._limit_bytes // (1024 * 1024)} MB, "
-                "the size limit; make the image smaller (a slimmer base, fewer files)"
+                f"the image archive unpacks to more than {self._limit // (1024 * 1024)} MB, the "
+                "size limit; make the image smaller (a slimmer base, fewer files)"
             )
+        if self._budget is not None:
+            self._budget.add_work(len(data))
         return data
 
 
@@ -102,7 +96,9 @@ def validate_image_archive(
     `max_bytes` bounds the file, its unpacked size, and what `docker load` writes for its layers
     (every listing in manifest.json, sparse files at the largest size their headers declare,
     compressed layers once inflated), so a bomb of any kind is stopped while it is being read;
-    a gzip inflating more than INFLATION_RATIO_MAX times its size is stopped early. Raises
+    all inflation together (the archive's gzip, every compressed layer) is bounded by
+    INFLATION_RATIO_MAX times the upload's size and each layer by that ratio to its own, so a
+    small upload is stopped after a bounded read, not read to its end. Raises
     ArtifactError naming the problem and the fix.
     """
     path = Path(path)
@@ -113,17 +109,13 @@ def validate_image_archive(
             f"{max_bytes / 2**20:.0f} MB; make the image smaller"
         )
     bounds = bounds or LayerBounds(unpacked_bytes=max_bytes)
-    budget = UnpackBudget(bounds)
+    budget = UnpackBudget(bounds, upload_bytes=size)
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
-    allowed = max_bytes
-    if gzipped:
-        ratio_bound = max(bounds.inflation_free_bytes, bounds.inflation_ratio * size)
-        allowed = min(max_bytes, ratio_bound)
     members = ArchiveMembers(small={}, layers={}, links={}, names=set())
     try:
         with path.open("rb") if not gzipped else gzip.open(path, "rb") as stream:
-            counter = _CountingReader(stream, allowed, max_bytes)
+            counter = _CountingReader(stream, max_bytes, budget if gzipped else None)
             with tarfile.open(fileobj=counter, mode="r|", tarinfo=GoReadInfo) as archive:
                 _read_members(archive, members, budget)
         reading = read_manifest(members, bounds.unpacked_bytes)
@@ -146,7 +138,10 @@ def validate_image_archive(
 
 def _read_members(archive: tarfile.TarFile, members: ArchiveMembers, budget) -> None:
     room = SMALL_MEMBERS_BUDGET
+    expected, previous = 0, ""
     for member in archive:
+        _same_member_for_go(member.offset, expected, previous)
+        expected, previous = go_next_header(member), member.name
         _check_member(member)
         name = clean_name(member.name)
         if name in members.names and not member.isdir():
@@ -171,6 +166,18 @@ def _read_members(archive: tarfile.TarFile, members: ArchiveMembers, budget) -> 
         elif member.size <= min(SMALL_MEMBER_BYTES, room):
             members.small[name] = head + content.read()
             room -= member.size
+    _same_member_for_go(archive.offset, expected, previous)
+
+
+def _same_member_for_go(found: int, expected: int, previous: str) -> None:
+    # Docker extracts the archive with Go's reader: a member Python skipped over could replace one
+    # it checked.
+    if found != expected:
+        raise ArtifactError(
+            f"archive member {previous!r} has tar headers that Docker's reader and the "
+            "platform's read as different members (Docker finds another header inside it, at "
+            f"byte {expected}); {HOW_TO_SAVE}"
+        )
 
 
 def load_image_archive(client, path, max_bytes: int | None = None, *, name: str = "") -> str:

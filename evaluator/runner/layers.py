@@ -60,12 +60,31 @@ class LayerTally:
 
 
 class UnpackBudget:
-    """Running totals over all layers of one archive: bytes of files, bytes decompressed."""
+    """Running totals over all layers of one archive: bytes of files, bytes decompressed.
 
-    def __init__(self, bounds: LayerBounds) -> None:
+    With `upload_bytes`, everything decompressed for the archive (its own gzip and every
+    compressed layer together) is also bounded by INFLATION_RATIO_MAX times the upload: the work
+    one upload can cause, however many layers share it.
+    """
+
+    def __init__(self, bounds: LayerBounds, upload_bytes: int | None = None) -> None:
         self.bounds = bounds
         self.file_bytes = 0
         self.inflated_bytes = 0
+        self.work_bytes = 0
+        self.work_allowed = None
+        if upload_bytes is not None:
+            ratio_bound = bounds.inflation_ratio * upload_bytes
+            self.work_allowed = max(bounds.inflation_free_bytes, ratio_bound)
+
+    def add_work(self, size: int) -> None:
+        self.work_bytes += size
+        if self.work_allowed is not None and self.work_bytes > self.work_allowed:
+            raise LayerRefused(
+                f"the archive inflates to more than {self.bounds.inflation_ratio} times the "
+                "upload's size, far beyond what an image's files compress to (a decompression "
+                f"bomb); rebuild the image and {HOW_TO_SAVE}"
+            )
 
     def add_file(self, size: int, layer: str, name: str) -> None:
         self.file_bytes += size
@@ -79,6 +98,7 @@ class UnpackBudget:
 
     def add_inflated(self, size: int, layer: str) -> None:
         self.inflated_bytes += size
+        self.add_work(size)
         if self.inflated_bytes > self.bounds.unpacked_bytes:
             raise LayerRefused(
                 f"the compressed layer {layer!r} inflates to more than "

@@ -9,6 +9,7 @@ stopped after a bounded read instead of being read to its end.
 
 import gzip
 import hashlib
+import io
 import json
 import tarfile
 import time
@@ -18,17 +19,25 @@ import docker
 import pytest
 
 from evaluator.rules import INFLATION_RATIO_MAX
-from evaluator.runner import ArtifactError, LayerBounds, load_image_archive, validate_image_archive
+from evaluator.runner import (
+    ArtifactError,
+    LayerBounds,
+    load_image_archive,
+    untagged_archive,
+    validate_image_archive,
+)
 from tests.archives import gzip_bomb_layer, write_archive
 from tests.bomb_archives import (
     GIB,
     LAYER_BOMBS,
     MIB,
     file_layer,
+    image_archive,
     listed,
     listed_under_folded_key,
     one_layer,
     sparse_00_size_then_size,
+    tags_under_folded_key,
 )
 
 LIMIT = 4 * MIB
@@ -45,7 +54,7 @@ def test_each_spelling_is_refused_from_a_tiny_archive_in_under_a_second(tmp_path
     assert time.monotonic() - start < 1
     message = str(refused.value)
     assert words in message, message
-    assert "layer '" in message or "manifest.json" in message, message
+    assert "layer '" in message or "member '" in message or "manifest.json" in message, message
     assert "docker save" in message or "make the image smaller" in message, message
 
 
@@ -81,6 +90,26 @@ def test_a_compressed_layer_inflating_past_the_ratio_is_refused_early(tmp_path):
     assert time.monotonic() - start < 1
 
 
+def test_many_layers_cannot_share_out_more_inflation_than_the_upload_allows(tmp_path):
+    """Each layer stays under its own bound; together they pass the bound on the upload."""
+    bomb = gzip_bomb_layer(16 * MIB)
+    layers = {f"l{n}/layer.tar": bomb for n in range(10)}
+    path = image_archive(tmp_path / "many.tar", layers, [(n, n) for n in layers], gzipped=False)
+    bounds = LayerBounds(unpacked_bytes=64 * GIB, inflation_free_bytes=20 * MIB)
+    validate_image_archive(
+        image_archive(
+            tmp_path / "one.tar",
+            {"l/layer.tar": bomb},
+            [("l/layer.tar", "l/layer.tar")],
+            gzipped=False,
+        ),
+        64 * GIB,
+        bounds=bounds,
+    )
+    with pytest.raises(ArtifactError, match="more than 50 times the upload's size"):
+        validate_image_archive(path, 64 * GIB, bounds=bounds)
+
+
 def _outer_gzip_bomb(path, unpacked: int):
     """A gzipped archive whose one member is `unpacked` zeros: about 1 MB per GiB."""
     chunk = 16 * MIB
@@ -99,7 +128,7 @@ def test_a_gzipped_upload_is_stopped_after_a_bounded_read_at_the_production_limi
     path = _outer_gzip_bomb(tmp_path / "bomb.tar.gz", 4 * GIB)
     assert path.stat().st_size < 5 * MIB
     start = time.monotonic()
-    with pytest.raises(ArtifactError, match=f"inflates to more than {INFLATION_RATIO_MAX} times"):
+    with pytest.raises(ArtifactError, match=f"more than {INFLATION_RATIO_MAX} times the upload"):
         validate_image_archive(path, 64 * GIB)
     assert time.monotonic() - start < 3
 
@@ -140,3 +169,13 @@ def test_the_engine_writes_what_the_bombs_declare_and_never_sees_a_refused_one(
             assert docker_client.images.get(image_id).attrs["Size"] >= 8 * MIB, case
         finally:
             docker_client.images.remove(image_id, force=True)
+
+
+def test_the_archive_docker_load_reads_names_no_image_in_any_key_spelling(tmp_path):
+    """Go's JSON reader takes "repotags" for RepoTags: the tags taken out before `docker load`
+    are taken out in every spelling (the check refuses such a manifest too)."""
+    path = tags_under_folded_key(tmp_path / "tags.tar")
+    stream = b"".join(untagged_archive(path))
+    with tarfile.open(fileobj=io.BytesIO(stream)) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+    assert all(key.upper() != "REPOTAGS" for key in manifest[0]), manifest
