@@ -100,7 +100,9 @@ class GoReadInfo(tarfile.TarInfo):
         finally:
             archive.fileobj.__dict__.pop("read", None)
         entry.declared = max(entry.declared, entry.size)
-        if captured:
+        if self.type in _PAX_TYPES:
+            if not captured:  # tarfile read the records some other way: judge nothing unread
+                raise HeaderMismatch("the PAX records could not be read")
             records = pax_records(captured[0][: self.size])
             for key in SIZE_KEYWORDS:
                 for text in records.get("*" + key, "").split("\0")[1:]:
