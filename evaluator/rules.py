@@ -83,6 +83,15 @@ PHASE = _settings(
 # What the runner gives a container beyond the competition's limits (not set per competition).
 RUNNER_LIMITS = {"pids": 256, "tmp_mb": 1024, "output_files": 10000}
 
+# How far an uploaded archive may inflate, relative to its compressed size, before it is refused:
+# the gzip of the archive against the upload's size, each compressed layer against its own. gzip
+# reaches 2-5x on real image content (binaries, Python, weights, vocabularies) and ~1000x on
+# zeros; 50x leaves text-heavy images room and stops a bomb after 50 bytes read per byte sent, so
+# a small upload cannot hold a request worker for long. The first INFLATION_FREE_BYTES are always
+# allowed: a small archive of tar headers inflates far more than 50x and costs nothing.
+INFLATION_RATIO_MAX = 50
+INFLATION_FREE_BYTES = 256 * 1024**2
+
 # The Celery queue of the fixed hardware class, unless the competition names another.
 DEFAULT_HARDWARE_QUEUE = "gpu-default"
 
