@@ -43,11 +43,12 @@ def latest_audit(phase: Phase) -> AuditView | None:
     timed: dict[int, dict[int, float]] = {}
     deterministic: dict[int, bool] = {}
     measurements = AuditMeasurement.objects.filter(audit=audit).values_list(
-        "run_id", "round", "duration_s", "matches_original"
+        "run_id", "round", "duration_s", "matches_original", "counted"
     )
-    for run_id, round_number, duration, matches in measurements:
+    for run_id, round_number, duration, matches, counted in measurements:
         deterministic[run_id] = deterministic.get(run_id, True) and matches
-        if round_number >= 1 and duration is not None:
+        # Only rounds that did the scored work are timings (competitions/worker/audit.py).
+        if round_number >= 1 and duration is not None and counted:
             timed.setdefault(run_id, {})[round_number] = duration
     view = AuditView(audit)
     for run_id, by_round in timed.items():
@@ -59,4 +60,18 @@ def latest_audit(phase: Phase) -> AuditView | None:
 
 
 def recent_audits(phase: Phase, limit: int = 5) -> list[TimingAudit]:
-    return list(phase.audits.select_related("requested_by").order_by("-id")[:limit])
+    """The phase's latest audits; each with `uncounted_rounds`: (run id, why) for every timed
+    round whose duration did not count (the organisers' flag)."""
+    audits = list(phase.audits.select_related("requested_by").order_by("-id")[:limit])
+    uncounted: dict[int, list[tuple[int, str]]] = {}
+    flagged = (
+        AuditMeasurement.objects.filter(audit__in=audits, round__gte=1, counted=False)
+        .order_by("audit_id", "run_id", "round")
+        .values_list("audit_id", "run_id", "round", "failure")
+    )
+    for audit_id, run_id, round_number, failure in flagged:
+        why = f"round {round_number}: {failure or 'not counted'}"
+        uncounted.setdefault(audit_id, []).append((run_id, why))
+    for audit in audits:
+        audit.uncounted_rounds = uncounted.get(audit.pk, [])
+    return audits
