@@ -29,10 +29,13 @@ class AuditedRun:
 class AuditView:
     audit: TimingAudit
     runs: dict[int, AuditedRun] = field(default_factory=dict)  # run id -> its figures
+    # Runs an audit run of which did not predict what the original did: their rounds do not
+    # count, so most have no figure in `runs`; the board flags them for the organisers.
+    not_reproduced: set[int] = field(default_factory=set)
 
     @property
     def nondeterministic(self) -> list[int]:
-        return sorted(run for run, figures in self.runs.items() if not figures.deterministic)
+        return sorted(self.not_reproduced)
 
 
 def latest_audit(phase: Phase) -> AuditView | None:
@@ -50,7 +53,7 @@ def latest_audit(phase: Phase) -> AuditView | None:
         # Only rounds that did the scored work are timings (competitions/worker/audit.py).
         if round_number >= 1 and duration is not None and counted:
             timed.setdefault(run_id, {})[round_number] = duration
-    view = AuditView(audit)
+    view = AuditView(audit, not_reproduced={run for run, same in deterministic.items() if not same})
     for run_id, by_round in timed.items():
         if sorted(by_round) == list(range(1, audit.rounds + 1)):
             view.runs[run_id] = AuditedRun(
