@@ -9,7 +9,7 @@ normalisation (universal newlines, each line stripped, blank lines at the end dr
 the manifest does not ask for are ignored, as scoring ignores them.
 
 `digest_predictions` reads a folder into one SHA-256 per expected file (streaming, memory stays
-bounded); `first_difference` and `figure` are pure.
+bounded); `first_difference`, `figure` and `kept_measurements` are pure.
 """
 
 from __future__ import annotations
@@ -88,3 +88,12 @@ def figure(counted: Sequence[float], measured: Sequence[float]) -> float:
     if not counted:
         raise ValueError("at least one counted timing is needed (the scored run's)")
     return max(statistics.median(counted), statistics.median(measured or counted))
+
+
+def kept_measurements(counted: Sequence[float], uncounted: Sequence[float]) -> list[float]:
+    """The measurements a run keeps for the ranking (which judges a mover on its slowest and
+    the team above on its fastest): the counted ones, and an uncounted one only where it is
+    slower than every counted one, so that spoiling a slow repeat cannot hide it. A fast
+    uncounted timing is never kept: it would lower the team's fastest."""
+    slowest = max(counted)
+    return [*counted, *(d for d in uncounted if d > slowest)]

@@ -161,7 +161,7 @@ def _evaluate(
         overall=scores.overall,
         scores=score_rows(scores),
         runtime_s=timed.runtime_s,
-        runtime_measurements=timed.measurements,
+        runtime_measurements=timed.kept,
         startup_overhead_s=timed.outcomes[0].startup_overhead_s,
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),

@@ -23,7 +23,13 @@ from evaluator.runner.energy import EnergyReading, measure_energy
 from evaluator.runner.gpu import GpuReading, gpu_window
 from evaluator.runner.limits import Limits
 from evaluator.runner.outcome import PLATFORM, RunOutcome
-from evaluator.same_predictions import Digest, digest_predictions, figure, first_difference
+from evaluator.same_predictions import (
+    Digest,
+    digest_predictions,
+    figure,
+    first_difference,
+    kept_measurements,
+)
 
 # Given a repeat's output folder: None when it predicted what the scored run did, else why not.
 SameWork = Callable[[Path], str | None]
@@ -108,6 +114,12 @@ class TimedRuns:
             for i, o in enumerate(self.outcomes)
             if o.duration_s is not None and self._counted(i)
         ]
+
+    @property
+    def kept(self) -> list[float]:
+        """What the run records as its measurements (evaluator.same_predictions)."""
+        uncounted = [u.duration_s for u in self.uncounted if u.duration_s is not None]
+        return kept_measurements(self.measurements, uncounted)
 
     @property
     def runtime_s(self) -> float:

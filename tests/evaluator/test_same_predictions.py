@@ -6,7 +6,13 @@ end do not matter; one label, one sentence break, a missing or extra expected fi
 import pytest
 
 from evaluator.predictions import PredictionError
-from evaluator.same_predictions import combined, digest_predictions, figure, first_difference
+from evaluator.same_predictions import (
+    combined,
+    digest_predictions,
+    figure,
+    first_difference,
+    kept_measurements,
+)
 
 MANIFEST = {
     "tasks": {
@@ -82,3 +88,10 @@ def test_uncounted_timings_never_make_the_figure_better():
     assert figure([1.0, 2.0, 4.0], [1.0, 2.0, 4.0]) == 2.0
     with pytest.raises(ValueError):
         figure([], [1.0])
+
+
+def test_an_uncounted_timing_is_kept_only_where_it_makes_the_run_look_slower():
+    # Fast spoiled repeats: not kept (they would lower the team's fastest run).
+    assert kept_measurements([20.88], [1.02, 0.91]) == [20.88]
+    # A slow repeat spoiled on purpose: kept, so the mover's slowest run is still the slow one.
+    assert kept_measurements([1.0, 1.1], [3.0, 1.05]) == [1.0, 1.1, 3.0]
