@@ -118,11 +118,31 @@ class TaskScoreInline(admin.TabularInline):
     readonly_fields = ["task", "language", "metric", "value"]
 
 
+class TimingFlagFilter(admin.SimpleListFilter):
+    """Runs whose timed repeats were not all counted (their predictions differed)."""
+
+    title = "timing flag"
+    parameter_name = "timing_flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "flagged"), ("no", "not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(timing_flag="")
+        if self.value() == "no":
+            return queryset.filter(timing_flag="")
+        return queryset
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "submission", "status", "fault", "runtime_s", "overall_score", "worker"]
-    list_filter = ["status", "fault", "queue"]
-    readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs"]
+    list_filter = ["status", "fault", "queue", TimingFlagFilter]
+    readonly_fields = [
+        "runtime_measurements", "timing_flag", "predictions_digest", "hardware", "hardware_id",
+        "logs",
+    ]  # fmt: skip
     inlines = [TaskScoreInline]
 
 

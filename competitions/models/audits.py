@@ -69,7 +69,14 @@ class AuditMeasurement(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     overall_score = models.FloatField(null=True, blank=True)
     matches_original = models.BooleanField(
-        default=False, help_text="Its predictions scored exactly what the original run scored."
+        default=False,
+        help_text="Its predictions were the original run's (the same predictions; for a run "
+        "recorded before predictions were kept, the same score).",
+    )
+    counted = models.BooleanField(
+        default=False,
+        help_text="Its duration counts: the round ran and predicted what the original run did. "
+        "Otherwise `failure` says why, and the run has no audit figure.",
     )
     failure = models.TextField(blank=True)
 

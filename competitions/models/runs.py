@@ -95,6 +95,17 @@ class Run(models.Model):
     hardware = models.JSONField(default=dict, blank=True)
     hardware_id = models.CharField(max_length=64, blank=True)
     overall_score = models.FloatField(null=True, blank=True)
+    predictions_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the scored predictions as the contract reads them: timed repeats "
+        "and audit rounds count only if they predict the same (evaluator.same_predictions).",
+    )
+    timing_flag = models.TextField(
+        blank=True,
+        help_text="For the organisers: timed repeats not counted because their predictions "
+        "differed from the scored run's, and why. Empty when every repeat counted.",
+    )
     logs = models.TextField(blank=True)
 
     class Meta:

@@ -173,7 +173,7 @@ def leaderboard(
             if figures is not None:
                 row.audit_rounds = figures.rounds
                 row.audit_spread_percent = figures.spread_percent
-                row.nondeterministic = not figures.deterministic
+            row.nondeterministic = row.run_id in audit.not_reproduced
     goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT
     for row in rows:
         spread = row.worker_spread_percent

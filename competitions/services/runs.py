@@ -39,6 +39,14 @@ def bound_reason(reason: str, logs: str = "") -> tuple[str, str]:
     return short, whole[-LOG_LIMIT:]
 
 
+FLAG_LIMIT = 2000
+
+
+def bound_flag(flag: str) -> str:
+    """An organiser's flag is read on a page: its first FLAG_LIMIT characters."""
+    return flag if len(flag) <= FLAG_LIMIT else flag[: FLAG_LIMIT - 4].rstrip() + " ..."
+
+
 class RunStateError(ValueError):
     """An action the run's current status does not allow; the message says why."""
 
@@ -152,6 +160,8 @@ class RunResult:
     energy_kwh: float | None = None
     energy_method: str = ""
     statistics: Statistics | None = None
+    predictions_digest: str = ""  # evaluator.same_predictions.combined of the scored output
+    timing_flag: str = ""  # for the organisers: timings not counted and why ("" when none)
 
 
 @survives_database_outage
@@ -169,6 +179,8 @@ def finish_run(run: Run, result: RunResult) -> bool:
         hardware_id=result.hardware_id,
         energy_kwh=result.energy_kwh,
         energy_method=result.energy_method,
+        predictions_digest=result.predictions_digest,
+        timing_flag=bound_flag(result.timing_flag),
         logs=result.logs[-LOG_LIMIT:],
         failure_reason="",
         fault="",

@@ -3,8 +3,12 @@
 Every contender's image is prepared once; each runs one discarded warm-up, then K rounds in a
 rotating order (A B C, B C A, C A B, ...), so a slow or fast phase of the machine falls on every
 team alike and round i of two teams can be compared as a pair (evaluator.ranking). Each audit
-run's predictions are scored again: a run that does not reproduce its original score is marked
-non-deterministic for the organisers. Audits cost no attempt and change no run.
+run's predictions are read again: a round's duration counts only if it predicted exactly what the
+original run did (evaluator.same_predictions; for a run recorded before its predictions' digest
+was kept, the same score). An image that recognises the audit's rounds (they all follow the
+warm-up) and exits at once is not timed at nothing: its rounds are not counted, so it gets no
+audit figure, and each round says why for the organisers. Audits cost no attempt and change no
+run.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
 from evaluator.contract import PredictionError, score_output
+from evaluator.same_predictions import combined, digest_predictions
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +114,25 @@ def _measure(audit, run, executor, split, limits, scratch, round_number, positio
             convention = audit.phase.competition.scoring_convention
             scores = score_output(output, split.gold_dir, split.manifest, convention).scores
             measurement.overall_score = scores.overall
-            measurement.matches_original = (
-                run.overall_score is not None
-                and abs(scores.overall - run.overall_score) <= SCORE_TOLERANCE
-            )
+            measurement.matches_original, why = _same_as_original(run, output, split, scores)
+            measurement.counted = measurement.matches_original
+            measurement.failure = why
         except PredictionError as error:
             measurement.failure, _ = bound_reason(f"invalid predictions: {error}")
     measurement.save()
     shutil.rmtree(output, ignore_errors=True)
+
+
+def _same_as_original(run, output: Path, split, scores) -> tuple[bool, str]:
+    """(did this round predict what the run's scored output did, why not in words)."""
+    if run.predictions_digest:
+        if combined(digest_predictions(output, split.manifest)) == run.predictions_digest:
+            return True, ""
+        return False, "not counted: its predictions differ from the run's scored predictions"
+    # A run recorded before its predictions' digest was kept: the same score is what is known.
+    if run.overall_score is not None and abs(scores.overall - run.overall_score) <= SCORE_TOLERANCE:
+        return True, ""
+    return False, (
+        f"not counted: its predictions scored {scores.overall:.4f}, "
+        f"the run's scored predictions {run.overall_score}"
+    )

@@ -18,9 +18,10 @@ from competitions.services import runs as run_service
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
-from competitions.worker.timing import run_timed
+from competitions.worker.timing import SameAsFirst, run_timed
 from evaluator import example_stats
 from evaluator.contract import PredictionError, score_output
+from evaluator.same_predictions import combined
 from evaluator.scoring import Scores
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def _evaluate(
     try:
         if not run_service.advance(run, Run.Status.RUNNING):
             raise RunFailed("the run was cancelled before it started", Run.Fault.PLATFORM)
+        same_work = SameAsFirst(scratch / "output-1", split.manifest)
         timed = run_timed(
             executor,
             split.input_dir,
@@ -136,6 +138,7 @@ def _evaluate(
             repeats=competition.timing_repeats,
             energy=_wants_energy(competition),
             gpu=worker.gpu,
+            same_work=same_work,
         )
         if run_service.is_cancelled(run.pk):
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
@@ -149,6 +152,8 @@ def _evaluate(
             reason = "invalid predictions: " + "\n".join(error.problems)
             raise RunFailed(reason, Run.Fault.TEAM, timed.outcomes[0].logs) from None
         scores = scored.scores
+        # What the scored run predicted, so that an audit can tell a round that did this work.
+        digest = same_work.scored
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
@@ -156,13 +161,15 @@ def _evaluate(
         overall=scores.overall,
         scores=score_rows(scores),
         runtime_s=timed.runtime_s,
-        runtime_measurements=timed.measurements,
+        runtime_measurements=timed.kept,
         startup_overhead_s=timed.outcomes[0].startup_overhead_s,
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
         logs=timed.outcomes[0].logs,
         energy_kwh=timed.energy_kwh,
         energy_method=timed.energy_method,
+        predictions_digest=combined(digest) if digest is not None else "",
+        timing_flag=timed.flag,
         statistics=run_service.Statistics(
             data=example_stats.to_bytes(scored.stats),
             split_key=split.key,

@@ -1,15 +1,24 @@
 """A phase's repeated timing through the worker's `run_timed`, on real containers: every
 measurement kept, the median reported, the first run's predictions scored, the first failure
-ending the series."""
+ending the series, and a repeat that predicts otherwise than the first run not counted."""
 
 import statistics
 
 import pytest
 
 from competitions.worker.context import RunFailed
-from competitions.worker.timing import run_timed
+from competitions.worker.timing import SameAsFirst, run_timed
 
 pytestmark = pytest.mark.docker
+
+# sample_input's files as a split's manifest lists them.
+MANIFEST = {
+    "tasks": {
+        "xnli": {"languages": ["en"], "counts": {"en": 3}},
+        "panx": {"languages": ["de"], "counts": {"de": 1}},
+    },
+    "sentence_lengths": {"panx": {"de": [3]}},
+}
 
 
 class ImageExecutor:
@@ -33,12 +42,39 @@ def test_repeats_keep_every_measurement_and_report_the_median(
     runner, sample_input, tmp_path, small_limits
 ):
     executor = ImageExecutor(runner, "podium-example/valid:latest")
-    timed = run_timed(executor, sample_input, tmp_path, small_limits, repeats=3)
+    same_work = SameAsFirst(tmp_path / "output-1", MANIFEST)
+    timed = run_timed(
+        executor, sample_input, tmp_path, small_limits, repeats=3, same_work=same_work
+    )
     assert executor.calls == 3 and len(timed.measurements) == 3
     assert timed.runtime_s == statistics.median(timed.measurements)
     assert (timed.first_output / "xnli" / "test-en.tsv").exists()
-    # Later runs only measure: their output is thrown away.
+    # An honest image predicts the same every time: every repeat counts, nothing is flagged.
+    assert timed.uncounted == [] and timed.flag == "" and same_work.scored is not None
+    # Later runs only measure: their output is compared, then thrown away.
     assert not (tmp_path / "output-2").exists() and not (tmp_path / "output-3").exists()
+
+
+def test_a_repeat_that_predicts_otherwise_is_not_counted(
+    runner, docker_client, sample_input, tmp_path, small_limits
+):
+    """The probe's attack: the image tells a repeat by its own file in the page cache and exits
+    at once with other predictions; its fast repeats must not make its figure."""
+    image = "podium-example/repeat-detector:latest"
+    docker_client.containers.run(image, ["python3", "/app/predict.py", "evict"], remove=True)
+    executor = ImageExecutor(runner, image)
+    same_work = SameAsFirst(tmp_path / "output-1", MANIFEST)
+    timed = run_timed(
+        executor, sample_input, tmp_path, small_limits, repeats=3, same_work=same_work
+    )
+    first = timed.measured[0]
+    # It did game: the scored run worked 1.5 s, the repeats spoiled their predictions at once.
+    assert "the first run" in timed.outcomes[0].logs and first >= 1.5
+    assert all("a repeat" in o.logs for o in timed.outcomes[1:]), [o.logs for o in timed.outcomes]
+    assert timed.measurements == [first] and timed.kept == [first]
+    assert timed.runtime_s == first  # its honest time, not the repeats' median
+    assert [u.repeat for u in timed.uncounted] == [2, 3]
+    assert "repeat 2" in timed.flag and "holds other predictions" in timed.flag
 
 
 def test_repeats_stop_at_the_first_failure(runner, sample_input, tmp_path, small_limits):
