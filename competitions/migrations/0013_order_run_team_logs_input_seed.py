@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0012_attempts_unbounded_above'),
+        ("competitions", "0012_attempts_unbounded_above"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='run',
-            name='input_seed',
+            model_name="run",
+            name="input_seed",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='run',
-            name='team_logs',
+            model_name="run",
+            name="team_logs",
             field=models.TextField(blank=True),
         ),
     ]
