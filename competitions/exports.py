@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from competitions.permissions import board_view
 from competitions.reads.boards import Board
 from competitions.reads.figures import shown
+from competitions.reads.run_logs import team_reason
 from competitions.reads.runs import given_back_reason
 from evaluator.registry import METRIC_LABELS, get_task
 
@@ -95,7 +96,7 @@ def attempts_rows(submissions) -> list[list[str]]:
                     str(run.pk),
                     run.status,
                     str(successor.pk) if successor else "",
-                    run.failure_reason,
+                    team_reason(run),  # the team's own CSV: as its pages show it
                     "yes" if submission.disqualified else "no",
                     "" if hidden else _number(run.overall_score),
                     *[_number(scores.get(task)) for task in tasks],

@@ -113,3 +113,13 @@ def window_problem(opens, closes) -> str | None:
             "phase after it opens"
         )
     return None
+
+
+# What a team reads of its runs' logs on the hidden splits (evaluator/redaction.py): every line
+# holding a word of at least HIDDEN_TEXT_MIN_CHARS characters from the split's input, or a whole
+# input sentence at least that long, is taken out; the rest is cut to its last TEAM_LOG_CHARS.
+# Shorter words are too common to tell a leak from a model's own output.
+HIDDEN_TEXT_MIN_CHARS = 8
+TEAM_LOG_CHARS = 16 * 1024
+# The final split's logs wait, for teams, until its phase has ended for good.
+LOGS_WAIT_FOR_END = frozenset({"test"})

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from competitions.models import Run, Submission
 from competitions.permissions import board_view
+from competitions.reads import run_logs
 from competitions.reads.boards import Board, Row
 from competitions.reads.runs import scores_by_task
 from competitions.services.eligibility import attempts_used, one_image_problem
@@ -118,7 +119,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
+def run_payload(run: Run | None, *, scores_hidden: bool, viewer=None) -> dict | None:
     if run is None:
         return None
     scores = [] if scores_hidden else list(run.scores.values("task", "language", "metric", "value"))
@@ -126,7 +127,7 @@ def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
     return {
         "id": run.pk,
         "status": run.status,
-        "failure_reason": run.failure_reason,
+        "failure_reason": run_logs.reason_for(viewer, run),
         "fault": run.fault,
         "created_at": run.created_at,
         "started_at": run.started_at,
@@ -153,7 +154,7 @@ def run_payload(run: Run | None, *, scores_hidden: bool) -> dict | None:
 def submission_payload(submission: Submission, viewer) -> dict:
     phase = submission.phase
     hidden = not board_view(viewer, phase).scores_visible
-    run = submission.runs.defer("logs").order_by("-created_at").first()
+    run = submission.runs.defer("logs", "team_logs").order_by("-created_at").first()
     return {
         "id": submission.pk,
         "competition": phase.competition.slug,
@@ -172,7 +173,7 @@ def submission_payload(submission: Submission, viewer) -> dict:
         "image_ref": submission.image_ref,
         "image_archive_sha256": submission.image_archive_sha256,
         "status": run.status if run else "",
-        "run": run_payload(run, scores_hidden=hidden),
+        "run": run_payload(run, scores_hidden=hidden, viewer=viewer),
     }
 
 

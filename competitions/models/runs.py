@@ -106,7 +106,12 @@ class Run(models.Model):
         help_text="For the organisers: timed repeats not counted because their predictions "
         "differed from the scored run's, and why. Empty when every repeat counted.",
     )
-    logs = models.TextField(blank=True)
+    logs = models.TextField(blank=True)  # the organisers' copy, whole
+    # What the team may read of `logs`: lines with hidden input text taken out, bounded
+    # (evaluator/redaction.py); competitions/reads/run_logs.py decides when they may read it.
+    team_logs = models.TextField(blank=True)
+    # The seed of the order and ids its latest execution gave the examples (input_order.py)
+    input_seed = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

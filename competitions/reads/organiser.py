@@ -20,7 +20,7 @@ def queue_overview() -> dict[str, list[Run]]:
     runs = (
         Run.objects.filter(status__in=Run.ACTIVE)
         .select_related("submission__team", "submission__phase__competition")
-        .defer("logs", "hardware")
+        .defer("logs", "team_logs", "hardware")
         .order_by("created_at")
     )
     grouped: dict[str, list[Run]] = {status: [] for status in Run.ACTIVE}
@@ -102,7 +102,7 @@ def recent_runs(competition: Competition, limit: int = 50) -> list[Run]:
     return list(
         Run.objects.filter(submission__phase__competition=competition)
         .select_related("submission__team", "submission__phase")
-        .defer("logs", "hardware")
+        .defer("logs", "team_logs", "hardware")
         .order_by("-created_at")[:limit]
     )
 

@@ -28,7 +28,7 @@ def team_runs(team: Team, phase: Phase | None = None):
     submissions = Submission.objects.filter(team=team).select_related("phase__competition")
     if phase is not None:
         submissions = submissions.filter(phase=phase)
-    runs = Run.objects.defer("logs", "hardware").order_by("-created_at")
+    runs = Run.objects.defer("logs", "team_logs", "hardware").order_by("-created_at")
     return submissions.prefetch_related(
         Prefetch("runs", queryset=runs),
         Prefetch(

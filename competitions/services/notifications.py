@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from competitions.models import NotificationPreference, Phase, Run, Submission, Team
 from competitions.permissions import board_view
+from competitions.reads.run_logs import team_reason
 from competitions.reads.runs import scores_by_task
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def run_failed_notice(run_id: int):
     )
     body = (
         f"Run {run.pk} of {_what(run)} failed ({run.get_fault_display().lower()}).\n\n"
-        f"Why: {run.failure_reason}\n\n{attempt}\n\nLogs and details: {_link(run)}"
+        f"Why: {team_reason(run)}\n\n{attempt}\n\nLogs and details: {_link(run)}"
     )
     return Notice(f"[Podium] Run {run.pk} failed", body), [run.submission.team]
 

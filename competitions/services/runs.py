@@ -157,6 +157,7 @@ class RunResult:
     hardware: dict
     hardware_id: str
     logs: str = ""
+    team_logs: str = ""  # what the team may read of `logs` (competitions/worker/team_copy.py)
     energy_kwh: float | None = None
     energy_method: str = ""
     statistics: Statistics | None = None
@@ -182,6 +183,7 @@ def finish_run(run: Run, result: RunResult) -> bool:
         predictions_digest=result.predictions_digest,
         timing_flag=bound_flag(result.timing_flag),
         logs=result.logs[-LOG_LIMIT:],
+        team_logs=result.team_logs[-LOG_LIMIT:],
         failure_reason="",
         fault="",
     )
@@ -204,8 +206,15 @@ def finish_run(run: Run, result: RunResult) -> bool:
 
 
 @survives_database_outage
+def record_input_seed(run: Run, seed: int) -> None:
+    """The seed of the order and ids this execution of the run gives the examples."""
+    Run.objects.filter(pk=run.pk).update(input_seed=seed)
+    run.input_seed = seed
+
+
+@survives_database_outage
 @transaction.atomic
-def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
+def fail_run(run: Run, reason: str, fault: str, logs: str = "", *, team_logs: str = "") -> str:
     """End an active run that cannot finish.
 
     A platform fault is retried (the run goes back to the queue) until PODIUM_PLATFORM_RETRIES;
@@ -218,6 +227,7 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     now = timezone.now()
     reason, logs = bound_reason(reason, logs)
     run.logs = logs[-LOG_LIMIT:] if logs else run.logs
+    run.team_logs = team_logs[-LOG_LIMIT:] if logs else run.team_logs
     if fault == Run.Fault.PLATFORM and run.platform_retries < settings.PODIUM_PLATFORM_RETRIES:
         run.platform_retries += 1
         run.status = Run.Status.QUEUED

@@ -4,6 +4,7 @@ zone."""
 from django import template
 
 from competitions.presenters import in_zone
+from competitions.reads.run_logs import team_reason as _team_reason
 from evaluator.registry import METRIC_LABELS
 
 register = template.Library()
@@ -25,3 +26,9 @@ def zoned(value, zone: str = "UTC") -> str:
 def zoned_s(value, zone: str = "UTC") -> str:
     """As `zoned`, with seconds."""
     return in_zone(value, zone or "UTC", seconds=True)
+
+
+@register.filter
+def team_reason(run) -> str:
+    """A run's failure reason as its team may read it (competitions/reads/run_logs.py)."""
+    return _team_reason(run) if run else ""

@@ -15,7 +15,7 @@ from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm
 from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
-from competitions.reads import boards
+from competitions.reads import boards, run_logs
 from competitions.reads import runs as run_reads
 from competitions.services import runs as run_service
 from competitions.services import tokens
@@ -214,14 +214,17 @@ def run_detail(request, run_id):
         raise Http404("no run of your team with this number")
     phase = run.submission.phase
     hidden = not may_see_scores(request.user, phase)
+    shown = run_logs.log_for(request.user, run)
     context = {
         "run": run,
         "submission": run.submission,
         "phase": phase,
         "scores_hidden": hidden,
         "scores": [] if hidden else run_reads.scores_by_task(run),
-        "log_tail": run.logs[-LOG_TAIL_CHARS:],
-        "log_truncated": len(run.logs) > LOG_TAIL_CHARS,
+        "log_tail": shown.text[-LOG_TAIL_CHARS:],
+        "log_truncated": len(shown.text) > LOG_TAIL_CHARS,
+        "log_note": shown.note,
+        "failure_reason": run_logs.reason_for(request.user, run),
         "is_organiser": is_organiser(request.user),
         "worker_check": run_reads.worker_check_for(run),
         "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,

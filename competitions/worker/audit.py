@@ -26,6 +26,7 @@ from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
 from evaluator.contract import PredictionError, score_output
+from evaluator.input_order import shuffle_split
 from evaluator.same_predictions import combined, digest_predictions
 
 log = logging.getLogger(__name__)
@@ -81,14 +82,15 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
         raise RunFailed("an audit needs at least two ranked teams with a finished run", "platform")
     split = local_split(phase, worker.work_dir)
     limits = phase.competition.limits()
-    executors = {}
+    executors, given = {}, {}
     try:
         for run in runs:
             executors[run.pk] = executor_for(run.submission, worker, scratch / f"run-{run.pk}")
+            given[run.pk] = _as_the_run_saw_it(split, run, scratch / f"given-{run.pk}")
         fingerprint = next(iter(executors.values())).fingerprint()
         for round_number, order in enumerate(audit_order(runs, audit.rounds)):
             for position, run in enumerate(order):
-                _measure(audit, run, executors[run.pk], split, limits, scratch,
+                _measure(audit, run, executors[run.pk], given[run.pk], limits, scratch,
                          round_number, position)  # fmt: skip
     finally:
         for executor in executors.values():
@@ -100,6 +102,14 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
             hardware=fingerprint,
             hardware_id=str(fingerprint.get("fingerprint_id", "")),
         )
+
+
+def _as_the_run_saw_it(split, run, target: Path):
+    """The split in the order and with the ids of the run's own evaluation (its recorded seed);
+    a run evaluated before seeds were recorded saw the split's order."""
+    if run.input_seed is None:
+        return split
+    return shuffle_split(split.input_dir, split.gold_dir, target, run.input_seed)
 
 
 def _measure(audit, run, executor, split, limits, scratch, round_number, position) -> None:

@@ -18,9 +18,11 @@ from competitions.services import runs as run_service
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
+from competitions.worker.team_copy import team_copy
 from competitions.worker.timing import SameAsFirst, run_timed
 from evaluator import example_stats
 from evaluator.contract import PredictionError, score_output
+from evaluator.input_order import new_seed, shuffle_split
 from evaluator.same_predictions import combined
 from evaluator.scoring import Scores
 
@@ -97,7 +99,10 @@ def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None
         with Heartbeat(run, settings.PODIUM_HEARTBEAT_S) as beat:
             result = _evaluate(run, worker, scratch, beat)
     except RunFailed as failure:
-        return run_service.fail_run(run, failure.reason, failure.fault, failure.logs)
+        told = team_copy(lambda: _input_dir(run, worker), failure.logs, failure.reason)
+        return run_service.fail_run(
+            run, told.reason, failure.fault, told.logs, team_logs=told.team_logs
+        )
     except Exception as error:  # the platform's own fault: never the team's attempt
         log.exception("run %s: platform error", run.pk)
         return run_service.fail_run(run, f"platform error: {error}", Run.Fault.PLATFORM)
@@ -106,6 +111,15 @@ def evaluate_run(run_id: int, worker: WorkerContext | None = None) -> str | None
     if run_service.finish_run(run, result):
         return Run.Status.FINISHED
     return Run.objects.values_list("status", flat=True).get(pk=run.pk)
+
+
+def _input_dir(run: Run, worker: WorkerContext) -> Path | None:
+    """The split's input on this worker, to redact what the team reads (None: not at hand)."""
+    try:
+        return local_split(run.submission.phase, worker.work_dir).input_dir
+    except Exception:  # the split itself failed to arrive: there is no output to redact
+        log.exception("run %s: split not at hand for redaction", run.pk)
+        return None
 
 
 def defer_if_not_runnable(run_id: int, worker: WorkerContext) -> bool:
@@ -124,6 +138,10 @@ def _evaluate(
     competition = submission.phase.competition
     split = local_split(submission.phase, worker.work_dir)
     scratch.mkdir(parents=True, exist_ok=True)
+    # This run's own order and ids (recorded first, so organisers can rebuild what it saw).
+    seed = new_seed()
+    run_service.record_input_seed(run, seed)
+    given = shuffle_split(split.input_dir, split.gold_dir, scratch / "given", seed)
     executor = executor_for(submission, worker, scratch)
     beat.executor = executor
     try:
@@ -132,7 +150,7 @@ def _evaluate(
         same_work = SameAsFirst(scratch / "output-1", split.manifest)
         timed = run_timed(
             executor,
-            split.input_dir,
+            given.input_dir,
             scratch,
             competition.limits(),
             repeats=competition.timing_repeats,
@@ -144,8 +162,9 @@ def _evaluate(
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
         run_service.advance(run, Run.Status.SCORING)
         try:
+            # Checked and scored against the gold in the team's order: messages name its lines.
             scored = score_output(
-                timed.first_output, split.gold_dir, split.manifest, competition.scoring_convention
+                timed.first_output, given.gold_dir, given.manifest, competition.scoring_convention
             )
         except PredictionError as error:
             # Every problem: fail_run keeps the first few hundred characters, the log the rest.
@@ -154,6 +173,7 @@ def _evaluate(
         scores = scored.scores
         # What the scored run predicted, so that an audit can tell a round that did this work.
         digest = same_work.scored
+        stats = given.order.to_split_order(scored.stats)  # runs line up in the split's order
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
@@ -166,15 +186,16 @@ def _evaluate(
         hardware=fingerprint,
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
         logs=timed.outcomes[0].logs,
+        team_logs=team_copy(lambda: split.input_dir, timed.outcomes[0].logs).team_logs,
         energy_kwh=timed.energy_kwh,
         energy_method=timed.energy_method,
         predictions_digest=combined(digest) if digest is not None else "",
         timing_flag=timed.flag,
         statistics=run_service.Statistics(
-            data=example_stats.to_bytes(scored.stats),
+            data=example_stats.to_bytes(stats),
             split_key=split.key,
             convention=scores.convention,
-            examples=sum(len(s) for s in scored.stats.values()),
+            examples=sum(len(s) for s in stats.values()),
         ),
     )
 

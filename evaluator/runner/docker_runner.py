@@ -27,7 +27,7 @@ from .lockdown import (
     locked_down_config,
     output_volume_options,
 )
-from .outcome import PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
+from .outcome import OUTPUT_QUOTE, PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
 from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
 
@@ -322,7 +322,7 @@ def _judge(outcome: RunOutcome, limits: Limits, copied) -> None:
         )
     elif outcome.exit_code != 0:
         tail = last_lines(outcome.stderr) or last_lines(outcome.stdout) or "(no output)"
-        outcome.failure = f"the container exited with code {outcome.exit_code}; last lines: {tail}"
+        outcome.failure = f"the container exited with code {outcome.exit_code}{OUTPUT_QUOTE}{tail}"
     elif copied.links:
         name, target = copied.links[0]
         outcome.failure = (

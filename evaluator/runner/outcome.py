@@ -11,6 +11,9 @@ from datetime import datetime
 # flood of output must not fill the database or the worker's memory.
 LOG_TAIL_BYTES = 64 * 1024
 
+# A failure reason quotes the container's last lines after this mark; what follows it is output.
+OUTPUT_QUOTE = "; last lines: "
+
 TEAM = "team"
 PLATFORM = "platform"
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .limits import Limits
-from .outcome import PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
+from .outcome import OUTPUT_QUOTE, PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
 
 
 class UntrustedCodeRefused(PermissionError):
@@ -152,7 +152,7 @@ def _judge(outcome: RunOutcome, limits: Limits, output_dir: Path) -> None:
         outcome.failure = limits.describe_time_limit()
     elif outcome.exit_code != 0:
         tail = last_lines(outcome.stderr) or last_lines(outcome.stdout) or "(no output)"
-        outcome.failure = f"the process exited with code {outcome.exit_code}; last lines: {tail}"
+        outcome.failure = f"the process exited with code {outcome.exit_code}{OUTPUT_QUOTE}{tail}"
     elif total > limits.output_mb * 1024 * 1024:
         outcome.failure = (
             f"output limit exceeded: the output holds {total} bytes, "

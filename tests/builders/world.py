@@ -117,6 +117,7 @@ def finish(
         hardware={"cpu": "test"},
         hardware_id=hardware,
         logs="predicting...\ndone\n",
+        team_logs="predicting...\ndone\n",  # no hidden text in it: the team's copy is whole
         energy_kwh=energy,
     )
     assert run_service.finish_run(claimed, result)

@@ -3,6 +3,7 @@ Bravo a few points lower; Charlie a third of the work, a few points lower still.
 `audit_timing`, Charlie climbs to first and Bravo does not pass Alpha on noise."""
 
 import io
+import json
 import tarfile
 import textwrap
 
@@ -21,35 +22,52 @@ from evaluator.registry import get_task
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
+# The model's answers are baked in by each example's text (the examples come in an order and
+# with ids of the run's own, evaluator/input_order.py), written in the order they are given.
 PREDICT = textwrap.dedent(
     """
-    import shutil, sys
+    import json, pathlib, sys
     total = 0
     for i in range(int(sys.argv[1])):  # the model's work
         total += i * i
-    shutil.copytree("/app/preds", "/output", dirs_exist_ok=True)
+    answers = json.loads(pathlib.Path("/app/answers.json").read_text())
+    for source in pathlib.Path("/input").glob("*/test-*.jsonl"):
+        name = f"{source.parent.name}/{source.stem}"
+        target = pathlib.Path("/output") / f"{name}.tsv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w") as out:
+            for line in source.read_text().splitlines():
+                record = json.loads(line)
+                record.pop("id")
+                out.write(answers[name][json.dumps(record, sort_keys=True)])
     """
 )
 
 
-def predictions(gold: dict, wrong_every: int | None) -> dict[str, bytes]:
-    """Files in XTREME's layout: gold tags for tagging; gold labels for classification with
-    every n-th one swapped for another label (a few points lower per task)."""
-    files = {}
+def predictions(split, gold: dict, wrong_every: int | None) -> dict[str, bytes]:
+    """The answers, by example text, in XTREME's layout: gold tags for tagging; gold labels for
+    classification with every n-th one swapped for another label (a few points lower per
+    task)."""
+    answers = {}
     for (task, language), examples in gold.items():
         spec = get_task(task)
+        rows = (split.input_dir / task / f"test-{language}.jsonl").read_text().splitlines()
+        keys = []
+        for row in rows:
+            record = json.loads(row)
+            record.pop("id")
+            keys.append(json.dumps(record, sort_keys=True))
         if spec.is_tagging:
-            text = "".join("".join(f"{t}\n" for t in tags) + "\n" for tags in examples)
+            lines = ["".join(f"{t}\n" for t in tags) + "\n" for tags in examples]
         else:
-            labels = [
-                spec.labels[(spec.labels.index(g) + 1) % len(spec.labels)]
+            lines = [
+                spec.labels[(spec.labels.index(g) + 1) % len(spec.labels)] + "\n"
                 if wrong_every and i % wrong_every == 0
-                else g
+                else g + "\n"
                 for i, g in enumerate(examples)
             ]
-            text = "".join(f"{label}\n" for label in labels)
-        files[f"{task}/test-{language}.tsv"] = text.encode()
-    return files
+        answers[f"{task}/test-{language}"] = dict(zip(keys, lines, strict=True))
+    return {"answers.json": json.dumps(answers).encode()}
 
 
 def team_image(docker_client, registry, name, files, work) -> str:
@@ -62,7 +80,7 @@ def team_image(docker_client, registry, name, files, work) -> str:
                 f'"{work}"]\n'
             ).encode(),
             "predict.py": PREDICT.encode(),
-            **{f"preds/{path}": data for path, data in files.items()},
+            **files,
         }
         for path, data in entries.items():
             info = tarfile.TarInfo(path)
@@ -93,7 +111,7 @@ def test_audit_lifts_the_efficient_team_and_keeps_twins_apart_on_noise(
     for name, (wrong_every, iterations) in plan.items():
         team = Team.objects.create(name=name, slug=name.lower())
         ref = team_image(
-            docker_client, local_registry, name, predictions(gold, wrong_every), iterations
+            docker_client, local_registry, name, predictions(split, gold, wrong_every), iterations
         )
         run = submit(team, phase, Artifact(image_ref=ref)).runs.get()
         assert evaluate_run(run.pk, worker) == "finished", run
