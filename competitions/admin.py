@@ -51,6 +51,7 @@ class CompetitionAdmin(admin.ModelAdmin):
             {"fields": [("time_limit_s", "memory_mb"), ("cpus", "gpus", "output_mb")]},
         ),
         ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
+        ("Debug runs (per team)", {"fields": [("debug_runs_per_window", "debug_window_s")]}),
         ("Scoring", {"fields": ["scoring_convention"]}),
         ("Openness", {"fields": ["publish_code_after_close"]}),
     ]

@@ -25,3 +25,11 @@ def zoned(value, zone: str = "UTC") -> str:
 def zoned_s(value, zone: str = "UTC") -> str:
     """As `zoned`, with seconds."""
     return in_zone(value, zone or "UTC", seconds=True)
+
+
+@register.filter
+def duration_words(seconds) -> str:
+    """900 -> "15 min", 3725 -> "1 h 2 min" (the words the debug-run refusal uses)."""
+    from competitions.services.debug_runs import duration_words as words
+
+    return words(int(seconds or 0))
