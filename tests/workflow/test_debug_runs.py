@@ -109,3 +109,27 @@ def test_a_failing_image_shows_its_whole_traceback_to_its_team_and_uses_no_attem
     listing = other.get(f"/c/{small_competition.slug}/debug-runs/").content.decode()
     assert f"/debug-runs/{debug_run.pk}/" not in listing
     assert api_client(stranger).get(f"/api/v1/debug-runs/{debug_run.pk}/").status_code == 404
+
+
+def test_a_valid_image_gets_its_sample_scores_exit_code_and_runtime(
+    small_competition, team, member, worker, tmp_path, docker_client, built_images
+):
+    archive = save_image_as(
+        docker_client, "podium-example/valid:latest", "neurotic/model:v1", tmp_path / "v.tar"
+    )
+    with archive.open("rb") as handle:
+        debug_run = request_debug_run(
+            member, small_competition, DebugImage(image_file=File(handle, name="v.tar"))
+        )
+    assert poll(worker, watch=False, say=lambda line: None).debug_runs == 1
+    debug_run.refresh_from_db()
+    assert debug_run.status == DebugRun.Status.FINISHED, debug_run.failure_reason
+    assert debug_run.exit_code == 0 and debug_run.runtime_s > 0
+    assert "wrote predictions for" in debug_run.logs
+    averages = {task: value for task, language, _, value in debug_run.scores if language == ""}
+    assert set(averages) == set(small_competition.task_languages())
+    assert 0 <= debug_run.overall_score <= 100
+    body = api_client(member).get(f"/api/v1/debug-runs/{debug_run.pk}/").json()
+    assert body["status"] == "finished" and body["exit_code"] == 0
+    assert set(body["scores"]) == set(averages)
+    assert Run.objects.count() == 0
