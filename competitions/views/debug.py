@@ -81,8 +81,8 @@ def debug_runs(request, slug):
         )
     messages.success(
         request,
-        f"Debug run {debug_run.pk} queued on the public sample: it uses no attempt and is on "
-        "no board.",
+        f"Debug run {debug_run.pk} requested: it runs on the public sample, uses no attempt "
+        "and is on no board.",
     )
     return redirect("debug-run", debug_run.pk)
 
