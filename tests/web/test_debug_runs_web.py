@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from competitions.models import DebugRun
+from competitions.models import Competition, DebugRun
 from competitions.services import debug_runs as service
 from competitions.services.eligibility import attempt_budget
 from tests.factories import DIGEST, api_client, make_world, submit_ref
@@ -155,3 +155,24 @@ def test_the_client_starts_a_debug_run_is_refused_the_second_and_prints_the_logs
     shown = podium("debug-status", str(debug_run.pk), "--wait")
     assert shown.returncode == 3  # --wait: it ended failed
     assert "exit code: 1" in shown.stdout and "KeyError: 'vocab'" in shown.stdout
+
+
+YAML = """
+slug: dbg
+title: Debug Challenge
+tasks: {xnli: {languages: [en]}}
+phases: [{key: eval, title: Evaluation, split: validation}]
+debug_runs: {runs_per_window: RUNS, window_s: WINDOW}
+"""
+
+
+def test_the_yaml_sets_the_limit_and_window_within_the_rules_bounds(db):
+    from competitions.services.competitions import load_competition
+    from competitions.spec import SpecError, parse_competition
+
+    load_competition(parse_competition(YAML.replace("RUNS", "3").replace("WINDOW", "120")))
+    competition = Competition.objects.get(slug="dbg")
+    assert (competition.debug_runs_per_window, competition.debug_window_s) == (3, 120)
+    with pytest.raises(SpecError) as refused:
+        parse_competition(YAML.replace("RUNS", "0").replace("WINDOW", "120"))
+    assert "debug runs per window must be between 1 and 20 (got 0)" in str(refused.value)
