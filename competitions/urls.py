@@ -50,6 +50,7 @@ urlpatterns = [
     path("uploads/allowed/", upload_gate.upload_allowed, name="upload-allowed"),
     path("runs/<int:run_id>/", team.run_detail, name="run"),
     path("c/<slug:slug>/debug-runs/", debug.debug_runs, name="debug-runs"),
+    path("team/debug/<slug:slug>/", debug.debug_start, name="debug-start"),
     path("debug-runs/<int:debug_run_id>/", debug.debug_run_detail, name="debug-run"),
     path("runs/<int:run_id>/cancel/", team.cancel_run, name="cancel-run"),
     path("submissions/<int:submission_id>/code/", team.code_download, name="code-download"),

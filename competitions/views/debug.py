@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from competitions.forms import DebugRunForm
 from competitions.models import Competition
@@ -47,15 +47,18 @@ def _page(request, competition, *, error: str = "", status: int = 200):
     return render(request, "competitions/debug_runs.html", context, status=status)
 
 
-# Exempt from the middleware only so the size and sign-in checks come first (as submitting).
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@login_required
+@require_GET
 def debug_runs(request, slug):
+    return _page(request, get_object_or_404(Competition, slug=slug))
+
+
+# Exempt from the middleware only so the size and sign-in checks come first (as submitting). The
+# proxy lets large bodies through to this URL only (docker/nginx.conf.template), as to submit's.
+@csrf_exempt
+@require_POST
+def debug_start(request, slug):
     competition = get_object_or_404(Competition, slug=slug)
-    if request.method == "GET":
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.path)
-        return _page(request, competition)
     if message := oversized(request.META):
         return _refused(request, competition, 413, f"Upload refused: {message}.")
     if not request.user.is_authenticated:

@@ -40,12 +40,12 @@ def _end(debug_run: DebugRun, logs: str, **outcome) -> None:
 
 def test_the_form_refuses_a_second_debug_run_in_the_window_with_the_time_to_wait(world):
     page = _signed_in(world.ada)
-    first = page.post("/c/xf/debug-runs/", {"image_ref": REF})
+    first = page.post("/team/debug/xf/", {"image_ref": REF})
     debug_run = DebugRun.objects.get()
     assert first.status_code == 302 and first["Location"] == f"/debug-runs/{debug_run.pk}/"
     assert debug_run.team == world.alpha and debug_run.status == DebugRun.Status.QUEUED
 
-    second = page.post("/c/xf/debug-runs/", {"image_ref": REF})
+    second = page.post("/team/debug/xf/", {"image_ref": REF})
     assert second.status_code == 429
     wait = int(second["Retry-After"])
     assert 890 < wait <= 900
@@ -59,7 +59,7 @@ def test_the_form_refuses_a_second_debug_run_in_the_window_with_the_time_to_wait
 
     # The window is the competition's: once it has passed, the team may start another.
     DebugRun.objects.update(created_at=timezone.now() - timedelta(seconds=901))
-    assert page.post("/c/xf/debug-runs/", {"image_ref": REF}).status_code == 302
+    assert page.post("/team/debug/xf/", {"image_ref": REF}).status_code == 302
 
 
 def test_the_limit_and_window_are_the_competitions_own(world):
@@ -80,7 +80,7 @@ def test_debugging_a_submission_uses_its_image_and_no_attempt(world):
     run_page = _signed_in(world.ada).get(f"/runs/{submission.runs.get().pk}/").content.decode()
     assert 'name="submission"' in run_page and "Debug this submission" in run_page
 
-    answer = _signed_in(world.ada).post("/c/xf/debug-runs/", {"submission": submission.pk})
+    answer = _signed_in(world.ada).post("/team/debug/xf/", {"submission": submission.pk})
     assert answer.status_code == 302
     debug_run = DebugRun.objects.get()
     assert debug_run.submission == submission and debug_run.image_ref == submission.image_ref
