@@ -176,3 +176,12 @@ def test_the_yaml_sets_the_limit_and_window_within_the_rules_bounds(db):
     with pytest.raises(SpecError) as refused:
         parse_competition(YAML.replace("RUNS", "0").replace("WINDOW", "120"))
     assert "debug runs per window must be between 1 and 20 (got 0)" in str(refused.value)
+
+
+def test_the_how_to_page_offers_debug_runs_with_the_competitions_limit(world):
+    world.competition.debug_window_s = 3600
+    world.competition.save()
+    page = Client().get("/c/xf/how-to-submit/").content.decode()
+    assert 'href="/c/xf/debug-runs/"' in page
+    assert "your team may start one every 1 h" in page
+    assert "podium debug --competition xf model.tar.gz --wait" in page

@@ -80,6 +80,9 @@ def test_a_failing_image_shows_its_whole_traceback_to_its_team_and_uses_no_attem
     ]
     for line in traceback:
         assert line in debug_run.logs
+    # It ran on the public sample: the worker fetched the sample, and no hidden split at all.
+    assert list((worker.work_dir / "samples").iterdir())
+    assert not (worker.work_dir / "splits").exists()
     # The uploaded archive is removed once the run ended.
     assert not debug_run.image_archive.storage.exists(debug_run.image_archive.name)
 
