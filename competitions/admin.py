@@ -5,6 +5,7 @@ from django.contrib import admin
 from competitions.models import (
     Competition,
     CompetitionTask,
+    DebugRun,
     EfficiencyRule,
     Membership,
     Phase,
@@ -125,6 +126,21 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["status", "fault", "queue"]
     readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs"]
     inlines = [TaskScoreInline]
+
+
+@admin.register(DebugRun)
+class DebugRunAdmin(admin.ModelAdmin):
+    """Records of what a worker ran for a team on the public sample: read-only."""
+
+    list_display = ["id", "team", "competition", "status", "exit_code", "created_at", "worker"]
+    list_filter = ["status", "fault", "competition"]
+    readonly_fields = [f.name for f in DebugRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WorkerTimingCheck)

@@ -18,7 +18,7 @@ from competitions.services.eligibility import attempt_budget
 from competitions.worker.context import WorkerContext
 from competitions.worker.entry import poll
 from tests.archives import save_image_as
-from tests.factories import api_client
+from tests.factories import api_client, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db(transaction=True)]
 
@@ -135,4 +135,28 @@ def test_a_valid_image_gets_its_sample_scores_exit_code_and_runtime(
     body = api_client(member).get(f"/api/v1/debug-runs/{debug_run.pk}/").json()
     assert body["status"] == "finished" and body["exit_code"] == 0
     assert set(body["scores"]) == set(averages)
+    assert Run.objects.count() == 0
+
+
+@pytest.mark.redis
+def test_a_celery_worker_takes_a_debug_run_from_the_competitions_queue(
+    small_competition, member, tmp_path, docker_client, built_images,
+    celery_broker, worker_env, start_worker,
+):  # fmt: skip
+    worker = start_worker(worker_env("gpu0", celery_broker), queue=small_competition.hardware_queue)
+    archive = save_image_as(
+        docker_client, "podium-example/raises:latest", "neurotic/broken:v2", tmp_path / "c.tar"
+    )
+    with archive.open("rb") as handle:
+        debug_run = request_debug_run(
+            member, small_competition, DebugImage(image_file=File(handle, name="c.tar"))
+        )
+    wait_for(
+        lambda: DebugRun.objects.get(pk=debug_run.pk).status not in DebugRun.ACTIVE,
+        120,
+        lambda: f"the debug run to end\n{worker.output()}",
+    )
+    debug_run.refresh_from_db()
+    assert debug_run.worker == "gpu0" and debug_run.exit_code == 1, worker.output()
+    assert "FileNotFoundError: [Errno 2]" in debug_run.logs
     assert Run.objects.count() == 0
