@@ -4,10 +4,12 @@ submission", a platform fault not held against the team, and who sees a debug ru
 
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -185,3 +187,31 @@ def test_the_how_to_page_offers_debug_runs_with_the_competitions_limit(world):
     assert 'href="/c/xf/debug-runs/"' in page
     assert "your team may start one every 1 h" in page
     assert "podium debug --competition xf model.tar.gz --wait" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_start_one_debug_run(postgres_only):
+    """Eight requests at once for an allowance of one: the team's row lock lets one through."""
+    world = make_world()
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def ask():
+        try:
+            barrier.wait()
+            image = service.DebugImage(image_ref=REF)
+            service.request_debug_run(world.ada, world.competition, image)
+            outcomes.append("ok")
+        except service.DebugRunTooSoon as refusal:
+            outcomes.append(refusal.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [429] * 7 + ["ok"], outcomes
+    assert DebugRun.objects.count() == 1
