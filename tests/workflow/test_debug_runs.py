@@ -2,9 +2,11 @@
 team sees its image's whole traceback, no attempt is used, nothing reaches a board, a second
 request inside the window is refused with the time to wait, and no other team sees it."""
 
+import io
+
 import pytest
 from django.core.files import File
-from django.test import Client
+from django.test import Client, override_settings
 
 from competitions.models import DebugRun, Run, Submission
 from competitions.reads import boards
@@ -13,10 +15,11 @@ from competitions.services.debug_runs import (
     DebugRunTooSoon,
     duration_words,
     request_debug_run,
+    wait_before_next,
 )
 from competitions.services.eligibility import attempt_budget
 from competitions.worker.context import WorkerContext
-from competitions.worker.entry import poll
+from competitions.worker.entry import evaluate_debug_one, poll
 from tests.archives import save_image_as
 from tests.factories import api_client, wait_for
 
@@ -160,3 +163,20 @@ def test_a_celery_worker_takes_a_debug_run_from_the_competitions_queue(
     assert debug_run.worker == "gpu0" and debug_run.exit_code == 1, worker.output()
     assert "FileNotFoundError: [Errno 2]" in debug_run.logs
     assert Run.objects.count() == 0
+
+
+def test_a_platform_fault_says_so_without_worker_details_and_is_not_counted(
+    small_competition, team, member, worker, docker_client
+):
+    upload = File(io.BytesIO(b"not checked here"), name="gone.tar")
+    with override_settings(PODIUM_CHECK_UPLOADED_ARCHIVES=False):
+        debug_run = request_debug_run(member, small_competition, DebugImage(image_file=upload))
+    # The artifact store lost the archive before the worker fetched it: the platform's fault.
+    debug_run.image_archive.storage.delete(debug_run.image_archive.name)
+    assert evaluate_debug_one(debug_run.pk, worker) == DebugRun.Status.FAILED
+    debug_run.refresh_from_db()
+    assert debug_run.fault == DebugRun.Fault.PLATFORM
+    assert debug_run.failure_reason.startswith("the platform could not complete this debug run")
+    assert str(worker.work_dir) not in debug_run.failure_reason + debug_run.logs
+    assert "debug/" not in debug_run.failure_reason and "Errno" not in debug_run.failure_reason
+    assert wait_before_next(team, small_competition) == 0
