@@ -3,6 +3,7 @@
     podium submit --url https://podium.example --token T --competition xf \
         --phase eval image.tar --description "distilled mBERT" --wait
     podium status 42 [--wait]         podium cancel 42
+    podium debug --competition xf image.tar --wait   (public sample, no attempt, whole log)
     podium competitions               podium submissions --competition xf
     podium leaderboard --competition xf --phase eval
 
@@ -82,12 +83,40 @@ class Podium:
             fields["image_ref"] = image_ref
         if training_gpu_hours is not None:
             fields["training_gpu_hours"] = str(training_gpu_hours)
+        return self._upload(
+            f"competitions/{competition}/phases/{phase}/submissions/",
+            fields,
+            {"image": image, "code": code},
+            progress,
+        )
+
+    def debug(
+        self,
+        competition: str,
+        *,
+        image: Path | None = None,
+        image_ref: str = "",
+        submission: int | None = None,
+        progress: bool = True,
+    ) -> dict:
+        """Start a debug run on the public sample (no attempt used, on no board)."""
+        fields = {"image_ref": image_ref} if image_ref else {}
+        if submission is not None:
+            fields["submission"] = str(submission)
+        return self._upload(
+            f"competitions/{competition}/debug-runs/", fields, {"image": image}, progress
+        )
+
+    def debug_status(self, debug_run_id: int) -> dict:
+        return self._get(f"debug-runs/{debug_run_id}/")
+
+    def _upload(self, path: str, fields: dict, paths: dict, progress: bool) -> dict:
         files = {}
-        for name, path in (("image", image), ("code", code)):
-            if path is not None:
-                if not Path(path).is_file():
-                    raise ClientError(f"{path}: no such file")
-                files[name] = Path(path)
+        for name, file in paths.items():
+            if file is not None:
+                if not Path(file).is_file():
+                    raise ClientError(f"{file}: no such file")
+                files[name] = Path(file)
         bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, disable=not progress)
         bar.set_description("uploading")
 
@@ -98,7 +127,7 @@ class Podium:
         try:
             with multipart_body(fields, files, on_progress=advance) as body:
                 response = self.session.post(
-                    f"{self.url}/api/v1/competitions/{competition}/phases/{phase}/submissions/",
+                    f"{self.url}/api/v1/{path}",
                     data=body,
                     headers={"Content-Type": body.content_type},
                     timeout=(self.timeout, None),  # the upload itself may take long
@@ -154,6 +183,23 @@ def format_status(body: dict) -> str:
                 f"  {task['task']}: {task['score']:.2f} {task['metric']}"
                 + (f" ({others})" if others else "")
             )
+    return "\n".join(lines)
+
+
+def format_debug_run(body: dict) -> str:
+    """A debug run: how it ended, then the image's whole log."""
+    lines = [f"debug run {body['id']} ({body['competition']}, public sample): {body['status']}"]
+    if body.get("exit_code") is not None:
+        lines.append(f"  exit code: {body['exit_code']}")
+    if body.get("failure_reason"):
+        lines.append(f"  why it failed: {body['failure_reason']}")
+    if body.get("runtime_s") is not None:
+        lines.append(f"  runtime: {body['runtime_s']:.3f} s")
+    if body.get("overall_score") is not None:
+        scores = ", ".join(f"{task} {value:.2f}" for task, value in body["scores"].items())
+        lines.append(f"  sample score: {body['overall_score']:.2f} ({scores})")
+    lines.append("--- logs ---")
+    lines.append(body.get("logs") or "(no output yet)")
     return "\n".join(lines)
 
 
@@ -239,6 +285,20 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("--wait", action="store_true", help="follow the run until it ends")
     submit.add_argument("--no-progress", action="store_true")
 
+    debug = commands.add_parser(
+        "debug", parents=[common], help="a debug run on the public sample (no attempt used)"
+    )
+    debug.add_argument("--competition", required=True)
+    debug.add_argument("image", nargs="?", type=Path, help="`docker save` archive (.tar)")
+    debug.add_argument("--image-ref", default="", help="or an image pinned by digest")
+    debug.add_argument("--submission", type=int, help="or one of your submissions' id")
+    debug.add_argument("--wait", action="store_true", help="follow it, then print its logs")
+    debug.add_argument("--no-progress", action="store_true")
+
+    debug_status = commands.add_parser("debug-status", parents=[common], help="a debug run")
+    debug_status.add_argument("debug_run_id", type=int)
+    debug_status.add_argument("--wait", action="store_true", help="follow it until it ends")
+
     status = commands.add_parser("status", parents=[common], help="a submission's status")
     status.add_argument("submission_id", type=int)
     status.add_argument("--wait", action="store_true", help="follow the run until it ends")
@@ -260,9 +320,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _follow(podium: Podium, submission_id: int, every_s: float = 5.0) -> dict:
+def _follow(podium: Podium, submission_id: int, every_s: float = 5.0, read=Podium.status) -> dict:
     while True:
-        body = podium.status(submission_id)
+        body = read(podium, submission_id)
         if body["status"] in DONE:
             return body
         time.sleep(every_s)
@@ -288,6 +348,23 @@ def _submit(podium: Podium, args) -> dict:
     return _follow(podium, body["id"]) if args.wait else body
 
 
+def _debug(podium: Podium, args) -> dict:
+    if args.command == "debug-status":
+        body = podium.debug_status(args.debug_run_id)
+    else:
+        given = [bool(args.image), bool(args.image_ref), args.submission is not None]
+        if sum(given) != 1:
+            raise ClientError("give exactly one of: an IMAGE.tar file, --image-ref, --submission")
+        body = podium.debug(
+            args.competition,
+            image=args.image,
+            image_ref=args.image_ref,
+            submission=args.submission,
+            progress=not args.no_progress,
+        )
+    return _follow(podium, body["id"], read=Podium.debug_status) if args.wait else body
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -298,6 +375,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 body = (_follow if args.wait else Podium.status)(podium, args.submission_id)
             _print(args, body, format_status)
+            if args.wait and body["status"] != "finished":
+                return RUN_NOT_FINISHED
+        elif args.command in ("debug", "debug-status"):
+            body = _debug(podium, args)
+            _print(args, body, format_debug_run)
             if args.wait and body["status"] != "finished":
                 return RUN_NOT_FINISHED
         elif args.command == "cancel":

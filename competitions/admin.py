@@ -5,6 +5,7 @@ from django.contrib import admin
 from competitions.models import (
     Competition,
     CompetitionTask,
+    DebugRun,
     EfficiencyRule,
     Membership,
     Phase,
@@ -51,6 +52,7 @@ class CompetitionAdmin(admin.ModelAdmin):
             {"fields": [("time_limit_s", "memory_mb"), ("cpus", "gpus", "output_mb")]},
         ),
         ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
+        ("Debug runs (per team)", {"fields": [("debug_runs_per_window", "debug_window_s")]}),
         ("Scoring", {"fields": ["scoring_convention"]}),
         ("Openness", {"fields": ["publish_code_after_close"]}),
     ]
@@ -144,6 +146,21 @@ class RunAdmin(admin.ModelAdmin):
         "logs",
     ]  # fmt: skip
     inlines = [TaskScoreInline]
+
+
+@admin.register(DebugRun)
+class DebugRunAdmin(admin.ModelAdmin):
+    """Records of what a worker ran for a team on the public sample: read-only."""
+
+    list_display = ["id", "team", "competition", "status", "exit_code", "created_at", "worker"]
+    list_filter = ["status", "fault", "competition"]
+    readonly_fields = [f.name for f in DebugRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WorkerTimingCheck)

@@ -171,6 +171,18 @@ class TimingSpec(_Strict):
         return _check(rules.TIMING["timing_repeats"], value)
 
 
+class DebugSpec(_Strict):
+    """A team's debug runs (the public sample, no attempt): how many within how long."""
+
+    runs_per_window: int = rules.DEBUG_RUNS["debug_runs_per_window"].default
+    window_s: int = rules.DEBUG_RUNS["debug_window_s"].default
+
+    @field_validator("runs_per_window", "window_s", mode="before")
+    @classmethod
+    def _bounded(cls, value, info):
+        return _check(rules.DEBUG_RUNS[f"debug_{info.field_name}"], value)
+
+
 class RuleSpec(_Strict):
     # Defaults and bounds are the efficiency rule's own (evaluator/efficiency_rule.py).
     metric: Literal[tuple(METRIC_WORDS)] = RULE_DEFAULTS["metric"]
@@ -211,6 +223,7 @@ class CompetitionSpec(_Strict):
     phases: list[PhaseSpec]
     limits: LimitsSpec = LimitsSpec()
     timing: TimingSpec = TimingSpec()
+    debug_runs: DebugSpec = DebugSpec()
     efficiency_rule: RuleSpec = RuleSpec()
     hardware: HardwareSpec = HardwareSpec()
     scoring: ScoringSpec = ScoringSpec()

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from competitions.services.invitations import MemberPasswordResetForm
-from competitions.views import huddle, organiser, public, team, upload_gate
+from competitions.views import debug, huddle, organiser, public, team, upload_gate
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -49,6 +49,9 @@ urlpatterns = [
     # Asked by the proxy before it reads a submission's body (docker/nginx.conf.template).
     path("uploads/allowed/", upload_gate.upload_allowed, name="upload-allowed"),
     path("runs/<int:run_id>/", team.run_detail, name="run"),
+    path("c/<slug:slug>/debug-runs/", debug.debug_runs, name="debug-runs"),
+    path("team/debug/<slug:slug>/", debug.debug_start, name="debug-start"),
+    path("debug-runs/<int:debug_run_id>/", debug.debug_run_detail, name="debug-run"),
     path("runs/<int:run_id>/cancel/", team.cancel_run, name="cancel-run"),
     path("submissions/<int:submission_id>/code/", team.code_download, name="code-download"),
     path("c/<slug:slug>/huddle/<slug:phase_key>/", huddle.huddle, name="huddle"),

@@ -76,6 +76,20 @@ AUDIT = _settings(
     Setting("rounds", "the audit", 5, 2, 20, unit="rounds", why="an interval needs two at least"),
 )
 
+# Debug runs: a team's image on the public sample, its logs whole, no attempt used. Each team
+# may start `debug_runs_per_window` of them in any `debug_window_s` (per competition).
+DEBUG_RUNS = _settings(
+    Setting(
+        "debug_runs_per_window",
+        "debug runs per window",
+        1,
+        1,
+        20,
+        why="each one takes the competition's worker for a whole run",
+    ),
+    Setting("debug_window_s", "the debug-run window", 900, 1, 86400, unit="s"),
+)
+
 PHASE = _settings(
     Setting("max_attempts", "attempts per team", 3, 1, why="a phase needs at least one"),
 )

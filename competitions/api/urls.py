@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from competitions.api import catalogue_views, views
+from competitions.api import catalogue_views, debug, views
 
 urlpatterns = [
     path("competitions/", catalogue_views.CompetitionListView.as_view(), name="api-competitions"),
@@ -26,6 +26,16 @@ urlpatterns = [
         "submissions/<int:submission_id>/",
         views.SubmissionDetailView.as_view(),
         name="api-submission",
+    ),
+    path(
+        "competitions/<slug:slug>/debug-runs/",
+        debug.DebugRunsView.as_view(),
+        name="api-debug-runs",
+    ),
+    path(
+        "debug-runs/<int:debug_run_id>/",
+        debug.DebugRunDetailView.as_view(),
+        name="api-debug-run",
     ),
     path(
         "competitions/<slug:slug>/leaderboard/",

@@ -14,6 +14,7 @@ from competitions.models.competition import (
     default_bonus_places,
     validate_timezone,
 )
+from competitions.models.debug_runs import DebugRun
 from competitions.models.runs import Run, RunStatistics, Submission, TaskScore, artifact_path
 from competitions.models.stages import Stage
 from competitions.models.teams import Membership, NotificationPreference, Team
@@ -24,6 +25,7 @@ __all__ = [
     "AuditMeasurement",
     "Competition",
     "CompetitionTask",
+    "DebugRun",
     "EfficiencyRule",
     "Membership",
     "NotificationPreference",

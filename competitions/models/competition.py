@@ -66,6 +66,18 @@ class Competition(models.Model):
         models.PositiveSmallIntegerField,
         help_text="Times the test phase is timed; the median ranks.",
     )
+    # A team's debug runs (the public sample, no attempt): how many in how long.
+    debug_runs_per_window = _whole(
+        rules.DEBUG_RUNS["debug_runs_per_window"],
+        "Debug runs per window",
+        models.PositiveSmallIntegerField,
+        help_text="How many debug runs a team may start within the window.",
+    )
+    debug_window_s = _whole(
+        rules.DEBUG_RUNS["debug_window_s"],
+        "Debug-run window (s)",
+        help_text="The window the debug-run limit counts over.",
+    )
     hardware_queue = models.CharField(
         max_length=64,
         default=rules.DEFAULT_HARDWARE_QUEUE,
@@ -88,7 +100,11 @@ class Competition(models.Model):
         ordering = ["-created_at"]
         constraints = [
             _in_bounds(setting, "competition")
-            for setting in [*rules.LIMITS.values(), *rules.TIMING.values()]
+            for setting in [
+                *rules.LIMITS.values(),
+                *rules.TIMING.values(),
+                *rules.DEBUG_RUNS.values(),
+            ]
         ]
 
     def __str__(self) -> str:

@@ -72,13 +72,17 @@ class TaskResult:
 
 def scores_by_task(run: Run) -> list[TaskResult]:
     """Every stored score of a run, by task in the competition's order and languages in XTREME's."""
+    rows = run.scores.values_list("task", "language", "metric", "value")
+    return task_results(rows, run.submission.phase.competition)
+
+
+def task_results(rows, competition) -> list[TaskResult]:
+    """(task, language, metric, value) rows, labelled and ordered as a run page shows them."""
     values: dict[tuple[str, str], dict[str, float]] = {}
-    for task, language, metric, value in run.scores.values_list(
-        "task", "language", "metric", "value"
-    ):
+    for task, language, metric, value in rows:
         values.setdefault((task, language), {})[metric] = value
     tasks = {task for task, _ in values}
-    order = [t for t in run.submission.phase.competition.task_languages() if t in tasks]
+    order = [t for t in competition.task_languages() if t in tasks]
     order += sorted(tasks - set(order))
     results = []
     for task in order:

@@ -52,6 +52,8 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
             "gpus": spec.limits.gpus,
             "output_mb": spec.limits.output_mb,
             "timing_repeats": spec.timing.repeats,
+            "debug_runs_per_window": spec.debug_runs.runs_per_window,
+            "debug_window_s": spec.debug_runs.window_s,
             "hardware_queue": spec.hardware.queue,
             "scoring_convention": spec.scoring.convention,
             "publish_code_after_close": spec.code.publish_after_close,

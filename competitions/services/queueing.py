@@ -18,6 +18,7 @@ from podium.celery import app as celery_app
 EVALUATE_RUN = "competitions.tasks.evaluate_run"
 AUDIT_TIMING = "competitions.tasks.audit_timing"
 RECONCILE_RUNS = "competitions.tasks.reconcile_runs"
+EVALUATE_DEBUG_RUN = "competitions.tasks.evaluate_debug_run"
 
 log = logging.getLogger(__name__)
 
@@ -53,5 +54,18 @@ def send_audit(audit_id: int, queue: str) -> bool:
         celery_app.send_task(AUDIT_TIMING, args=[audit_id], queue=queue, retry=False)
     except Exception as error:  # kombu raises many types for an unreachable broker
         log.warning("audit %s not sent, the broker did not take it: %s", audit_id, error)
+        return False
+    return True
+
+
+def send_debug_run(debug_run_id: int, queue: str) -> bool:
+    """Publish a debug run to the competition's hardware queue (its own worker); False without a
+    broker (the poll dispatcher takes queued debug runs from the database)."""
+    if settings.PODIUM_DISPATCH == "poll":
+        return False
+    try:
+        celery_app.send_task(EVALUATE_DEBUG_RUN, args=[debug_run_id], queue=queue, retry=False)
+    except Exception as error:  # kombu raises many types for an unreachable broker
+        log.warning("debug run %s stays queued, not sent: %s", debug_run_id, error)
         return False
     return True

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from competitions.services.debug_runs import duration_words
 from evaluator.contract import SAMPLE_DATA, write_sample
 from evaluator.data import open_source
 
@@ -66,7 +67,12 @@ def _readme(competition) -> str:
         "  docker build -t my-model docker/examples/valid\n"
         "  python manage.py check_submission my-model   # on the platform's repository\n"
         "  docker save my-model | gzip > my-model.tar.gz\n"
-        f"  podium submit --competition {competition.slug} --phase PHASE my-model.tar.gz --wait\n"
+        f"  podium submit --competition {competition.slug} --phase PHASE my-model.tar.gz --wait\n\n"
+        "If it fails on the server but not here, start a debug run: the same worker, limits and\n"
+        "timing, on the public sample, with your image's whole log; no attempt used, on no board\n"
+        f"({competition.debug_runs_per_window} per team every "
+        f"{duration_words(competition.debug_window_s)}):\n\n"
+        f"  podium debug --competition {competition.slug} my-model.tar.gz --wait\n"
     )
 
 

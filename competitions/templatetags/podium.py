@@ -32,3 +32,11 @@ def zoned_s(value, zone: str = "UTC") -> str:
 def team_reason(run) -> str:
     """A run's failure reason as its team may read it (competitions/reads/run_logs.py)."""
     return _team_reason(run) if run else ""
+
+
+@register.filter
+def duration_words(seconds) -> str:
+    """900 -> "15 min", 3725 -> "1 h 2 min" (the words the debug-run refusal uses)."""
+    from competitions.services.debug_runs import duration_words as words
+
+    return words(int(seconds or 0))

@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from celery import shared_task
 from celery.signals import worker_ready
 
-from competitions.models import Run, TimingAudit
+from competitions.models import DebugRun, Run, TimingAudit
 from competitions.services import runs
-from competitions.services.queueing import AUDIT_TIMING, EVALUATE_RUN, RECONCILE_RUNS
+from competitions.services.debug_runs import reconcile_debug_runs
+from competitions.services.queueing import (
+    AUDIT_TIMING,
+    EVALUATE_DEBUG_RUN,
+    EVALUATE_RUN,
+    RECONCILE_RUNS,
+)
 from competitions.worker.audit import run_audit
 from competitions.worker.calibrate import CalibrationFailed, calibrate
 from competitions.worker.context import WorkerContext
+from competitions.worker.debug import evaluate_debug_run
 from competitions.worker.pipeline import DEFERRED, evaluate_run
 from competitions.worker.prepare import prepare_phase
 from competitions.worker.startup import check_worker_timing, describe, prepare_worker
@@ -35,6 +42,7 @@ __all__ = [
     "calibrate",
     "check_worker_timing",
     "describe",
+    "evaluate_debug_one",
     "evaluate_one",
     "poll",
     "prepare_phase",
@@ -52,10 +60,19 @@ def evaluate_run_task(run_id: int) -> str | None:
     return evaluate_one(run_id)
 
 
+@shared_task(
+    name=EVALUATE_DEBUG_RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def evaluate_debug_run_task(debug_run_id: int) -> str | None:
+    """A team's debug run on the public sample; a second delivery finds it claimed."""
+    return evaluate_debug_one(debug_run_id)
+
+
 @shared_task(name=RECONCILE_RUNS, ignore_result=True)
 def reconcile_runs_task() -> dict:
     report = runs.reconcile()
-    return {"requeued": report.requeued, "failed": report.failed}
+    debug_failed = reconcile_debug_runs()
+    return {"requeued": report.requeued, "failed": report.failed, "debug_failed": debug_failed}
 
 
 @shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -87,6 +104,11 @@ def evaluate_one(run_id: int, worker: WorkerContext | None = None) -> str | None
     return evaluate_run(run_id, worker or WorkerContext.from_settings())
 
 
+def evaluate_debug_one(debug_run_id: int, worker: WorkerContext | None = None) -> str | None:
+    """Run one queued debug run (never an attempt, never on a board); None if not queued."""
+    return evaluate_debug_run(debug_run_id, worker or WorkerContext.from_settings())
+
+
 # --- The poll dispatcher (no broker: the demo, `manage.py evaluate --pending [--watch]`) ---------
 
 
@@ -94,6 +116,7 @@ def evaluate_one(run_id: int, worker: WorkerContext | None = None) -> str | None
 class PollReport:
     ran: int = 0
     audits: int = 0
+    debug_runs: int = 0
 
 
 def poll(
@@ -121,6 +144,7 @@ def poll(
                 report.ran += 1
                 say(describe_run(run_id))
         report.audits += _poll_audits(worker, say)
+        report.debug_runs += _poll_debug_runs(worker, say)
         if not watch or not keep_going():
             return report
         time.sleep(interval_s)
@@ -137,6 +161,19 @@ def _poll_audits(worker: WorkerContext, say: Callable[[str], None]) -> int:
         done += 1
         detail = audit.failure_reason or f"{audit.rounds} rounds"
         say(f"timing audit {audit.pk}: {audit.status} ({detail})")
+    return done
+
+
+def _poll_debug_runs(worker: WorkerContext, say: Callable[[str], None]) -> int:
+    """Queued debug runs, oldest first; a worker without Docker leaves them for one with it."""
+    done = 0
+    queued = DebugRun.objects.filter(status=DebugRun.Status.QUEUED).order_by("created_at", "pk")
+    for debug_run_id in list(queued.values_list("pk", flat=True)):
+        status = evaluate_debug_one(debug_run_id, worker)
+        if status in (None, DEFERRED):
+            continue
+        done += 1
+        say(f"debug run {debug_run_id}: {status}")
     return done
 
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from competitions.models import Run, Submission
+from competitions.models import DebugRun, Run, Submission
 from competitions.worker.context import RunFailed, WorkerContext
 from evaluator.runner.artifacts import (
     ArtifactError,
@@ -66,7 +66,7 @@ def download_artifact(name: str, directory: Path) -> Path:
 class DockerExecutor:
     """Runs the submission's image with the worker's GPU and cores."""
 
-    def __init__(self, submission: Submission, worker: WorkerContext, scratch: Path):
+    def __init__(self, submission: Submission | DebugRun, worker: WorkerContext, scratch: Path):
         self.worker = worker
         try:
             self.client = docker_client()
@@ -78,7 +78,7 @@ class DockerExecutor:
         self._name = ""
         self.image, self._loaded = self._prepare(submission, scratch)
 
-    def _prepare(self, submission: Submission, scratch: Path) -> tuple[str, bool]:
+    def _prepare(self, submission: Submission | DebugRun, scratch: Path) -> tuple[str, bool]:
         if submission.image_ref:
             try:
                 image = pull_image(
@@ -230,7 +230,10 @@ class ProcessExecutor:
         pass
 
 
-def executor_for(submission: Submission, worker: WorkerContext, scratch: Path) -> Executor:
+def executor_for(
+    submission: Submission | DebugRun, worker: WorkerContext, scratch: Path
+) -> Executor:
+    """A submission's executor; a debug run runs its image the same way (never a command)."""
     if submission.trusted_command:
         if not (submission.team.is_reference or worker.allow_untrusted_process):
             raise RunFailed(

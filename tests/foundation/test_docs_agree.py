@@ -52,6 +52,8 @@ def test_the_yaml_reference_states_the_bounds_and_defaults_the_rules_declare():
     }
     keys = {f"limits.{name}": s for name, s in rules.LIMITS.items()}
     keys["timing.repeats"] = rules.TIMING["timing_repeats"]
+    keys["debug_runs.runs_per_window"] = rules.DEBUG_RUNS["debug_runs_per_window"]
+    keys["debug_runs.window_s"] = rules.DEBUG_RUNS["debug_window_s"]
     keys["phases[].max_attempts"] = rules.PHASE["max_attempts"]
     for key, setting in keys.items():
         bounds = (

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.slow]
 SLUG, PHASE = "gate", "eval"
 SUBMIT_WEB = f"/team/submit/{SLUG}/{PHASE}/"
 SUBMIT_API = f"/api/v1/competitions/{SLUG}/phases/{PHASE}/submissions/"
+DEBUG_WEB = f"/team/debug/{SLUG}/"  # a debug run's image: the same gate as a submission's
+DEBUG_API = f"/api/v1/competitions/{SLUG}/debug-runs/"
 PASSWORD = "gate-password-1"
 MB = 1024 * 1024
 DECLARED = 200 * MB  # what the anonymous client announces
@@ -133,7 +135,7 @@ def test_a_chunked_anonymous_post_without_a_length_is_refused_too(proxy):
     assert " 413 " in result["status"] and result["spooled"] == 0, result
 
 
-@pytest.mark.parametrize("path", [SUBMIT_WEB, SUBMIT_API])
+@pytest.mark.parametrize("path", [SUBMIT_WEB, SUBMIT_API, DEBUG_WEB, DEBUG_API])
 @pytest.mark.parametrize("who", ["anonymous", "bad token"])
 def test_an_anonymous_post_to_a_submit_url_is_refused_before_its_body_is_stored(proxy, path, who):
     port, spooled = proxy()
@@ -179,6 +181,19 @@ def test_a_team_members_large_upload_still_works_by_token_and_by_session(proxy, 
         )  # fmt: skip
     assert sent.status_code == 201, sent.text[:500]
     assert "attempt 2 of" in sent.json()["message"], sent.json()
+
+
+def test_a_team_members_debug_run_upload_passes_the_gate(proxy, site, tmp_path):
+    port, _ = proxy()
+    archive = write_archive(tmp_path / "image.tar", padding_bytes=12 * MB)
+    with archive.open("rb") as image:
+        answer = requests.post(
+            f"http://127.0.0.1:{port}{DEBUG_API}",
+            headers={"Authorization": f"Token {site['member']}"},
+            files={"image": ("image.tar", image, "application/x-tar")}, timeout=120,
+        )  # fmt: skip
+    assert answer.status_code == 201, answer.text[:500]
+    assert answer.json()["status"] == "queued"
 
 
 def test_behind_no_proxy_the_submit_view_refuses_an_anonymous_upload_before_parsing_it(site):

@@ -47,6 +47,8 @@ OPERATIONS = [
     "GET /api/v1/competitions/{slug}/leaderboard/",
     "POST /api/v1/competitions/{slug}/phases/{key}/submissions/",
     "GET /api/v1/submissions/{submission_id}/",
+    "POST /api/v1/competitions/{slug}/debug-runs/",
+    "GET /api/v1/debug-runs/{debug_run_id}/",
 ]
 
 

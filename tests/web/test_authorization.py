@@ -2,13 +2,15 @@
 an organiser. The URL list comes from the URLconf, so a new URL without a row here fails."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-from competitions.models import Submission
+from competitions.models import DebugRun, Submission
 from tests.factories import DIGEST, finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +113,14 @@ MATRIX = {
     "sample-input": Case("get", "/c/xf/sample-input.tar.gz", (200, 200, 200, 200)),
     "create-token": Case("post", "/team/token/", (LOGIN, 200, 200, 200)),
     "revoke-token": Case("post", "/team/token/revoke/", (LOGIN, 302, 302, 302)),
+    # Debug runs: a team's own (the fixture's is Alpha's, older than the rate limit's window).
+    "debug-runs": Case("get", "/c/xf/debug-runs/", (LOGIN, 200, 200, 200)),
+    "debug-start": Case("post", "/team/debug/xf/", (LOGIN, 302, 302, 403), REF),
+    "debug-run": Case("get", "/debug-runs/{debug_run}/", (LOGIN, HIDDEN, 200, 200)),
+    "api-debug-runs": Case(
+        "post", "/api/v1/competitions/xf/debug-runs/", (401, 201, 201, 403), REF
+    ),
+    "api-debug-run": Case("get", "/api/v1/debug-runs/{debug_run}/", (401, 404, 200, 200)),
     "api-schema": Case("get", "/api/v1/schema/", (200, 200, 200, 200)),
     "api-docs": Case("get", "/api/v1/docs/", (200, 200, 200, 200)),
 }
@@ -148,7 +158,12 @@ def objects(world, settings, tmp_path):
     run = finish(finished, overall=70.0, runtime=10.0)
     finished.code_archive.save("code.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
     queued = submit_ref(world.alpha, world.eval)
+    debug_run = DebugRun.objects.create(
+        team=world.alpha, competition=world.competition, image_ref=REF["image_ref"], queue="q"
+    )
+    DebugRun.objects.filter(pk=debug_run.pk).update(created_at=timezone.now() - timedelta(days=1))
     return {
+        "debug_run": debug_run.pk,
         "run": run.pk,
         "queued_run": queued.runs.get().pk,
         "queued_submission": queued.pk,
