@@ -25,3 +25,16 @@ def zoned(value, zone: str = "UTC") -> str:
 def zoned_s(value, zone: str = "UTC") -> str:
     """As `zoned`, with seconds."""
     return in_zone(value, zone or "UTC", seconds=True)
+
+
+@register.filter
+def percent(value) -> str:
+    """0.973 -> "97%"; a share below 1% or above 99% says so rather than rounding to 0 or 100."""
+    if value is None:
+        return ""
+    share = 100 * float(value)
+    if 0 < share < 1:
+        return "under 1%"
+    if 99 < share < 100:
+        return "over 99%"
+    return f"{share:.0f}%"

@@ -1,0 +1,167 @@
+"""Scores with their uncertainty on the board: real runs scored by the real pipeline; every interval
+the page, the API and the CSV show is evaluator.uncertainty's for the same runs, and teams whose
+order the bootstrap does not support share a rank band."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from competitions.models import EfficiencyRule, Run
+from evaluator.uncertainty import board_uncertainty
+from tests.web.scored_runs import (
+    scored_run,
+    share,
+    statistics_of,
+    use_process_worker,
+    write_predictions,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _either(*rules):
+    return lambda task, lang, i: any(rule(task, lang, i) for rule in rules)
+
+
+@pytest.fixture
+def three_runs(settings, tmp_path, artifact_store, competition, eval_phase, team, other_team):
+    """Alpha wrong on ~10% of the examples; Beta on those and 3 more (a handful: tied with
+    Alpha); Gamma on about 9.5% more (10 points below, on the whole split: not tied). No efficiency
+    bonus, so the order is the score order whatever the processes' timings."""
+    from django.contrib.auth.models import User
+
+    from competitions.models import Membership, Team
+
+    use_process_worker(settings, tmp_path)
+    EfficiencyRule.objects.filter(competition=competition).update(bonus_places=[])
+    gamma = Team.objects.create(name="Gamma Ray", slug="gamma-ray")
+    Membership.objects.create(team=gamma, user=User.objects.create_user("gus", "", "pw-g-123"))
+    work = tmp_path / "work"
+    alpha_wrong = share(10)
+    beta_wrong = _either(alpha_wrong, lambda t, lang, i: (t, lang) == ("xnli", "de") and i < 3)
+    gamma_wrong = _either(beta_wrong, share(9.5, salt="gamma"))
+    runs, stats = {}, {}
+    for name, who, wrong in (
+        ("alpha", team, alpha_wrong),
+        ("beta", other_team, beta_wrong),
+        ("gamma", gamma, gamma_wrong),
+    ):
+        out = write_predictions(eval_phase, work, tmp_path / f"pred-{name}", wrong)
+        runs[name] = scored_run(who, eval_phase, out)
+        stats[runs[name].pk] = statistics_of(eval_phase, work, out)
+    cache.clear()
+    return runs, stats
+
+
+def _pure(stats, order):
+    """evaluator.uncertainty over the same runs, in the board's order."""
+    return board_uncertainty({pk: stats[pk] for pk in order}, order)
+
+
+def _board_path(phase):
+    return reverse("leaderboard", args=[phase.competition.slug, phase.key])
+
+
+def test_a_handful_apart_is_a_tie_and_ten_points_apart_is_not(three_runs, eval_phase):
+    runs, stats = three_runs
+    alpha, beta, gamma = runs["alpha"], runs["beta"], runs["gamma"]
+    assert alpha.overall_score > beta.overall_score > gamma.overall_score
+    assert alpha.overall_score - beta.overall_score < 0.5
+    assert 9 < beta.overall_score - gamma.overall_score < 11  # ten points, on the whole split
+    order = [alpha.pk, beta.pk, gamma.pk]
+    pure = _pure(stats, order)
+    assert pure.tie_groups == [[alpha.pk, beta.pk], [gamma.pk]]  # the pure function agrees
+
+    html = Client().get(_board_path(eval_phase)).content.decode()
+    rows = {
+        m["team"]: m
+        for m in re.finditer(
+            r'<tr class="(?P<cls>[^"]*)" data-team="(?P<team>[^"]+)" data-tie-group="(?P<group>\d*)"'
+            r' data-rank-band="(?P<band>[^"]*)">(?P<body>.*?)</tr>',
+            html,
+            re.S,
+        )
+    }
+    names = {alpha.pk: "Neurotic Networks", beta.pk: "Token Ring", gamma.pk: "Gamma Ray"}
+    assert rows["Neurotic Networks"]["band"] == rows["Token Ring"]["band"] == "1–2"
+    assert rows["Neurotic Networks"]["group"] == rows["Token Ring"]["group"]
+    assert "tied" in rows["Token Ring"]["cls"] and ">tied<" in rows["Token Ring"]["body"]
+    assert rows["Gamma Ray"]["band"] == "3" and "tied" not in rows["Gamma Ray"]["cls"]
+    assert rows["Gamma Ray"]["group"] != rows["Token Ring"]["group"]
+    assert 'data-testid="tie-note"' in html
+    for team in pure.teams:
+        body = rows[names[team.team]]["body"]
+        low, high = team.overall_interval.low, team.overall_interval.high
+        assert f'data-low="{low!r}" data-high="{high!r}"' in body
+        assert f"{low:.2f}–{high:.2f}" in body
+    probability = re.search(r'data-testid="next-probability" data-value="([^"]+)"',
+                            rows["Neurotic Networks"]["body"])  # fmt: skip
+    assert float(probability[1]) == pure.adjacent[0].probability
+
+    api = (
+        Client()
+        .get(reverse("api-leaderboard", args=[eval_phase.competition.slug]), {"phase": "eval"})
+        .json()
+    )
+    by_team = {row["team"]: row for row in api["rows"]}
+    for i, team in enumerate(pure.teams):
+        row = by_team[names[team.team]]
+        interval = team.overall_interval
+        assert row["overall_interval"] == {"low": interval.low, "high": interval.high}
+        expected = pure.adjacent[i].probability if i < len(pure.adjacent) else None
+        assert row["next_order_probability"] == expected
+    assert by_team["Neurotic Networks"]["tie_group"] == by_team["Token Ring"]["tie_group"]
+    assert by_team["Gamma Ray"]["tie_group"] != by_team["Token Ring"]["tie_group"]
+    assert [by_team[n]["rank_band"] for n in ("Neurotic Networks", "Token Ring", "Gamma Ray")] == [
+        "1–2",
+        "1–2",
+        "3",
+    ]
+    assert (
+        api["uncertainty"]["resamples"] == pure.resamples and api["uncertainty"]["left_out"] == []
+    )
+
+    response = Client().get(_board_path(eval_phase) + "csv/")
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_team = {row["team"]: row for row in table}
+    for team in pure.teams:
+        row = by_team[names[team.team]]
+        assert float(row["overall_low_95"]) == team.overall_interval.low
+        assert float(row["overall_high_95"]) == team.overall_interval.high
+    assert [by_team[n]["rank_band"] for n in ("Neurotic Networks", "Token Ring", "Gamma Ray")] == [
+        "1–2",
+        "1–2",
+        "3",
+    ]
+
+
+def test_a_run_without_statistics_is_said_plainly_and_stands_alone(three_runs, eval_phase):
+    runs, _ = three_runs
+    runs["beta"].statistics.delete()  # as a run scored before statistics were kept
+    cache.clear()
+    html = Client().get(_board_path(eval_phase)).content.decode()
+    note = re.search(r'data-testid="left-out">(.*?)</div>', html, re.S)[1]
+    assert "Token Ring (scored before per-example statistics were kept)" in note
+    assert re.search(r'data-team="Token Ring" data-tie-group="\d+" data-rank-band="2"', html)
+    assert re.search(r'data-team="Neurotic Networks" data-tie-group="\d+" data-rank-band="1"', html)
+
+
+def test_the_bootstrap_runs_once_per_board_version(three_runs, eval_phase, monkeypatch):
+    from competitions.reads import uncertainty
+
+    calls = []
+    real = uncertainty.board_intervals
+    monkeypatch.setattr(uncertainty, "board_intervals", lambda ids: calls.append(ids) or real(ids))
+    client = Client()
+    client.get(_board_path(eval_phase))
+    client.get(_board_path(eval_phase) + "?languages=1")  # another rendering, the same board
+    client.get(_board_path(eval_phase) + "csv/")
+    assert len(calls) == 1
+    Run.objects.filter(pk=three_runs[0]["gamma"].pk).update(status=Run.Status.CANCELLED)
+    client.get(_board_path(eval_phase) + "csv/")
+    assert len(calls) == 2 and calls[1] == [three_runs[0]["alpha"].pk, three_runs[0]["beta"].pk]
