@@ -165,3 +165,46 @@ def test_the_bootstrap_runs_once_per_board_version(three_runs, eval_phase, monke
     Run.objects.filter(pk=three_runs[0]["gamma"].pk).update(status=Run.Status.CANCELLED)
     client.get(_board_path(eval_phase) + "csv/")
     assert len(calls) == 2 and calls[1] == [three_runs[0]["alpha"].pk, three_runs[0]["beta"].pk]
+
+
+def _rule(competition, **values):
+    EfficiencyRule.objects.filter(competition=competition).update(
+        metric="runtime", min_efficiency_gap=0.05, **values
+    )
+    cache.clear()
+
+
+def _timed(run, seconds):
+    Run.objects.filter(pk=run.pk).update(runtime_s=seconds, runtime_measurements=[seconds] * 3)
+
+
+def _reasons(phase):
+    api = Client().get(reverse("api-leaderboard", args=[phase.competition.slug]), {"phase": "eval"})
+    return {row["team"]: row["reason"] for row in api.json()["rows"]}
+
+
+def test_the_reason_says_when_the_score_gap_itself_is_within_the_noise(
+    three_runs, competition, eval_phase
+):
+    runs, stats = three_runs
+    alpha, beta, gamma = runs["alpha"], runs["beta"], runs["gamma"]
+    for run, seconds in ((alpha, 2.0), (beta, 1.0), (gamma, 3.0)):
+        _timed(run, seconds)
+    pure = _pure(stats, [alpha.pk, beta.pk, gamma.pk])
+    difference = pure.difference(alpha.pk, beta.pk)
+    width = difference.high - difference.low
+    assert difference == pure.adjacent[0].difference
+    # A gap far narrower than the pair's noise: Token Ring (the fastest) is stopped by it, and
+    # its reason says that the gap is itself within the noise, with the pure function's width.
+    _rule(competition, bonus_places=[1], max_score_gap=width / 4)
+    reason = _reasons(eval_phase)["Token Ring"]
+    assert "not moved: " in reason and "behind Neurotic Networks" in reason
+    assert (
+        f"gap is itself within the noise: the 95% interval of the score difference to "
+        f"Neurotic Networks is {width:.1f} points wide" in reason
+    )
+    # The default 10-point gap, ten points apart on the whole split: not within the noise.
+    _timed(gamma, 0.5)
+    _rule(competition, bonus_places=[1], max_score_gap=10.0)
+    reasons = _reasons(eval_phase)
+    assert "Token Ring" in reasons["Gamma Ray"] and "noise" not in reasons["Gamma Ray"]
