@@ -4,6 +4,7 @@ order the bootstrap does not support share a rank band."""
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -208,3 +209,53 @@ def test_the_reason_says_when_the_score_gap_itself_is_within_the_noise(
     _rule(competition, bonus_places=[1], max_score_gap=10.0)
     reasons = _reasons(eval_phase)
     assert "Token Ring" in reasons["Gamma Ray"] and "noise" not in reasons["Gamma Ray"]
+
+
+def test_huddle_pareto_calibration_and_what_if_show_the_same_uncertainty(
+    three_runs, settings, tmp_path, competition, eval_phase, organiser
+):
+    from competitions.models import Team
+    from tests.factories import logged_in
+
+    runs, stats = three_runs
+    baseline = Team.objects.create(name="mBERT baseline", slug="baseline", is_reference=True)
+    out = write_predictions(eval_phase, tmp_path / "work", tmp_path / "pred-base", share(30, "b"))
+    reference = scored_run(baseline, eval_phase, out)
+    stats[reference.pk] = statistics_of(eval_phase, tmp_path / "work", out)
+    _rule(competition, bonus_places=[2, 1], max_score_gap=2.0)
+    for run in (*runs.values(), reference):
+        _timed(run, 1.0)  # equal: no moves
+    shown = [runs["alpha"].pk, runs["beta"].pk, runs["gamma"].pk, reference.pk]
+    pure = _pure(stats, shown)
+    base = pure.teams[3].overall_interval
+
+    page = Client().get(reverse("huddle", args=["demo", "eval"])).content.decode()
+    assert 'data-team="Token Ring" data-tie-group="1" data-rank-band="1–2" class="tied"' in page
+    assert 'data-team="Gamma Ray" data-tie-group="2" data-rank-band="3">' in page
+    assert 'data-testid="huddle-ties"' in page
+    svg = Client().get(reverse("huddle-standings-svg", args=["demo", "eval"])).content.decode()
+    assert svg.count("TIED (ranks 1–2)") == 2
+    board = Client().get(_board_path(eval_phase)).content.decode()
+    data = json.loads(re.search(r'id="pareto-data" type="application/json">(.*?)</script>',
+                                board, re.S)[1])  # fmt: skip
+    points = {p["team"]: p for p in data["points"]}
+    assert data["ties"] == [{"band": "1–2", "teams": ["Neurotic Networks", "Token Ring"]}]
+    for team, name in zip(
+        pure.teams, ("Neurotic Networks", "Token Ring", "Gamma Ray"), strict=False
+    ):
+        assert points[name]["low"] == round(team.overall_interval.low, 4)
+        assert points[name]["high"] == round(team.overall_interval.high, 4)
+
+    organiser_page = logged_in(organiser).get(reverse("organiser", args=["demo"])).content.decode()
+    width = float(re.search(r'data-testid="calibration-noise" data-width="([^"]+)"',
+                            organiser_page)[1])  # fmt: skip
+    assert width == base.high - base.low
+    assert width > 2.0 and "the gap is within the noise" in organiser_page
+    what_if = (
+        logged_in(organiser)
+        .get(reverse("organiser-what-if", args=["demo"]), {"phase": "eval", "max_score_gap": "50"})
+        .content.decode()
+    )
+    noise = re.search(r'data-testid="what-if-noise" data-width="([^"]+)">(.*?)</p>', what_if, re.S)
+    assert float(noise[1]) == base.high - base.low
+    assert "50-point" in noise[2] and "wider than the noise" in noise[2]
