@@ -113,8 +113,7 @@
       ctx.fillStyle = colours.ink;
       data.points.forEach(function (p) {
         if (p.x === null) return;
-        var label = p.tied ? p.team + " (tied " + p.rank_band + ")" : p.team;
-        ctx.fillText(label, x.getPixelForValue(p.x) + 8, y.getPixelForValue(p.y) + 14);
+        ctx.fillText(p.team, x.getPixelForValue(p.x) + 8, y.getPixelForValue(p.y) + 14);
       });
       ctx.fillStyle = colours.ref;
       data.baseline.forEach(function (b) {

@@ -62,3 +62,38 @@ def statistics_of(phase, work_dir: Path, predictions: Path) -> dict:
     """The scorer's own per-example statistics of these predictions (not the stored copy)."""
     split = local_split(phase, work_dir)
     return score_output(predictions, split.gold_dir, split.manifest).stats
+
+
+def _either(*rules):
+    return lambda task, lang, i: any(rule(task, lang, i) for rule in rules)
+
+
+def three_teams(settings, tmp_path, competition, phase, team, other_team):
+    """Three runs and the scorer's statistics of each (run id -> stats): `team` wrong on ~10% of
+    the examples; `other_team` on those and 3 more (a handful: tied with it); Gamma Ray on about
+    9.5% more (10 points below, on the whole split: not tied). No efficiency bonus, so the order
+    is the score order whatever the processes' timings."""
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+
+    from competitions.models import EfficiencyRule, Membership, Team
+
+    use_process_worker(settings, tmp_path)
+    EfficiencyRule.objects.filter(competition=competition).update(bonus_places=[])
+    gamma = Team.objects.create(name="Gamma Ray", slug="gamma-ray")
+    Membership.objects.create(team=gamma, user=User.objects.create_user("gus", "", "pw-g-123"))
+    work = tmp_path / "work"
+    alpha_wrong = share(10)
+    beta_wrong = _either(alpha_wrong, lambda t, lang, i: (t, lang) == ("xnli", "de") and i < 3)
+    gamma_wrong = _either(beta_wrong, share(9.5, salt="gamma"))
+    runs, stats = {}, {}
+    for name, who, wrong in (
+        ("alpha", team, alpha_wrong),
+        ("beta", other_team, beta_wrong),
+        ("gamma", gamma, gamma_wrong),
+    ):
+        out = write_predictions(phase, work, tmp_path / f"pred-{name}", wrong)
+        runs[name] = scored_run(who, phase, out)
+        stats[runs[name].pk] = statistics_of(phase, work, out)
+    cache.clear()
+    return runs, stats

@@ -14,49 +14,14 @@ from django.urls import reverse
 
 from competitions.models import EfficiencyRule, Run
 from evaluator.uncertainty import board_uncertainty
-from tests.web.scored_runs import (
-    scored_run,
-    share,
-    statistics_of,
-    use_process_worker,
-    write_predictions,
-)
+from tests.web.scored_runs import scored_run, share, statistics_of, three_teams, write_predictions
 
 pytestmark = pytest.mark.django_db
 
 
-def _either(*rules):
-    return lambda task, lang, i: any(rule(task, lang, i) for rule in rules)
-
-
 @pytest.fixture
 def three_runs(settings, tmp_path, artifact_store, competition, eval_phase, team, other_team):
-    """Alpha wrong on ~10% of the examples; Beta on those and 3 more (a handful: tied with
-    Alpha); Gamma on about 9.5% more (10 points below, on the whole split: not tied). No efficiency
-    bonus, so the order is the score order whatever the processes' timings."""
-    from django.contrib.auth.models import User
-
-    from competitions.models import Membership, Team
-
-    use_process_worker(settings, tmp_path)
-    EfficiencyRule.objects.filter(competition=competition).update(bonus_places=[])
-    gamma = Team.objects.create(name="Gamma Ray", slug="gamma-ray")
-    Membership.objects.create(team=gamma, user=User.objects.create_user("gus", "", "pw-g-123"))
-    work = tmp_path / "work"
-    alpha_wrong = share(10)
-    beta_wrong = _either(alpha_wrong, lambda t, lang, i: (t, lang) == ("xnli", "de") and i < 3)
-    gamma_wrong = _either(beta_wrong, share(9.5, salt="gamma"))
-    runs, stats = {}, {}
-    for name, who, wrong in (
-        ("alpha", team, alpha_wrong),
-        ("beta", other_team, beta_wrong),
-        ("gamma", gamma, gamma_wrong),
-    ):
-        out = write_predictions(eval_phase, work, tmp_path / f"pred-{name}", wrong)
-        runs[name] = scored_run(who, eval_phase, out)
-        stats[runs[name].pk] = statistics_of(eval_phase, work, out)
-    cache.clear()
-    return runs, stats
+    return three_teams(settings, tmp_path, competition, eval_phase, team, other_team)
 
 
 def _pure(stats, order):
