@@ -40,6 +40,14 @@ def board_rows(board: Board) -> list[list[str]]:
     # on an energy board); runtime_s is the run's own median of its timed repeats.
     header += ["overall", "efficiency", "efficiency_unit", "efficiency_from"]
     header += ["runtime_s", "runtime_measurements_s", "energy_kwh", "moved", "reason"]
+    # The overall score's 95% interval and the tie group (reads.uncertainty), blank without one.
+    header += [
+        "overall_low_95",
+        "overall_high_95",
+        "tie_group",
+        "rank_band",
+        "next_order_probability",
+    ]
     rows = [header]
     for row in [*board.rows, *board.references]:
         reference = row.is_reference
@@ -61,6 +69,11 @@ def board_rows(board: Board) -> list[list[str]]:
                 _number(row.energy_kwh),
                 "0" if reference else str(row.moved),
                 "reference, not ranked" if reference else row.reason,
+                _number(row.score_low),
+                _number(row.score_high),
+                "" if row.tie_group is None else str(row.tie_group),
+                "" if reference else row.rank_band,
+                _number(row.next_probability),
             ]
         )
     return rows

@@ -82,6 +82,12 @@ def pareto_chart(board: Board) -> dict:
                 "reason": row.reason,
                 "move_words": f"{_ordinal(row.performance_rank)} on score → "
                 f"{_ordinal(row.final_rank)} final",
+                # The score's 95% interval and tie group (reads.uncertainty): whiskers and words.
+                "low": None if row.score_low is None else round(row.score_low, 4),
+                "high": None if row.score_high is None else round(row.score_high, 4),
+                "tie_group": row.tie_group,
+                "rank_band": row.rank_band,
+                "tied": row.tied,
             }
         )
         if row.efficiency is None:
@@ -125,6 +131,10 @@ def pareto_chart(board: Board) -> dict:
         "regions": regions,
         "baseline": baseline,
         "unplotted": [p["team"] for p in points if p["x"] is None],
+        "ties": [
+            {"band": row.rank_band, "teams": [r.team for r in board.rows if r.tie_group == group]}
+            for group, row in {r.tie_group: r for r in board.rows if r.tied}.items()
+        ],
         "region_words": ""
         if rule is None
         else f"less than {rule.max_score_gap:g} points ahead of it, with a fastest run more than "

@@ -97,6 +97,32 @@ def compare(board: Board, trial: efficiency_rule.EfficiencyRule) -> list[Compare
     ]
 
 
+@dataclass(frozen=True)
+class BaselineNoise:
+    """How wide the baseline's score interval is, beside the score gap being chosen."""
+
+    team: str
+    low: float
+    high: float
+    score_gap: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    @property
+    def gap_within_noise(self) -> bool:
+        return self.score_gap < self.width
+
+
+def baseline_noise(board: Board, rule: efficiency_rule.EfficiencyRule) -> BaselineNoise | None:
+    """The board's first reference row with an interval (reads.uncertainty), against the gap."""
+    for row in board.references:
+        if row.score_low is not None:
+            return BaselineNoise(row.team, row.score_low, row.score_high, rule.max_score_gap)
+    return None
+
+
 def rule_words(rule: efficiency_rule.EfficiencyRule | None) -> str:
     """The three values in short, e.g. "bonus 2,1; 10 points; 5%"."""
     if rule is None:

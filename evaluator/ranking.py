@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from evaluator.audit_interval import paired_ratio_interval
@@ -83,6 +84,7 @@ class _Story:
     bonus: int = 0
     passed: list[Entry] = field(default_factory=list)
     refusal: str = ""
+    blocker: Entry | None = None  # the team it was refused by
     reached_first: bool = False
     passed_by: list[tuple[Entry, int]] = field(default_factory=list)
 
@@ -244,8 +246,18 @@ def _other_hardware(own: str, board: str | None) -> str:
     )
 
 
-def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
-    """The board's final order, every team with its reason. `rule=None`: no efficiency rule."""
+# The width (points) of the 95% interval of two teams' score difference, or None when unknown.
+ScoreNoise = Callable[[str, str], float | None]
+
+
+def rerank(
+    entries, rule: EfficiencyRule | None = DEFAULT_RULE, score_noise: ScoreNoise | None = None
+) -> list[Ranked]:
+    """The board's final order, every team with its reason. `rule=None`: no efficiency rule.
+
+    `score_noise(upper, lower)`: how wide the 95% interval of the two teams' score difference is
+    (evaluator.uncertainty); when given, a mover's reason says when the rule's score gap is
+    narrower than that, i.e. within the noise. It changes words only, never the order."""
     entries = list(entries)
     _validate(entries)
     entries, aside, hardware = _set_aside(entries)
@@ -269,7 +281,7 @@ def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
             above = order[position - 1]
             verdict = _judge(mover, above, rule)
             if not verdict.allowed:
-                story.refusal = verdict.why_not
+                story.refusal, story.blocker = verdict.why_not, above
                 break
             order[position - 1], order[position] = mover, above
             stories[above.team].passed_by.append((mover, efficiency_rank[mover.team]))
@@ -295,6 +307,7 @@ def rerank(entries, rule: EfficiencyRule | None = DEFAULT_RULE) -> list[Ranked]:
                     efficiency_rank,
                     rule,
                     _other_hardware(aside[entry.team], hardware) if entry.team in aside else "",
+                    score_noise,
                 ),
                 efficiency_rank=efficiency_rank.get(entry.team),
                 set_aside=entry.team in aside,
@@ -311,6 +324,7 @@ def _reason(
     eff_rank: dict,
     rule: EfficiencyRule | None,
     set_aside_because: str = "",
+    score_noise: ScoreNoise | None = None,
 ) -> str:
     if moved > 0:
         head = f"up {moved}"
@@ -343,6 +357,8 @@ def _reason(
             clauses.append(
                 f"not moved further: {blocker}" if story.passed else f"not moved: {blocker}"
             )
+    if story.bonus and score_noise is not None:
+        clauses += _noise_words(entry, story, rule, score_noise)
     if story.passed_by:
         names = " and ".join(
             f"{m.team} ({_efficiency_title(rank, rule.metric)})" for m, rank in story.passed_by
@@ -351,3 +367,17 @@ def _reason(
     if not clauses:
         clauses.append(f"keeps {_ordinal(final_rank)} place on score")
     return f"{head}: " + "; ".join(clauses)
+
+
+def _noise_words(entry: Entry, story: _Story, rule: EfficiencyRule, noise: ScoreNoise) -> list[str]:
+    """For the team a mover last passed and the one that stopped it: a clause when the rule's
+    score gap is narrower than the 95% interval of the pair's score difference."""
+    clauses = []
+    for other in [*story.passed[-1:], *([story.blocker] if story.blocker else [])]:
+        width = noise(other.team, entry.team)
+        if width is not None and rule.max_score_gap < width:
+            clauses.append(
+                f"the {rule.max_score_gap:g}-point gap is itself within the noise: the 95% "
+                f"interval of the score difference to {other.team} is {width:.1f} points wide"
+            )
+    return clauses

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,6 +67,16 @@ class BoardUncertainty:
     resamples: int
     seed: int
     level: float
+    # The resampled overall scores, (resamples, teams) with columns in `teams` order: what
+    # `difference` reads for any pair, adjacent or not.
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def difference(self, upper: Hashable, lower: Hashable) -> Interval:
+        """The interval of `upper`'s overall score minus `lower`'s, in points, from the same
+        resamples (for adjacent teams, their `adjacent` entry's `difference`)."""
+        column = {row.team: i for i, row in enumerate(self.teams)}
+        diff = self.draws[:, column[upper]] - self.draws[:, column[lower]]
+        return _interval(diff, self.level)
 
 
 def _strata(stats_by_team: Mapping[Hashable, Stats]) -> list[tuple[str, str]]:
@@ -244,4 +254,5 @@ def board_uncertainty(
         probability = float(np.mean(diff > 0) + 0.5 * np.mean(diff == 0))
         adjacent.append(OrderSupport(upper, lower, probability, difference, difference.low > 0))
     groups = tie_groups(order, [a.supported for a in adjacent])
-    return BoardUncertainty(rows, adjacent, groups, resamples, seed, level)
+    draws = overall[:, [column[team] for team in order]]
+    return BoardUncertainty(rows, adjacent, groups, resamples, seed, level, draws)

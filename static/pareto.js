@@ -99,6 +99,16 @@
         ctx.font = "bold 12px system-ui, sans-serif";
         ctx.fillText("▲" + a.places, px + 8, (from + to) / 2);
       });
+      /* Each score's 95% interval as a whisker (competitions/pareto.py: low, high). */
+      ctx.strokeStyle = colours.ink; ctx.lineWidth = 1; ctx.globalAlpha = 0.55;
+      data.points.forEach(function (p) {
+        if (p.x === null || p.low === null) return;
+        var px = x.getPixelForValue(p.x), lo = y.getPixelForValue(p.low), hi = y.getPixelForValue(p.high);
+        ctx.beginPath(); ctx.moveTo(px, lo); ctx.lineTo(px, hi);
+        ctx.moveTo(px - 4, lo); ctx.lineTo(px + 4, lo); ctx.moveTo(px - 4, hi); ctx.lineTo(px + 4, hi);
+        ctx.stroke();
+      });
+      ctx.globalAlpha = 1;
       ctx.font = "12px system-ui, sans-serif";
       ctx.fillStyle = colours.ink;
       data.points.forEach(function (p) {
@@ -142,7 +152,8 @@
   function describe(raw, data, wrapped) {
     if (raw.baseline) return [raw.baseline.team + " (baseline): score " + fmt(raw.baseline.y) + ", " + fmt(raw.baseline.x) + " " + data.unit + ", not ranked"];
     var p = raw.point;
-    var head = [p.team + ": score " + fmt(p.y) + ", " + fmt(p.x) + " " + data.unit, p.move_words];
+    var head = [p.team + ": score " + fmt(p.y) + (p.low === null ? "" : " (95% interval " + fmt(p.low) + "–" + fmt(p.high) + ")") + ", " + fmt(p.x) + " " + data.unit,
+      p.move_words + (p.tied ? "; tied with its neighbours, ranks " + p.rank_band : "")];
     return head.concat(wrapped ? wrap(p.reason, 48) : [p.reason]);
   }
 

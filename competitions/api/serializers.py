@@ -177,6 +177,24 @@ def submission_payload(submission: Submission, viewer) -> dict:
     }
 
 
+class IntervalSerializer(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+class LeftOutSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class UncertaintySerializer(serializers.Serializer):
+    level = serializers.FloatField(allow_null=True, help_text="0.95: the intervals' level.")
+    resamples = serializers.IntegerField(allow_null=True)
+    seed = serializers.IntegerField(allow_null=True)
+    left_out = LeftOutSerializer(many=True, help_text="Shown rows without an interval, and why.")
+    problem = serializers.CharField(help_text="Why no interval could be computed, if none was.")
+
+
 class LeaderboardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True, help_text="Final rank; null for references.")
     performance_rank = serializers.IntegerField(allow_null=True, help_text="Rank on score alone.")
@@ -209,6 +227,28 @@ class LeaderboardRowSerializer(serializers.Serializer):
     )
     moved = serializers.IntegerField(help_text="Places gained by the re-ranking (negative: lost).")
     reason = serializers.CharField()
+    overall_interval = IntervalSerializer(
+        allow_null=True,
+        help_text="The overall score's 95% interval (paired bootstrap over the hidden split's "
+        "examples); null when the run has no per-example statistics.",
+    )
+    tie_group = serializers.IntegerField(
+        allow_null=True,
+        help_text="Teams with the same number are tied: their order is not supported at 95%. "
+        "Null for references.",
+    )
+    rank_band = serializers.CharField(
+        help_text='The ranks the tie group spans, e.g. "1–3"; the rank alone when not tied.'
+    )
+    next_order_probability = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of bootstrap resamples in which this team's overall score is above the "
+        "next ranked team's; null for the last team, references and runs without statistics.",
+    )
+    next_placed_by_rule = serializers.BooleanField(
+        help_text="The efficiency rule placed this team above the next one (a better-scoring "
+        "team): the rule's decision, never a tie."
+    )
 
 
 class RuleSerializer(serializers.Serializer):
@@ -231,6 +271,7 @@ class LeaderboardSerializer(serializers.Serializer):
     )
     rule = RuleSerializer(allow_null=True)
     rows = LeaderboardRowSerializer(many=True)
+    uncertainty = UncertaintySerializer(allow_null=True)
     teams_with_results = serializers.ListField(
         child=serializers.CharField(), help_text="While scores are hidden: who has a result."
     )
@@ -260,6 +301,27 @@ def _row_payload(row: Row) -> dict:
         "audit_spread_percent": row.audit_spread_percent,
         "moved": 0 if row.is_reference else row.moved,
         "reason": "reference, not ranked" if row.is_reference else row.reason,
+        "overall_interval": None
+        if row.score_low is None
+        else {"low": row.score_low, "high": row.score_high},
+        "tie_group": row.tie_group,
+        "rank_band": "" if row.is_reference else row.rank_band,
+        "next_order_probability": row.next_probability,
+        "next_placed_by_rule": row.next_by_rule,
+    }
+
+
+def _uncertainty_payload(board: Board) -> dict | None:
+    shown = board.uncertainty
+    if shown is None:
+        return None
+    computed = shown.board
+    return {
+        "level": computed.level if computed else None,
+        "resamples": computed.resamples if computed else None,
+        "seed": computed.seed if computed else None,
+        "left_out": [{"team": team, "reason": why} for team, why in board.left_out],
+        "problem": shown.problem,
     }
 
 
@@ -284,4 +346,5 @@ def board_payload(board: Board) -> dict:
         },
         "rows": [_row_payload(r) for r in [*board.rows, *board.references]],
         "teams_with_results": board.hidden_teams,
+        "uncertainty": _uncertainty_payload(board),
     }

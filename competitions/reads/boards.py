@@ -17,6 +17,7 @@ from competitions.reads.board_version import board_version, current_board_versio
 from competitions.reads.counting import counting_runs, finished_runs, rule_of
 from competitions.reads.figures import efficiency_of, entry_of
 from competitions.reads.rows import Row
+from competitions.reads.uncertainty import ShownUncertainty, attach
 from evaluator import ranking
 from evaluator.efficiency_rule import EfficiencyRule
 from evaluator.registry import METRIC_LABELS, TASKS
@@ -47,6 +48,21 @@ class Board:
     hidden_teams: list[str] = field(default_factory=list)  # who has results, when hidden
     timing_goal_percent: float = 2.0
     audit: AuditView | None = None  # the phase's latest finished timing audit
+    uncertainty: ShownUncertainty | None = None  # intervals and tie groups (reads.uncertainty)
+
+    @property
+    def left_out(self) -> list[tuple[str, str]]:
+        """(team, why) for each shown row without an interval."""
+        why = self.uncertainty.left_out if self.uncertainty else {}
+        return [(r.team, why[r.run_id]) for r in [*self.rows, *self.references] if r.run_id in why]
+
+    @property
+    def has_intervals(self) -> bool:
+        return any(r.score_low is not None for r in [*self.rows, *self.references])
+
+    @property
+    def has_ties(self) -> bool:
+        return any(r.tied for r in self.rows)
 
     @property
     def single_measurements(self) -> bool:
@@ -127,11 +143,21 @@ def _attach_scores(rows: list[Row], *, with_languages: bool) -> None:
             row.tasks[task] = value
 
 
-def rank_rows(rows: list[Row], rule: EfficiencyRule | None) -> list[Row]:
-    """The rows in the order `ranking.rerank` gives, each with its ranks, movement and reason."""
+def rank_rows(
+    rows: list[Row], rule: EfficiencyRule | None, shown: ShownUncertainty | None = None
+) -> list[Row]:
+    """The rows in the order `ranking.rerank` gives, each with its ranks, movement and reason
+    (saying when the score gap is within the noise, given the board's uncertainty)."""
     by_team = {row.team: row for row in rows}
+    noise = None
+    if shown is not None and shown.board is not None:
+        runs = {row.team: row.run_id for row in rows}
+
+        def noise(upper: str, lower: str) -> float | None:
+            return shown.width(runs[upper], runs[lower])
+
     ordered = []
-    for result in ranking.rerank([entry_of(row, rule) for row in rows], rule):
+    for result in ranking.rerank([entry_of(row, rule) for row in rows], rule, noise):
         row = by_team[result.team]
         row.efficiency = result.efficiency
         row.performance_rank, row.final_rank = result.performance_rank, result.final_rank
@@ -149,11 +175,13 @@ def leaderboard(
     rule: EfficiencyRule | None = None,
     before=None,
     as_organiser: bool = False,
+    with_uncertainty: bool = True,
 ) -> Board:
     """The board of a phase as `viewer` may see it (scores hidden until published, unless staff).
 
     `rule`: order by this rule instead of the saved one (the organisers' what-if); `before`: the
-    board as it stood at that moment (runs finished before it).
+    board as it stood at that moment (runs finished before it); `with_uncertainty`: the scores'
+    intervals and tie groups (the bootstrap, cached per board version).
     """
     # Commands read as the organisers do.
     view = board_view(viewer, phase, as_organiser=as_organiser)
@@ -194,6 +222,11 @@ def leaderboard(
     for row in references:
         row.efficiency = efficiency_of(row, rule)
     ranked = rank_rows([r for r in rows if not r.is_reference], rule)
+    shown = None
+    if with_uncertainty:
+        shown = attach(ranked, references)
+        # The same order again: only the reasons change, saying when the gap is within the noise.
+        ranked = rank_rows(ranked, rule, shown)
     return Board(
         phase,
         tasks,
@@ -204,6 +237,7 @@ def leaderboard(
         rule,
         timing_goal_percent=goal,
         audit=audit,
+        uncertainty=shown,
     )
 
 

@@ -122,6 +122,18 @@ class Calibration:
     unit: str
     source: str  # where the figures come from, in words
     warning: str | None = None  # the baseline's spread against the efficiency gap
+    # The baseline score's 95% interval (evaluator.uncertainty), beside the rule's score gap.
+    score_low: float | None = None
+    score_high: float | None = None
+    score_gap: float = 0.0
+
+    @property
+    def interval_width(self) -> float | None:
+        return None if self.score_low is None else self.score_high - self.score_low
+
+    @property
+    def gap_within_noise(self) -> bool:
+        return self.interval_width is not None and self.score_gap < self.interval_width
 
     @property
     def spread_percent(self) -> float | None:
@@ -129,9 +141,12 @@ class Calibration:
         return None if cv is None else 100 * cv
 
 
-def _calibration(phase, entry, rule, source: str) -> Calibration:
+def _calibration(phase, entry, rule, source: str, interval=(None, None)) -> Calibration:
     thresholds = ranking.pass_thresholds(entry, rule)
     return Calibration(
+        score_low=interval[0],
+        score_high=interval[1],
+        score_gap=rule.max_score_gap,
         phase=phase,
         team=entry.team,
         score=entry.score,
@@ -167,7 +182,8 @@ def calibration(
         for ref in board.references:
             entry = entry_of(ref, rule)
             if entry.efficiency is not None:
-                rows.append(_calibration(board.phase, entry, rule, "its reference run"))
+                interval = (ref.score_low, ref.score_high)
+                rows.append(_calibration(board.phase, entry, rule, "its reference run", interval))
     figures = sample_figures(slug) if slug and not rows and rule.metric == "runtime" else None
     if figures:
         entry = ranking.Entry(
@@ -181,5 +197,6 @@ def calibration(
             f"the public sample ({figures['examples']} examples from the training data, "
             f"manage.py calibrate, {when} UTC); scores and times on the hidden split will differ"
         )
-        rows.append(_calibration(None, entry, rule, source))
+        interval = figures.get("score_interval") or (None, None)
+        rows.append(_calibration(None, entry, rule, source, tuple(interval)))
     return rows

@@ -40,8 +40,28 @@ class Row:
     reason: str = ""
     # Measured on other hardware than the board's figures: shown, not compared (no bonus).
     set_aside: bool = False
+    # The overall score's 95% interval (evaluator.uncertainty; None: no statistics stored), the
+    # tie group (1, 2, ... down the board) and its rank band ("1–3"; the rank alone when alone),
+    # and how sure the order with the next ranked team is.
+    score_low: float | None = None
+    score_high: float | None = None
+    tie_group: int | None = None
+    rank_band: str = ""
+    group_size: int = 1
+    group_first: bool = True
+    group_last: bool = True
+    next_probability: float | None = None  # of this team's score being above the next one's
+    next_by_rule: bool = False  # the efficiency rule put this team above the next one
     # (task, average, [(language, score), ...]) in the competition's task order, for templates.
     cells: list[tuple[str, float | None, list[tuple[str, float]]]] = field(default_factory=list)
+
+    @property
+    def tied(self) -> bool:
+        return self.group_size > 1
+
+    @property
+    def interval_width(self) -> float | None:
+        return None if self.score_low is None else self.score_high - self.score_low
 
     @property
     def places_moved(self) -> int:

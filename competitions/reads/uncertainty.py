@@ -8,12 +8,23 @@ were kept, on another build of the split, or under another convention.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from competitions.models import RunStatistics
-from evaluator.uncertainty import BoardUncertainty, board_uncertainty
+from competitions.reads.rows import Row
+from evaluator.uncertainty import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    BoardUncertainty,
+    board_uncertainty,
+    tie_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -54,3 +65,75 @@ def board_intervals(
     order = [pk for pk in run_ids if pk in gathered.stats]
     options = {} if resamples is None else {"resamples": resamples}
     return board_uncertainty(gathered.stats, order, **options), gathered
+
+
+# A result is a function of its exact input (the runs, in the board's order): kept for a day.
+CACHE_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class ShownUncertainty:
+    """What a board shows of its uncertainty: the bootstrap over its runs, the runs left out
+    (run id -> why) and, when the bootstrap could not be computed at all, why in words."""
+
+    board: BoardUncertainty | None
+    left_out: dict[int, str]
+    problem: str = ""
+
+    def width(self, upper: int, lower: int) -> float | None:
+        """The width of the 95% interval of two runs' score difference (None: not both shown)."""
+        if self.board is None or not {upper, lower} <= {t.team for t in self.board.teams}:
+            return None
+        difference = self.board.difference(upper, lower)
+        return difference.high - difference.low
+
+
+def cached_intervals(run_ids: Sequence[int]) -> ShownUncertainty:
+    """`board_intervals` once per board version: the key is the board's runs in its order (any
+    change to the board that changes the bootstrap's input changes it), not each request."""
+    ids = ",".join(str(pk) for pk in run_ids)
+    digest = hashlib.sha256(f"{ids}:{DEFAULT_RESAMPLES}:{DEFAULT_SEED}".encode()).hexdigest()
+    key = f"board-uncertainty:{digest[:32]}"
+    shown = cache.get(key)
+    if shown is None:
+        try:
+            board, gathered = board_intervals(run_ids)
+            shown = ShownUncertainty(board, gathered.left_out)
+        except ValueError as error:  # runs that cannot be lined up example by example
+            shown = ShownUncertainty(
+                None, {}, f"the runs cannot be compared example by example ({error})"
+            )
+        cache.set(key, shown, CACHE_S)
+    return shown
+
+
+def attach(ranked: list[Row], references: list[Row]) -> ShownUncertainty:
+    """Each row's interval, and the ranked rows' tie groups and rank bands, in the board's final
+    order (references get an interval, never a group). Consecutive teams are one group while the
+    bootstrap does not support their order at 95%; an order the efficiency rule made (a mover
+    above a better-scoring team) is the rule's decision, and a row without statistics stands
+    alone."""
+    shown = cached_intervals([row.run_id for row in [*ranked, *references]])
+    teams = {t.team: t for t in shown.board.teams} if shown.board else {}
+    adjacent = {(a.upper, a.lower): a for a in shown.board.adjacent} if shown.board else {}
+    for row in [*ranked, *references]:
+        if row.run_id in teams:
+            interval = teams[row.run_id].overall_interval
+            row.score_low, row.score_high = interval.low, interval.high
+    separate = []
+    for upper, lower in itertools.pairwise(ranked):
+        pair = adjacent.get((upper.run_id, lower.run_id))
+        if pair is not None:
+            upper.next_probability = pair.probability
+        upper.next_by_rule = upper.performance_rank > lower.performance_rank
+        separate.append(pair is None or pair.supported or upper.next_by_rule)
+    groups = tie_groups([row.run_id for row in ranked], separate)
+    by_run = {row.run_id: row for row in ranked}
+    for number, group in enumerate(groups, start=1):
+        members = [by_run[pk] for pk in group]
+        first, last = members[0].final_rank, members[-1].final_rank
+        for row in members:
+            row.tie_group, row.group_size = number, len(members)
+            row.rank_band = str(first) if first == last else f"{first}–{last}"
+            row.group_first, row.group_last = row is members[0], row is members[-1]
+    return shown

@@ -40,3 +40,16 @@ def duration_words(seconds) -> str:
     from competitions.services.debug_runs import duration_words as words
 
     return words(int(seconds or 0))
+
+
+@register.filter
+def percent(value) -> str:
+    """0.973 -> "97%"; a share below 1% or above 99% says so rather than rounding to 0 or 100."""
+    if value is None:
+        return ""
+    share = 100 * float(value)
+    if 0 < share < 1:
+        return "under 1%"
+    if 99 < share < 100:
+        return "over 99%"
+    return f"{share:.0f}%"

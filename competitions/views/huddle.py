@@ -47,7 +47,7 @@ def _standings(request, slug, phase_key):
         raise Http404(f"competition {slug} has no phase {phase_key}")
     since, note = _since(request)
     board = boards.leaderboard(phase, viewer=request.user)
-    then = boards.leaderboard(phase, viewer=request.user, before=since)
+    then = boards.leaderboard(phase, viewer=request.user, before=since, with_uncertainty=False)
     earlier = {row.team: row.final_rank for row in then.rows}
     standings = [
         {

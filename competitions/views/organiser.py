@@ -109,6 +109,7 @@ def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None)
         "saved_order": sorted(compared, key=lambda c: c.saved_rank),
         "movers": [c for c in compared if c.change],
         "map": whatif.sensitivity(board, trial) if board.rows else None,
+        "baseline_noise": whatif.baseline_noise(board, trial),
     }
 
 

@@ -20,6 +20,7 @@ from competitions.models import Competition
 from evaluator.contract import score_output, write_sample
 from evaluator.data import open_source
 from evaluator.runner.process_runner import ProcessRunner
+from evaluator.uncertainty import board_uncertainty
 
 
 class CalibrationFailed(RuntimeError):
@@ -37,7 +38,7 @@ def calibrate(
     tasks = competition.task_languages()
     limits = competition.limits()  # the competition's own, as its runs get
     runner = ProcessRunner()
-    measurements, overall = [], None
+    measurements, overall, interval = [], None, None
     with tempfile.TemporaryDirectory(prefix="podium-calibrate-") as tmp:
         root = Path(tmp)
         source = open_source(competition.data_config)
@@ -53,16 +54,20 @@ def calibrate(
                 )
             measurements.append(outcome.duration_s)
             try:
-                scores = score_output(
+                scored = score_output(
                     output, root / "gold", manifest, competition.scoring_convention
-                ).scores
+                )
             except ValueError as error:
                 raise CalibrationFailed(f"repeat {repeat}: {error}") from None
             if overall is None:
-                overall = scores.overall
+                overall = scored.scores.overall
+                # How sure that score is (the same bootstrap as the board's), beside the gap.
+                bounds = board_uncertainty({"baseline": scored.stats}).teams[0].overall_interval
+                interval = [bounds.low, bounds.high]
     figures = {
         "command": command,
         "score": overall,
+        "score_interval": interval,
         "runtime_s": statistics.median(measurements),
         "measurements": measurements,
         "per_language": per_language,
