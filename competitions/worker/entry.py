@@ -55,7 +55,12 @@ def evaluate_run_task(run_id: int) -> str | None:
 @shared_task(name=RECONCILE_RUNS, ignore_result=True)
 def reconcile_runs_task() -> dict:
     report = runs.reconcile()
-    return {"requeued": report.requeued, "failed": report.failed}
+    return {
+        "requeued": report.requeued,
+        "failed": report.failed,
+        "audits_requeued": report.audits.requeued,
+        "audits_failed": report.audits.failed,
+    }
 
 
 @shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
