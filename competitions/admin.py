@@ -1,8 +1,9 @@
 """Django admin for organisers: every rule of a competition is editable here."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from competitions.models import (
+    AuditMeasurement,
     Competition,
     CompetitionTask,
     DebugRun,
@@ -14,8 +15,10 @@ from competitions.models import (
     Submission,
     TaskScore,
     Team,
+    TimingAudit,
     WorkerTimingCheck,
 )
+from competitions.services.audits import AuditRefused, cancel_audit
 
 
 class CompetitionTaskInline(admin.TabularInline):
@@ -192,3 +195,37 @@ class StageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class AuditMeasurementInline(admin.TabularInline):
+    model = AuditMeasurement
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in AuditMeasurement._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimingAudit)
+class TimingAuditAdmin(admin.ModelAdmin):
+    """Audits are asked for on the organiser page and recorded by workers: read here, and
+    cancelled (the action) while queued or running."""
+
+    list_display = ["id", "phase", "status", "rounds", "worker", "created_at", "heartbeat_at"]
+    list_filter = ["status", "phase__competition"]
+    readonly_fields = [f.name for f in TimingAudit._meta.fields] + ["contenders"]
+    inlines = [AuditMeasurementInline]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Cancel the selected audits (queued or running)")
+    def cancel(self, request, queryset):
+        for audit in queryset:
+            try:
+                cancel_audit(audit, user=request.user)
+                self.message_user(request, f"Timing audit {audit.pk}: cancelled.")
+            except AuditRefused as refusal:
+                self.message_user(request, f"Timing audit {audit.pk}: {refusal}", messages.ERROR)

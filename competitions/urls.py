@@ -81,6 +81,11 @@ urlpatterns = [
         name="organiser-audit",
     ),
     path(
+        "organiser/audits/<int:audit_id>/cancel/",
+        organiser.organiser_audit_cancel,
+        name="organiser-audit-cancel",
+    ),
+    path(
         "organiser/<slug:slug>/phases/<slug:phase_key>/rules/",
         organiser.organiser_phase_rules,
         name="organiser-phase-rules",

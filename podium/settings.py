@@ -293,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
 PODIUM_WORK_DIR = Path(os.environ.get("PODIUM_WORK_DIR", VAR_DIR / "worker"))
 PODIUM_GPU = os.environ.get("PODIUM_GPU") or None
 PODIUM_CPUSET = os.environ.get("PODIUM_CPUSET") or None
+# A worker's stable place on its Docker engine ("gpu0"): its Docker objects carry it, and the next
+# worker in the slot removes a killed one's leftovers whatever either is named. Unset: gpuN@host
+# with PODIUM_GPU, else the worker's name (competitions/worker/context.py::default_slot).
+PODIUM_WORKER_SLOT = os.environ.get("PODIUM_WORKER_SLOT", "")
 PODIUM_RUNNER = os.environ.get("PODIUM_RUNNER", "docker")
 PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = env_bool("PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS", False)
 # Off where no worker has Docker (the demo without an engine): pages say image runs wait queued.

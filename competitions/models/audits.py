@@ -17,6 +17,7 @@ class TimingAudit(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="audits")
     requested_by = models.ForeignKey(
@@ -25,6 +26,10 @@ class TimingAudit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the broker last took its message (reconcile re-sends a lost one), and when its worker
+    # last said it is alive (reconcile fails an audit whose worker died).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     rounds = models.PositiveSmallIntegerField(
         default=AUDIT["rounds"].default,
@@ -54,6 +59,8 @@ class TimingAudit(models.Model):
                 name="audit_rounds_in_bounds",
             ),
         ]
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     def __str__(self) -> str:
         return f"timing audit {self.pk} of {self.phase} [{self.status}]"

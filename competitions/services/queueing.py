@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from competitions.models import Run
+from competitions.models import Run, TimingAudit
 from podium.celery import app as celery_app
 
 # The names the worker's doors (competitions/worker/entry.py) register their tasks under. They
@@ -53,8 +53,11 @@ def send_audit(audit_id: int, queue: str) -> bool:
     try:
         celery_app.send_task(AUDIT_TIMING, args=[audit_id], queue=queue, retry=False)
     except Exception as error:  # kombu raises many types for an unreachable broker
-        log.warning("audit %s not sent, the broker did not take it: %s", audit_id, error)
+        log.warning("audit %s stays queued, the broker did not take it: %s", audit_id, error)
         return False
+    TimingAudit.objects.filter(pk=audit_id, status=TimingAudit.Status.QUEUED).update(
+        enqueued_at=timezone.now()
+    )
     return True
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, RunStatistics, Submission, TaskScore
+from competitions.services import audits as audit_service
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 
@@ -317,6 +318,7 @@ def set_disqualified(submission: Submission, disqualified: bool) -> None:
 class ReconcileReport:
     requeued: list[int]
     failed: list[int]
+    audits: audit_service.AuditReconcile | None = None
 
 
 def reconcile(now=None) -> ReconcileReport:
@@ -325,7 +327,8 @@ def reconcile(now=None) -> ReconcileReport:
     - queued with no message sent, or sent longer ago than PODIUM_REQUEUE_AFTER_S: sent again
       (a duplicate is harmless: only one claim can succeed);
     - active with no heartbeat for PODIUM_STALE_AFTER_S: the worker died; a platform fault,
-      retried (it never costs an attempt) or failed with a reason once retries are used up.
+      retried (it never costs an attempt) or failed with a reason once retries are used up;
+    - timing audits alike (competitions.services.audits.reconcile_audits).
     """
     now = now or timezone.now()
     requeue_after = timedelta(seconds=settings.PODIUM_REQUEUE_AFTER_S)
@@ -349,4 +352,5 @@ def reconcile(now=None) -> ReconcileReport:
             Run.Fault.PLATFORM,
         )
         (report.requeued if status == Run.Status.QUEUED else report.failed).append(run.pk)
+    report.audits = audit_service.reconcile_audits(now)  # timing audits, the same two repairs
     return report

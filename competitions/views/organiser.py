@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from competitions import whatif
 from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
-from competitions.models import Competition, Phase, Run
+from competitions.models import Competition, Phase, Run, TimingAudit
 from competitions.permissions import organiser_required
 from competitions.reads import boards
 from competitions.reads import organiser as organiser_reads
@@ -18,7 +18,7 @@ from competitions.reads.audits import recent_audits
 from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
 from competitions.services import stages as stage_service
-from competitions.services.audits import request_audit
+from competitions.services.audits import AuditRefused, cancel_audit, request_audit
 from evaluator import efficiency_rule
 
 
@@ -276,3 +276,16 @@ def organiser_audit(request, slug, phase_key):
             "`manage.py evaluate --pending --watch` runs it, as in the demo).",
         )
     return redirect("organiser", slug=slug)
+
+
+@organiser_required
+@require_POST
+def organiser_audit_cancel(request, audit_id):
+    """Cancel a queued or running timing audit (its worker stops within seconds)."""
+    audit = get_object_or_404(TimingAudit.objects.select_related("phase__competition"), pk=audit_id)
+    try:
+        cancel_audit(audit, user=request.user)
+        messages.success(request, f"Timing audit {audit.pk}: cancelled.")
+    except AuditRefused as refusal:
+        messages.error(request, f"Timing audit {audit.pk}: {refusal}.")
+    return redirect("organiser", slug=audit.phase.competition.slug)

@@ -17,11 +17,13 @@ import logging
 import shutil
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from competitions.models import AuditMeasurement, TimingAudit
 from competitions.services.runs import bound_reason
+from competitions.worker.audit_watch import AuditLost, AuditWatch
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
@@ -41,8 +43,9 @@ def audit_order(teams: list, rounds: int) -> list[list]:
 
 
 def claim_audit(audit_id: int, worker: str) -> TimingAudit | None:
+    now = timezone.now()
     claimed = TimingAudit.objects.filter(pk=audit_id, status=TimingAudit.Status.QUEUED).update(
-        status=TimingAudit.Status.RUNNING, worker=worker, started_at=timezone.now()
+        status=TimingAudit.Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now
     )
     if not claimed:
         return None
@@ -57,12 +60,15 @@ def run_audit(audit_id: int, worker: WorkerContext | None = None) -> TimingAudit
         return None
     scratch = Path(worker.work_dir) / "audits" / str(audit.pk)
     try:
-        _run(audit, worker, scratch)
+        with AuditWatch(audit.pk, worker.name, settings.PODIUM_HEARTBEAT_S) as watch:
+            _run(audit, worker, scratch, watch)
+    except AuditLost:
+        log.info("audit %s: cancelled or taken away; nothing more recorded", audit.pk)
     except Exception as error:  # an audit that cannot finish changes nothing on the board
         log.exception("audit %s failed", audit.pk)
         reason = error.reason if isinstance(error, RunFailed) else f"platform error: {error}"
         reason, _ = bound_reason(reason)
-        TimingAudit.objects.filter(pk=audit.pk).update(
+        _still_ours(audit, worker.name).update(
             status=TimingAudit.Status.FAILED, failure_reason=reason, finished_at=timezone.now()
         )
     finally:
@@ -71,7 +77,12 @@ def run_audit(audit_id: int, worker: WorkerContext | None = None) -> TimingAudit
     return audit
 
 
-def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
+def _still_ours(audit: TimingAudit, worker: str):
+    """The audit, while it is still running on this worker (a cancel is never overwritten)."""
+    return TimingAudit.objects.filter(pk=audit.pk, status=TimingAudit.Status.RUNNING, worker=worker)
+
+
+def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path, watch: AuditWatch) -> None:
     phase = audit.phase
     runs = list(
         audit.contenders.all()
@@ -90,13 +101,16 @@ def _run(audit: TimingAudit, worker: WorkerContext, scratch: Path) -> None:
         fingerprint = next(iter(executors.values())).fingerprint()
         for round_number, order in enumerate(audit_order(runs, audit.rounds)):
             for position, run in enumerate(order):
+                watch.check()
+                watch.executor = executors[run.pk]
                 _measure(audit, run, executors[run.pk], given[run.pk], limits, scratch,
                          round_number, position)  # fmt: skip
+        watch.check()
     finally:
         for executor in executors.values():
             executor.close()
     with transaction.atomic():
-        TimingAudit.objects.filter(pk=audit.pk).update(
+        _still_ours(audit, worker.name).update(
             status=TimingAudit.Status.FINISHED,
             finished_at=timezone.now(),
             hardware=fingerprint,

@@ -26,17 +26,29 @@ class WorkerContext:
     cpuset: str | None = None
     runner: str = "docker"
     allow_untrusted_process: bool = False
+    # The worker's place on its Docker engine (e.g. "gpu0"): what its Docker objects are labelled
+    # and its team images named after, so that whichever process takes the slot next (a restart
+    # under another name, a recreated container) removes what a killed one left. "" = the name.
+    slot: str = ""
+
+    @property
+    def owner(self) -> str:
+        """The label value on every Docker object this worker makes: its slot."""
+        return self.slot or self.name
 
     @classmethod
     def from_settings(cls) -> "WorkerContext":
         gpu = settings.PODIUM_GPU
+        gpu = int(gpu) if gpu not in (None, "") else None
+        name = os.environ.get("PODIUM_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"
         return cls(
-            name=os.environ.get("PODIUM_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
+            name=name,
             work_dir=Path(settings.PODIUM_WORK_DIR),
-            gpu=int(gpu) if gpu not in (None, "") else None,
+            gpu=gpu,
             cpuset=settings.PODIUM_CPUSET,
             runner=settings.PODIUM_RUNNER,
             allow_untrusted_process=settings.PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS,
+            slot=settings.PODIUM_WORKER_SLOT or default_slot(gpu, name),
         )
 
     def waits_for(self, *, is_local_command: bool) -> str:
@@ -48,6 +60,13 @@ class WorkerContext:
         if is_local_command or self.runner == "docker":
             return ""
         return WAITING_FOR_DOCKER
+
+
+def default_slot(gpu: int | None, name: str) -> str:
+    """Without PODIUM_WORKER_SLOT: one worker per GPU, so the GPU and the host name say which
+    slot; a worker without a GPU keeps its name (two such workers must never share a slot: the
+    one starting would remove the other's running containers)."""
+    return f"gpu{gpu}@{socket.gethostname()}" if gpu is not None else name
 
 
 WAITING_FOR_DOCKER = (

@@ -72,7 +72,13 @@ def evaluate_debug_run_task(debug_run_id: int) -> str | None:
 def reconcile_runs_task() -> dict:
     report = runs.reconcile()
     debug_failed = reconcile_debug_runs()
-    return {"requeued": report.requeued, "failed": report.failed, "debug_failed": debug_failed}
+    return {
+        "requeued": report.requeued,
+        "failed": report.failed,
+        "audits_requeued": report.audits.requeued,
+        "audits_failed": report.audits.failed,
+        "debug_failed": debug_failed,
+    }
 
 
 @shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -74,7 +74,7 @@ class DockerExecutor:
             raise RunFailed(
                 f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
             ) from None
-        self.runner = DockerRunner(self.client, owner=worker.name)
+        self.runner = DockerRunner(self.client, owner=worker.owner)
         self._name = ""
         self.image, self._loaded = self._prepare(submission, scratch)
 
@@ -101,7 +101,7 @@ class DockerExecutor:
             present = _image_exists(self.client, info.image_id)
             # Loaded under the worker's own name, never the archive's tags (which could re-point
             # a tag the worker or another team relies on); close() removes the name.
-            self._name = team_image_name(self.worker.name, uuid.uuid4().hex[:12])
+            self._name = team_image_name(self.worker.owner, uuid.uuid4().hex[:12])
             return load_image_archive(self.client, archive, name=self._name), not present
         except ArtifactError as error:
             raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
@@ -247,10 +247,11 @@ def executor_for(
 
 
 def remove_worker_leftovers(worker: WorkerContext) -> int:
-    """At worker start: remove the containers and volumes a killed run of this worker left behind.
+    """At worker start: remove the containers, volumes and images a killed run left in this
+    worker's slot, whatever the killed worker was called.
 
-    Only objects labelled with this worker's name are touched, so the name must be stable across
-    restarts and unique per worker slot (the Celery node name, e.g. gpu0@host, is both).
+    Only objects labelled with the slot are touched, so a slot must be unique per Docker engine
+    (PODIUM_WORKER_SLOT, e.g. gpu0) and held by one worker at a time.
     """
     if worker.runner != "docker":
         return 0
@@ -259,7 +260,9 @@ def remove_worker_leftovers(worker: WorkerContext) -> int:
     except DockerUnavailable as error:  # a worker without Docker still serves process runs
         log.warning("leftovers not checked: %s", error)
         return 0
-    removed = remove_leftovers(client, owner=worker.name)
+    removed = remove_leftovers(client, owner=worker.owner)
     if removed:
-        log.warning("removed %d container(s)/volume(s) left by an earlier %s", removed, worker.name)
+        log.warning(
+            "removed %d container(s)/volume(s)/image(s) left in slot %s", removed, worker.owner
+        )
     return removed

@@ -27,7 +27,7 @@ def check_worker_timing(
     """
     client = client or docker_client()
     runner = DockerRunner(
-        client, helper_image=settings.PODIUM_STARTUP_PROBE_IMAGE, owner=worker.name
+        client, helper_image=settings.PODIUM_STARTUP_PROBE_IMAGE, owner=worker.owner
     )
     measured = check_timing(runner, repeats=repeats, sleep_s=sleep_s, cpuset=worker.cpuset)
     fingerprint = hardware_fingerprint(client, gpu=worker.gpu)

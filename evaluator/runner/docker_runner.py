@@ -18,9 +18,11 @@ import requests
 
 from .limits import Limits
 from .lockdown import (
+    DEADLINE_GRACE_S,
     LABEL,
     OWNER_LABEL,
     VolumeRefused,
+    deadline_config,
     declared_volume_tmpfs,
     input_filler_config,
     keeper_config,
@@ -132,6 +134,7 @@ class DockerRunner:
         )
         created.append(("container", keeper))
         keeper.start()
+        deadline = self._start_deadline(run_id, limits, created)
         config = locked_down_config(
             limits,
             input_volume=input_volume.name,
@@ -141,6 +144,7 @@ class DockerRunner:
             env=env,
             owner=self.owner,
             declared_volumes=declared,
+            deadline_container=deadline.id,
         )
         try:
             container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
@@ -162,6 +166,9 @@ class DockerRunner:
 
         container.reload()
         state = container.attrs["State"]
+        if exit_code != 0 and not outcome.timed_out and _has_exited(deadline):
+            # The deadline keeper ended the run: the worker's own kill did not come in time.
+            outcome.timed_out = True
         outcome.oom_killed = bool(state.get("OOMKilled"))
         outcome.docker_duration_s = docker_duration_s(
             state.get("StartedAt"), state.get("FinishedAt")
@@ -176,6 +183,18 @@ class DockerRunner:
         except OutputTooLarge:
             copied = None
         _judge(outcome, limits, copied)
+
+    def _start_deadline(self, run_id: str, limits: Limits, created: list):
+        """The run's deadline keeper, started before the run (which joins its PID namespace)."""
+        deadline = self.client.containers.create(
+            self.helper_image,
+            ["sleep", f"{limits.time_limit_s + DEADLINE_GRACE_S:.3f}"],
+            name=f"podium-deadline-{run_id}",
+            **deadline_config(self.owner),
+        )
+        created.append(("container", deadline))
+        deadline.start()
+        return deadline
 
     def _fill_input_volume(self, input_dir: Path, run_id: str, created: list):
         """The run's /input as a volume of its own, copied from `input_dir` (outside the timed
@@ -375,6 +394,14 @@ def _public_read_only(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
     member.uname = member.gname = "root"
     member.mode = 0o755 if member.isdir() else 0o644
     return member
+
+
+def _has_exited(container) -> bool:
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return True
+    return container.status != "running"
 
 
 def _kill_quietly(container) -> None:

@@ -106,6 +106,7 @@ def locked_down_config(
     role: str = "run",
     owner: str = "default",
     declared_volumes=None,
+    deadline_container: str | None = None,
 ) -> dict:
     """Keyword arguments for `client.containers.create` that apply every restriction of a run.
 
@@ -114,7 +115,8 @@ def locked_down_config(
     VOLUME paths (its Config.Volumes), each covered by a capped tmpfs. A team's run reads /input
     from `input_volume`, a volume filled for the run, so nothing inside (e.g.
     /proc/self/mountinfo) shows where the hidden split lives on the worker; `input_dir` is a
-    bind mount for the platform's own probes.
+    bind mount for the platform's own probes. `deadline_container` is the run's deadline keeper
+    (`deadline_config`), whose PID namespace the run joins so that the run ends when it does.
     """
     if (input_dir is None) == (input_volume is None):
         raise ValueError("give exactly one of input_dir and input_volume")
@@ -148,6 +150,8 @@ def locked_down_config(
         "environment": container_environment(limits, env),
         "labels": {LABEL: role, OWNER_LABEL: owner},
     }
+    if deadline_container:
+        config["pid_mode"] = f"container:{deadline_container}"
     if cpuset:
         # Pinning to the worker's own cores both limits the CPUs and keeps timing steadier than a
         # CFS quota, which throttles in 100 ms periods.
@@ -184,4 +188,34 @@ def keeper_config(volume_name: str, owner: str = "default") -> dict:
         "pids_limit": 8,
         "mem_limit": "32m",
         "labels": {LABEL: "keeper", OWNER_LABEL: owner},
+    }
+
+
+# The deadline keeper runs as a user of its own: the team's processes (nobody) may not signal it.
+DEADLINE_USER = "65533:65533"
+# How long after the run's time limit the deadline keeper ends it, counted from before the run's
+# start: the worker kills a run at its limit, the keeper only when the worker could not.
+DEADLINE_GRACE_S = 15
+
+
+def deadline_config(owner: str = "default") -> dict:
+    """A platform container (`sleep <limit + grace>` in the helper image) that owns the run's PID
+    namespace: when it exits, the kernel kills every process in the namespace, the run's too.
+
+    So a run's time limit holds without its worker: a killed worker, a lost Docker connection or
+    a crashed host process leaves a container that the engine's kernel ends by the deadline. The
+    run cannot defeat it: the keeper is the namespace's init (signals from inside are ignored),
+    runs as another user with no capabilities (no kill, no ptrace), from the platform's image.
+    """
+    return {
+        "network_mode": "none",
+        "read_only": True,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "user": DEADLINE_USER,
+        "pids_limit": 4,
+        "mem_limit": "16m",
+        "ipc_mode": "private",
+        "log_config": LOG_CONFIG,
+        "labels": {LABEL: "deadline", OWNER_LABEL: owner},
     }

@@ -19,7 +19,7 @@ DJANGO_SERVICES = ("web", "beat", "worker-gpu0", "worker-gpu1")
 WORKERS = ("worker-gpu0", "worker-gpu1")
 # Set by compose itself for each container (its own database, broker, paths, GPU and cores).
 FIXED = {"DATABASE_URL", "REDIS_URL", "PODIUM_ENV", "PODIUM_VAR_DIR", "PODIUM_ARTIFACT_ROOT"}
-WORKER_ONLY = {"PODIUM_GPU", "PODIUM_CPUSET", "PODIUM_WORK_DIR"}
+WORKER_ONLY = {"PODIUM_GPU", "PODIUM_CPUSET", "PODIUM_WORK_DIR", "PODIUM_WORKER_SLOT"}
 PROXY_FIXED = {"PODIUM_PROXY_UPSTREAM", "PODIUM_PROXY_LISTEN", "PODIUM_PROXY_RUN_DIR"}
 READ = re.compile(
     r"""(?:os\.environ\.get|os\.environ\[|os\.getenv|env_bool|env_list)\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
@@ -99,3 +99,12 @@ def test_workers_serve_the_documented_queue(config):
     services, _, _ = config
     for worker in WORKERS:
         assert "queue-x" in services[worker]["command"], services[worker]["command"]
+
+
+def test_each_worker_has_a_stable_slot_of_its_own(config):
+    """Clean-up after a killed worker keys on its slot: one per worker, never the container's
+    id (the Celery name's %h), which changes on every recreate."""
+    services, _, _ = config
+    slots = [services[worker]["environment"].get("PODIUM_WORKER_SLOT") for worker in WORKERS]
+    assert all(slots) and len(set(slots)) == len(WORKERS), slots
+    assert not any("%h" in slot or "$" in slot for slot in slots), slots

@@ -47,7 +47,7 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
     second = start_worker(worker_env("gpu7", celery_broker))
     # The log line is written just after the removal: wait for the line itself.
     wait_for(
-        lambda: "left by an earlier gpu7" in second.output(),
+        lambda: "left in slot gpu7" in second.output(),
         60,
         lambda: f"the restarted worker to remove the leftovers\n{second.output()}",
     )

@@ -18,6 +18,7 @@ from competitions.services.submissions import Artifact, submit
 from competitions.worker.pipeline import evaluate_run
 from evaluator.contract import PredictionError, read_predictions
 from evaluator.runner import DockerRunner, Limits
+from evaluator.runner.lockdown import DEADLINE_GRACE_S
 from tests.archives import save_image_as
 
 pytestmark = pytest.mark.docker
@@ -93,8 +94,13 @@ def test_a_run_cannot_see_another_runs_processes(
     assert victim_running, "the victim run must still be running while the spy looks"
     assert "SPY DONE" in spy.logs, spy.logs[-2000:]
     seen = [line for line in spy.logs.splitlines() if line.startswith("SEES ")]
-    assert len(seen) <= 2 and all("attack.py" in line for line in seen), seen
-    assert "sleep" not in spy.logs and "dockerd" not in spy.logs
+    # The spy's own run's deadline keeper owns its PID namespace (PID 1); nothing else is seen.
+    own_keeper = f"SEES 1 sleep {LIMITS.time_limit_s + DEADLINE_GRACE_S:.3f}"
+    assert seen[0] == own_keeper, seen
+    others = seen[1:]
+    assert len(others) <= 2 and all("attack.py" in line for line in others), seen
+    assert "sleep infinity" not in spy.logs and "dockerd" not in spy.logs
+    assert sum("sleep" in line for line in spy.logs.splitlines()) == 1, spy.logs
     assert "READ " not in spy.logs
     assert victim["outcome"].timed_out  # the victim ran its course, undisturbed
 

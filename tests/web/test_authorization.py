@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from competitions.models import DebugRun, Submission
+from competitions.models import DebugRun, Submission, TimingAudit
 from tests.factories import DIGEST, finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,9 @@ MATRIX = {
     "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
     "organiser-audit": Case(
         "post", "/organiser/xf/phases/eval/audit/", (LOGIN, 403, 403, 302), {"rounds": "5"}
+    ),
+    "organiser-audit-cancel": Case(
+        "post", "/organiser/audits/{audit}/cancel/", (LOGIN, 403, 403, 302)
     ),
     "organiser-phase-rules": Case(
         "post", "/organiser/xf/phases/eval/rules/", (LOGIN, 403, 403, 302), PHASE_RULES
@@ -169,6 +172,7 @@ def objects(world, settings, tmp_path):
         "queued_submission": queued.pk,
         "submission": finished.pk,
         "eval_pk": world.eval.pk,
+        "audit": TimingAudit.objects.create(phase=world.eval).pk,
     }
 
 
