@@ -18,6 +18,7 @@ from django.utils import timezone
 from competitions.models import Run, RunStatistics, Submission, TaskScore
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_run
+from evaluator.runner.outcome import without_worker_paths
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,8 @@ def finish_run(run: Run, result: RunResult) -> bool:
 @survives_database_outage
 @transaction.atomic
 def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
-    """End an active run that cannot finish.
+    """End an active run that cannot finish. The reason and logs reach the team: no path of the
+    worker's (its scratch folders, the artifact store, Docker's store) is kept in them.
 
     A platform fault is retried (the run goes back to the queue) until PODIUM_PLATFORM_RETRIES;
     it never costs an attempt. A team fault costs one unless the phase says failed runs don't
@@ -204,6 +206,8 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "") -> str:
     if run.status not in Run.ACTIVE:
         return run.status
     now = timezone.now()
+    roots = (settings.PODIUM_WORK_DIR, settings.ARTIFACT_ROOT, settings.VAR_DIR)
+    reason, logs = without_worker_paths(reason, roots), without_worker_paths(logs, roots)
     reason, logs = bound_reason(reason, logs)
     run.logs = logs[-LOG_LIMIT:] if logs else run.logs
     if fault == Run.Fault.PLATFORM and run.platform_retries < settings.PODIUM_PLATFORM_RETRIES:
