@@ -20,6 +20,11 @@ OWNER_LABEL = "podium.owner"
 # printing forever cannot fill it. The runner keeps only the last 64 KiB of each stream anyway.
 LOG_CONFIG = LogConfig(type="json-file", config={"max-size": "1m", "max-file": "2"})
 
+# The system calls a team's program may make: an allow-list in the manner of Docker's default,
+# written for Podium, without io_uring (whose operations no seccomp filter sees). The daemon
+# takes the profile's text, not a path, so the worker's disk layout does not matter.
+SECCOMP_PROFILE = Path(__file__).with_name("seccomp.json").read_text()
+
 
 def output_volume_options(limits: Limits) -> dict[str, str]:
     """A tmpfs volume: the kernel enforces the size and file-count cap, nothing to monitor.
@@ -158,7 +163,7 @@ def locked_down_config(
         },
         "mounts": [input_mount, output_mount],
         "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges"],
+        "security_opt": ["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"],
         "user": CONTAINER_USER,
         "pids_limit": limits.pids,
         "mem_limit": f"{limits.memory_mb}m",
