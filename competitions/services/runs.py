@@ -15,10 +15,12 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from competitions.models import Run, RunStatistics, Submission, TaskScore
+from competitions.models import Run, RunStatistics, Submission, TaskScore, Team
 from competitions.services import audits as audit_service
 from competitions.services import notifications
+from competitions.services.eligibility import attempt_budget
 from competitions.services.queueing import enqueue_run_on_commit, send_run
+from evaluator.runner.outcome import without_worker_paths
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +218,8 @@ def record_input_seed(run: Run, seed: int) -> None:
 @survives_database_outage
 @transaction.atomic
 def fail_run(run: Run, reason: str, fault: str, logs: str = "", *, team_logs: str = "") -> str:
-    """End an active run that cannot finish.
+    """End an active run that cannot finish. The reason and logs reach the team: no path of the
+    worker's (its scratch folders, the artifact store, Docker's store) is kept in them.
 
     A platform fault is retried (the run goes back to the queue) until PODIUM_PLATFORM_RETRIES;
     it never costs an attempt. A team fault costs one unless the phase says failed runs don't
@@ -226,6 +229,9 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "", *, team_logs: st
     if run.status not in Run.ACTIVE:
         return run.status
     now = timezone.now()
+    roots = (settings.PODIUM_WORK_DIR, settings.ARTIFACT_ROOT, settings.VAR_DIR)
+    reason, logs = without_worker_paths(reason, roots), without_worker_paths(logs, roots)
+    team_logs = without_worker_paths(team_logs, roots)
     reason, logs = bound_reason(reason, logs)
     run.logs = logs[-LOG_LIMIT:] if logs else run.logs
     run.team_logs = team_logs[-LOG_LIMIT:] if logs else run.team_logs
@@ -249,14 +255,30 @@ def fail_run(run: Run, reason: str, fault: str, logs: str = "", *, team_logs: st
 
 
 def _is_first_run(run: Run) -> bool:
-    """Only a submission's first run decides whether its attempt counts: organisers' re-runs
-    never change the count (a re-run of a scored attempt cannot give it back, nor charge again
-    one that was given back)."""
     return not Run.objects.filter(submission_id=run.submission_id, pk__lt=run.pk).exists()
 
 
+def gives_back(run: Run, failed_runs_count: bool) -> bool:
+    """Did this run end in a way that gives its attempt back (a cancel, a platform fault, a team
+    fault where the phase does not count failed runs)?"""
+    if run.status == Run.Status.CANCELLED:
+        return True
+    return run.status == Run.Status.FAILED and (
+        run.fault == Run.Fault.PLATFORM or not failed_runs_count
+    )
+
+
+def decides_attempt(run: Run) -> bool:
+    """Does this run decide whether its attempt counts? The first run does, and so does an
+    organisers' re-run of an attempt that every earlier run gave back (the re-run charged it
+    again); a re-run of a counting attempt changes nothing, whatever it ends in."""
+    phase = run.submission.phase
+    earlier = Run.objects.filter(submission_id=run.submission_id, pk__lt=run.pk)
+    return all(gives_back(other, phase.failed_runs_count) for other in earlier)
+
+
 def _give_back_attempt(run: Run) -> None:
-    if _is_first_run(run):
+    if decides_attempt(run):
         Submission.objects.filter(pk=run.submission_id).update(counts_as_attempt=False)
 
 
@@ -297,10 +319,24 @@ def cancel_run(run: Run, *, by_organiser: bool, user=None) -> Run:
 
 @transaction.atomic
 def rerun(submission: Submission) -> Run:
-    """Organisers: evaluate a submission again (a new run). The attempt count and a
-    disqualification are unchanged: requalifying is its own, explicit action."""
+    """Organisers: evaluate a submission again (a new run). A disqualification is unchanged
+    (requalifying is its own, explicit action); so is the count of an attempt that counts. An
+    attempt that was given back (platform fault, cancel) is charged again, within the team's
+    budget, or the re-run is refused: a re-run never scores an attempt the team does not pay."""
+    team = Team.objects.select_for_update().get(pk=submission.team_id)  # as submit() locks
+    submission = Submission.objects.select_related("phase").get(pk=submission.pk)
     if submission.runs.filter(status__in=Run.ACTIVE).exists():
         raise RunStateError(f"submission {submission.pk} already has a run in progress")
+    if not submission.counts_as_attempt:
+        budget = attempt_budget(team, submission.phase)
+        if budget.exhausted:
+            raise RunStateError(
+                f"submission {submission.pk}'s attempt was given back and team {team.name} has "
+                f"used all {budget.limit} attempts of phase {submission.phase.title!r}; a re-run "
+                "would score an attempt beyond the budget: raise the phase's attempts, or cancel "
+                "or re-run one of the team's counting attempts instead"
+            )
+        Submission.objects.filter(pk=submission.pk).update(counts_as_attempt=True)
     run = Run.objects.create(
         submission=submission, queue=submission.phase.competition.hardware_queue
     )

@@ -29,8 +29,17 @@ from .lockdown import (
     locked_down_config,
     output_volume_options,
 )
-from .outcome import OUTPUT_QUOTE, PLATFORM, TEAM, RunOutcome, TailBuffer, combine_logs, last_lines
-from .output_copy import OutputTooLarge, copy_output_archive
+from .outcome import (
+    OUTPUT_QUOTE,
+    PLATFORM,
+    TEAM,
+    RunOutcome,
+    TailBuffer,
+    combine_logs,
+    last_lines,
+    without_worker_paths,
+)
+from .output_copy import OutputTooLarge, copy_output_archive, shown
 from .timestamps import docker_duration_s
 
 BASE_IMAGE = "podium/base:bookworm"
@@ -99,7 +108,9 @@ class DockerRunner:
         try:
             self._run(image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created)
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
-            outcome.failure = f"platform error while running the container: {_short(error)}"
+            # The worker's own paths (its scratch folder, Docker's volumes) stay on the worker.
+            text = without_worker_paths(_short(error), (input_dir, output_dir, output_dir.parent))
+            outcome.failure = f"platform error while running the container: {text}"
             outcome.fault = PLATFORM
         finally:
             self._container = None
@@ -342,15 +353,17 @@ def _judge(outcome: RunOutcome, limits: Limits, copied) -> None:
     elif outcome.exit_code != 0:
         tail = last_lines(outcome.stderr) or last_lines(outcome.stdout) or "(no output)"
         outcome.failure = f"the container exited with code {outcome.exit_code}{OUTPUT_QUOTE}{tail}"
+    elif copied.refused:
+        outcome.failure = copied.refused
     elif copied.links:
         name, target = copied.links[0]
         outcome.failure = (
-            f"/output/{name} is a link to {target!r}; links are never followed: write "
-            "regular files into /output"
+            f"/output/{shown(name)} is a link to {shown(target)!r}; links are never followed: "
+            "write regular files into /output"
         )
     elif copied.special:
         outcome.failure = (
-            f"/output/{copied.special[0]} is not a regular file or directory; "
+            f"/output/{shown(copied.special[0])} is not a regular file or directory; "
             "write regular files into /output"
         )
     if outcome.failure:
@@ -421,5 +434,10 @@ def _remove_quietly(kind: str, thing, outcome: RunOutcome) -> None:
 
 
 def _short(error: Exception) -> str:
-    text = str(error)
+    # An OSError's text names the file it was about: a path on the worker, never shown.
+    text = (
+        f"{type(error).__name__}: {error.strerror}"
+        if isinstance(error, OSError) and error.strerror
+        else str(error)
+    )
     return text if len(text) <= 500 else text[:500] + "..."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from pathlib import Path
 
 from docker.types import DeviceRequest, LogConfig, Mount
@@ -20,6 +19,11 @@ OWNER_LABEL = "podium.owner"
 # dockerd itself keeps a container's stdout/stderr on the host's disk; rotate so that a container
 # printing forever cannot fill it. The runner keeps only the last 64 KiB of each stream anyway.
 LOG_CONFIG = LogConfig(type="json-file", config={"max-size": "1m", "max-file": "2"})
+
+# The system calls a team's program may make: an allow-list in the manner of Docker's default,
+# written for Podium, without io_uring (whose operations no seccomp filter sees). The daemon
+# takes the profile's text, not a path, so the worker's disk layout does not matter.
+SECCOMP_PROFILE = Path(__file__).with_name("seccomp.json").read_text()
 
 
 def output_volume_options(limits: Limits) -> dict[str, str]:
@@ -48,6 +52,28 @@ class VolumeRefused(ValueError):
     """The image declares a VOLUME the platform cannot give it; the message says what to change."""
 
 
+def clean_path(path: str) -> str:
+    """`path` as Go's `filepath.Clean` (Unix) writes it, which is how dockerd reads a VOLUME.
+
+    posixpath.normpath keeps a leading "//" (POSIX lets it mean something else); Go does not,
+    so "//input/x" is /input/x to Docker and must be judged as that.
+    """
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append(part)
+            continue
+        parts.append(part)
+    cleaned = ("/" if rooted else "") + "/".join(parts)
+    return cleaned or "."
+
+
 def declared_volume_tmpfs(declared, limits: Limits) -> dict[str, str]:
     """A size-capped tmpfs (path -> mount options) over every path the image declares as VOLUME.
 
@@ -56,7 +82,7 @@ def declared_volume_tmpfs(declared, limits: Limits) -> dict[str, str]:
     pages count against the container's memory limit; it disappears with the container.
     Raises VolumeRefused for a declaration that could shadow the run's /input or /output.
     """
-    paths = sorted({posixpath.normpath(str(path)) for path in (declared or {})})
+    paths = sorted({clean_path(str(path)) for path in (declared or {})})
     if len(paths) > DECLARED_VOLUMES_MAX:
         raise VolumeRefused(
             f"the image declares {len(paths)} VOLUMEs, more than {DECLARED_VOLUMES_MAX}; "
@@ -139,7 +165,7 @@ def locked_down_config(
         },
         "mounts": [input_mount, output_mount],
         "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges"],
+        "security_opt": ["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"],
         "user": CONTAINER_USER,
         "pids_limit": limits.pids,
         "mem_limit": f"{limits.memory_mb}m",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
@@ -111,3 +113,22 @@ def last_lines(text: str, count: int = 5, max_chars: int = 600) -> str:
     lines = [line for line in text.splitlines() if line.strip()][-count:]
     joined = " | ".join(line.strip() for line in lines)
     return joined[-max_chars:]
+
+
+# Where a worker keeps what a team must not see the location of: Docker's own store.
+WORKER_ROOTS = ("/var/lib/docker", "/var/lib/containerd", "/run/docker", "/run/containerd")
+WORKER_PATH = "<worker path>"
+
+
+def without_worker_paths(text: str, roots=()) -> str:
+    """`text` with every path at or below one of the worker's `roots` (and Docker's store) written
+    as "<worker path>": failure reasons and logs reach teams; the worker's layout stays its own.
+    """
+    candidates = set(WORKER_ROOTS)
+    for root in roots:
+        if root:
+            candidates |= {os.fspath(root), os.path.realpath(root)}
+    candidates = sorted((c.rstrip("/") for c in candidates if len(c.rstrip("/")) > 1), key=len)
+    for root in reversed(candidates):  # longest first: a root inside another is replaced whole
+        text = re.sub(re.escape(root) + r"(?![\w.-])[^\s'\"(),;]*", WORKER_PATH, text)
+    return text

@@ -1,10 +1,12 @@
 """Attempts stay right under any sequence of team and organiser actions (issue 14, finding 8).
 
-The rule: only a submission's first run decides whether its attempt counts. It counts while
+The rule: a submission's first run decides whether its attempt counts. It counts while
 queued or running, when scored, and when it failed by the team's fault where the phase counts
-failed runs; a cancel or a platform fault gives it back. Re-runs never change the count, a team
-cannot cancel the organisers' re-run of a scored attempt, and a disqualified submission stays
-disqualified until an organiser requalifies it.
+failed runs; a cancel or a platform fault gives it back. A re-run of a counting attempt never
+changes the count; a re-run of a given-back attempt charges it again and then decides it, or is
+refused when the budget is used (issue 19.10: never more scored attempts than the budget). A team
+cannot cancel the organisers' re-run, and a disqualified submission stays disqualified until an
+organiser requalifies it.
 """
 
 import pytest
@@ -31,13 +33,22 @@ ACTIONS = (
 steps = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 5)), max_size=25)
 
 
+def gave_back(run: Run, failed_runs_count: bool) -> bool:
+    if run.status == Run.Status.CANCELLED:
+        return True
+    return run.status == Run.Status.FAILED and (
+        run.fault == Run.Fault.PLATFORM or not failed_runs_count
+    )
+
+
 def expected_count(submission: Submission, failed_runs_count: bool) -> bool:
-    first = submission.runs.order_by("pk").first()
-    if first.status == Run.Status.CANCELLED:
-        return False
-    if first.status == Run.Status.FAILED:
-        return first.fault == Run.Fault.TEAM and failed_runs_count
-    return True
+    # The attempt follows the last run started while every earlier run had given it back.
+    deciding, earlier = None, []
+    for run in submission.runs.order_by("pk"):
+        if all(gave_back(other, failed_runs_count) for other in earlier):
+            deciding = run
+        earlier.append(run)
+    return not gave_back(deciding, failed_runs_count)
 
 
 def act(action, submission, team, phase):
@@ -94,11 +105,16 @@ def test_property_attempts_follow_the_rules_under_any_sequence(
         submission = submissions[index % len(submissions)]
         scored_before = submission.runs.filter(status=Run.Status.FINISHED).exists()
         counted_before = attempts_used(team, eval_phase)
+        given_back_before = not Submission.objects.get(pk=submission.pk).counts_as_attempt
         act(action, submission, team, eval_phase)
         if action in ("disqualify", "requalify"):
             disqualified[submission.pk] = action == "disqualify"
-        if action == "rerun" or (action == "team_cancel" and scored_before):
+        if action == "rerun" and given_back_before:
+            assert attempts_used(team, eval_phase) in (counted_before, counted_before + 1)
+        elif action == "rerun" or (action == "team_cancel" and scored_before):
             assert attempts_used(team, eval_phase) == counted_before, action
+        scored = Submission.objects.filter(team=team, runs__status=Run.Status.FINISHED)
+        assert scored.distinct().count() <= eval_phase.max_attempts, (action, sequence)
         used = attempts_used(team, eval_phase)
         assert used <= eval_phase.max_attempts
         expected = sum(
@@ -143,3 +159,32 @@ def test_rerun_of_a_disqualified_submission_keeps_it_off_the_board(team, eval_ph
     submission.refresh_from_db()
     assert submission.disqualified
     assert leaderboard(eval_phase).rows == []
+
+
+@pytest.mark.django_db
+def test_a_rerun_of_a_given_back_attempt_is_charged_or_refused(team, eval_phase, settings):
+    from competitions.reads.boards import leaderboard
+
+    settings.PODIUM_PLATFORM_RETRIES = 0
+    result = runs.RunResult(70.0, [("xnli", "", "accuracy", 70.0)], 1.0, [1.0], None, {}, "")
+    lost = submit(team, eval_phase, Artifact(image_ref=REF))
+    runs.fail_run(runs.claim_run(lost.runs.get().pk, "worker"), "worker died", "platform")
+    assert attempts_used(team, eval_phase) == 0
+    for _ in range(eval_phase.max_attempts):  # the team spends its whole budget
+        other = submit(team, eval_phase, Artifact(image_ref=REF))
+        assert runs.finish_run(runs.claim_run(other.runs.get().pk, "worker"), result)
+    with pytest.raises(runs.RunStateError, match=r"given back .* used all 3 attempts"):
+        runs.rerun(lost)
+    assert not lost.runs.filter(status=Run.Status.QUEUED).exists()
+    # With room in the budget the re-run is charged, and a platform fault gives it back again.
+    eval_phase.max_attempts = 4
+    eval_phase.save()
+    again = runs.rerun(lost)
+    assert attempts_used(team, eval_phase) == 4
+    runs.fail_run(runs.claim_run(again.pk, "worker"), "worker died", "platform")
+    assert attempts_used(team, eval_phase) == 3
+    third = runs.rerun(lost)
+    assert runs.finish_run(runs.claim_run(third.pk, "worker"), result)
+    assert attempts_used(team, eval_phase) == 4
+    scored = Submission.objects.filter(team=team, runs__status=Run.Status.FINISHED).distinct()
+    assert scored.count() == 4 and len(leaderboard(eval_phase).rows) == 1

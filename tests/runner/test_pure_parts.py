@@ -123,6 +123,9 @@ def test_declared_volumes_become_capped_tmpfs_owned_by_the_run():
         ({"/input/cache": {}}, "would cover /input"),
         ({"/output/x": {}}, "would cover /output"),
         ({"/": {}}, "the root filesystem"),
+        ({"//input/cache": {}}, "would cover /input"),  # dockerd reads it as /input/cache
+        ({"/tmp/../output/x": {}}, "would cover /output"),
+        ({"//": {}}, "the root filesystem"),
         ({f"/v{n}": {} for n in range(17)}, "declares 17 VOLUMEs"),
     ],
 )
@@ -131,3 +134,31 @@ def test_volumes_that_would_cover_the_run_are_refused(declared, words):
 
     with pytest.raises(VolumeRefused, match=words):
         declared_volume_tmpfs(declared, Limits())
+
+
+@pytest.mark.parametrize(
+    ("declared", "docker_reads"),
+    [
+        ("//data", "/data"),
+        ("/data/", "/data"),
+        ("/a/../b", "/b"),
+        ("///x", "/x"),
+        ("/./y", "/y"),
+        ("/../z", "/z"),
+        ("/a//b/./c/..", "/a/b"),
+        ("//", "/"),
+        ("a/../..", ".."),
+        ("", "."),
+    ],
+)
+def test_volume_paths_are_cleaned_as_go_filepath_clean(declared, docker_reads):
+    from evaluator.runner.lockdown import clean_path
+
+    assert clean_path(declared) == docker_reads
+
+
+def test_a_doubled_slash_volume_is_mounted_where_docker_puts_it():
+    from evaluator.runner.lockdown import declared_volume_tmpfs
+
+    assert set(declared_volume_tmpfs({"//data": {}, "/data/": {}}, Limits())) == {"/data"}
+    assert declared_volume_tmpfs({"//output": {}, "//tmp": {}}, Limits()) == {}

@@ -1,7 +1,9 @@
 """Hostile: leaves a prediction file that is not a plain file (trick chosen by PODIUM_TRICK).
 
 hardlink: test-en.tsv is a hard link; fifo: a named pipe; directory: a folder with the file's
-name; device: tries mknod; odd-names: names with '..', backslashes and newlines beside it.
+name; device: tries mknod; odd-names: names with '..', backslashes and newlines beside it;
+deep-path: valid predictions beside a path 30 folders of 200 characters deep (too long for any
+worker's disk: 6 KB, over PATH_MAX); odd-bytes: beside them a name that is not UTF-8.
 """
 
 import os
@@ -32,4 +34,17 @@ elif trick == "odd-names":
             handle.write(labels)
     with open(target, "w") as handle:
         handle.write(labels)
+elif trick in ("deep-path", "odd-bytes"):
+    with open(target, "w") as handle:
+        handle.write(labels)
+    if trick == "odd-bytes":
+        with open(os.path.join(os.fsencode(folder), b"bad-\xff\xfe.tsv"), "w") as handle:
+            handle.write(labels)
+    else:
+        os.chdir(output)
+        for _ in range(30):  # one relative step at a time: each call stays under PATH_MAX
+            os.mkdir("d" * 200)
+            os.chdir("d" * 200)
+        with open("deep.tsv", "w") as handle:
+            handle.write(labels)
 print(f"trick {trick} done", flush=True)
