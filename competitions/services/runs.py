@@ -7,7 +7,7 @@ redelivered message) can never both own a run, and a finished run is never redon
 import functools
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, RunStatistics, Submission, TaskScore
+from competitions.services import canaries as canary_service
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 
@@ -152,6 +153,7 @@ class RunResult:
     energy_kwh: float | None = None
     energy_method: str = ""
     statistics: Statistics | None = None
+    canaries: dict = field(default_factory=dict)  # task -> TaskCanaries.as_json(), scored apart
 
 
 @survives_database_outage
@@ -187,6 +189,8 @@ def finish_run(run: Run, result: RunResult) -> bool:
             defaults={"data": stats.data, "split_key": stats.split_key,
                       "convention": stats.convention, "examples": stats.examples},
         )  # fmt: skip
+    if result.canaries:
+        canary_service.record(run.pk, result.canaries)
     notifications.notify_run_finished(run.pk)
     return True
 

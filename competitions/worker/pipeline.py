@@ -20,7 +20,7 @@ from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
 from competitions.worker.timing import run_timed
 from evaluator import example_stats
-from evaluator.contract import PredictionError, score_output
+from evaluator.contract import PredictionError, load_canaries, score_output
 from evaluator.scoring import Scores
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,11 @@ def _evaluate(
         run_service.advance(run, Run.Status.SCORING)
         try:
             scored = score_output(
-                timed.first_output, split.gold_dir, split.manifest, competition.scoring_convention
+                timed.first_output,
+                split.gold_dir,
+                split.manifest,
+                competition.scoring_convention,
+                canaries=load_canaries(split.gold_dir),  # scored apart, never on the board
             )
         except PredictionError as error:
             # Every problem: fail_run keeps the first few hundred characters, the log the rest.
@@ -163,6 +167,7 @@ def _evaluate(
         logs=timed.outcomes[0].logs,
         energy_kwh=timed.energy_kwh,
         energy_method=timed.energy_method,
+        canaries={task: figures.as_json() for task, figures in scored.canaries.items()},
         statistics=run_service.Statistics(
             data=example_stats.to_bytes(scored.stats),
             split_key=split.key,
