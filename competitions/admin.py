@@ -52,6 +52,10 @@ class CompetitionAdmin(admin.ModelAdmin):
         ),
         ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
         ("Scoring", {"fields": ["scoring_convention"]}),
+        (
+            "Canary examples (a changed share rebuilds the splits)",
+            {"fields": [("canary_percent", "canary_minimum", "canary_gap_points")]},
+        ),
         ("Openness", {"fields": ["publish_code_after_close"]}),
     ]
 
@@ -122,7 +126,7 @@ class TaskScoreInline(admin.TabularInline):
 class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "submission", "status", "fault", "runtime_s", "overall_score", "worker"]
     list_filter = ["status", "fault", "queue"]
-    readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs"]
+    readonly_fields = ["runtime_measurements", "hardware", "hardware_id", "logs", "canary_figures"]
     inlines = [TaskScoreInline]
 
 
