@@ -117,6 +117,16 @@ def score_apart(
     return scores, originals, figures
 
 
+def set_apart(
+    scores: Scores, stats: Mapping[Key, ExampleStats], record: Mapping, convention: str
+) -> tuple[Scores, dict[Key, ExampleStats], dict[str, TaskCanaries]]:
+    """A scored run's (scores, statistics) with the canaries of `record` (the gold folder's
+    canaries.json, in the split's own order) set apart: unchanged when the split has none."""
+    if not record or not record.get("tasks"):
+        return scores, dict(stats), {}
+    return score_apart(stats, read_canaries(record), convention)
+
+
 @dataclass(frozen=True)
 class Verdict:
     flagged: bool

@@ -15,13 +15,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import BinaryIO
 
 import numpy as np
 
-from evaluator.canary_scoring import read_canaries, score_apart
 from evaluator.diagnose import first_length_difference, shape
 from evaluator.entities import CONVENTION_XTREME, check_convention
 from evaluator.example_stats import ExampleStats
@@ -257,20 +256,18 @@ def _each_file(output_dir, manifest: Mapping, max_bytes: int, action):
 
 @dataclass(frozen=True)
 class ScoredOutput:
-    scores: Scores  # the board's: originals only when the split has canaries
-    stats: dict[tuple[str, str], ExampleStats]  # the originals' (what the bootstrap resamples)
-    canaries: dict = field(default_factory=dict)  # task -> evaluator.canary_scoring.TaskCanaries
+    scores: Scores
+    stats: dict[tuple[str, str], ExampleStats]
 
 
 def score_output(
     output_dir, gold_dir, manifest: Mapping, convention: str = CONVENTION_XTREME,
-    max_bytes: int = DEFAULT_MAX_PREDICTION_BYTES, canaries: Mapping | None = None,
+    max_bytes: int = DEFAULT_MAX_PREDICTION_BYTES,
 ) -> ScoredOutput:  # fmt: skip
     """Check and score every expected file against gold_dir's, streaming; with the statistics
     evaluator/uncertainty.py resamples. Raises PredictionError listing each bad file.
-
-    `canaries` (the gold folder's canaries.json, evaluator.contract.load_canaries): the canary
-    examples are scored apart and left out of the scores and statistics returned."""
+    Every example counts here, canaries included: evaluator.canary_scoring.set_apart then
+    takes the canaries out of the board's scores and statistics."""
     check_convention(convention)
 
     def score(task_id, lang, relative, opener):
@@ -305,10 +302,6 @@ def score_output(
         )  # fmt: skip
 
     scored = dict(_each_file(output_dir, manifest, max_bytes, score))
-    if canaries and canaries.get("tasks"):
-        stats = {key: result.stats for key, result in scored.items()}
-        board, originals, figures = score_apart(stats, read_canaries(canaries), convention)
-        return ScoredOutput(scores=board, stats=originals, canaries=figures)
     per_language = {key: result.metrics for key, result in scored.items()}
     return ScoredOutput(
         scores=aggregate(per_language, convention),

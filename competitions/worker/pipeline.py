@@ -20,6 +20,7 @@ from competitions.worker.executors import executor_for
 from competitions.worker.splits import local_split
 from competitions.worker.timing import run_timed
 from evaluator import example_stats
+from evaluator.canary_scoring import set_apart
 from evaluator.contract import PredictionError, load_canaries, score_output
 from evaluator.scoring import Scores
 
@@ -146,13 +147,18 @@ def _evaluate(
                 split.gold_dir,
                 split.manifest,
                 competition.scoring_convention,
-                canaries=load_canaries(split.gold_dir),  # scored apart, never on the board
             )
         except PredictionError as error:
             # Every problem: fail_run keeps the first few hundred characters, the log the rest.
             reason = "invalid predictions: " + "\n".join(error.problems)
             raise RunFailed(reason, Run.Fault.TEAM, timed.outcomes[0].logs) from None
-        scores = scored.scores
+        # The canaries (in the split's own order) are scored apart and never on the board.
+        scores, stats, canaries = set_apart(
+            scored.scores,
+            scored.stats,
+            load_canaries(split.gold_dir),
+            competition.scoring_convention,
+        )
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
@@ -167,12 +173,12 @@ def _evaluate(
         logs=timed.outcomes[0].logs,
         energy_kwh=timed.energy_kwh,
         energy_method=timed.energy_method,
-        canaries={task: figures.as_json() for task, figures in scored.canaries.items()},
+        canaries={task: figures.as_json() for task, figures in canaries.items()},
         statistics=run_service.Statistics(
-            data=example_stats.to_bytes(scored.stats),
+            data=example_stats.to_bytes(stats),
             split_key=split.key,
             convention=scores.convention,
-            examples=sum(len(s) for s in scored.stats.values()),
+            examples=sum(len(s) for s in stats.values()),
         ),
     )
 

@@ -10,7 +10,7 @@ import pytest
 from baselines.mbert import train
 from evaluator import rules
 from evaluator.canary import CanaryPlan
-from evaluator.canary_scoring import verdict
+from evaluator.canary_scoring import set_apart, verdict
 from evaluator.contract import load_canaries, score_output, write_split
 from evaluator.data import open_source
 
@@ -35,10 +35,9 @@ def test_the_baseline_is_not_flagged(tmp_path):
          "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--device", "cpu"],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-    scored = score_output(
-        tmp_path / "out", tmp_path / "gold", manifest, canaries=load_canaries(tmp_path / "gold")
-    )
-    figures = {task: f.as_json() for task, f in scored.canaries.items()}
+    scored = score_output(tmp_path / "out", tmp_path / "gold", manifest)
+    _, _, apart = set_apart(scored.scores, scored.stats, load_canaries(tmp_path / "gold"), "xtreme")
+    figures = {task: f.as_json() for task, f in apart.items()}
     margin = rules.CANARIES["canary_gap_points"].default
     decided = verdict(figures, {}, margin, rules.CANARY_JUDGED_MINIMUM)
     assert set(decided.judged) >= {"panx", "udpos", "pawsx"}, figures
