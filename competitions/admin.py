@@ -57,6 +57,10 @@ class CompetitionAdmin(admin.ModelAdmin):
         ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
         ("Debug runs (per team)", {"fields": [("debug_runs_per_window", "debug_window_s")]}),
         ("Scoring", {"fields": ["scoring_convention"]}),
+        (
+            "Canary examples (a changed share rebuilds the splits)",
+            {"fields": [("canary_percent", "canary_minimum", "canary_gap_points")]},
+        ),
         ("Openness", {"fields": ["publish_code_after_close"]}),
     ]
 
@@ -146,7 +150,7 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["status", "fault", "queue", TimingFlagFilter]
     readonly_fields = [
         "runtime_measurements", "timing_flag", "predictions_digest", "hardware", "hardware_id",
-        "logs",
+        "logs", "canary_figures",
     ]  # fmt: skip
     inlines = [TaskScoreInline]
 

@@ -183,6 +183,18 @@ class DebugSpec(_Strict):
         return _check(rules.DEBUG_RUNS[f"debug_{info.field_name}"], value)
 
 
+class CanarySpec(_Strict):
+    percent: int = rules.CANARIES["canary_percent"].default
+    minimum: int = rules.CANARIES["canary_minimum"].default
+    gap_points: int = rules.CANARIES["canary_gap_points"].default
+    seed: Annotated[int, Field(ge=1, lt=2**62)] | None = None  # None: drawn once, kept private
+
+    @field_validator("percent", "minimum", "gap_points", mode="before")
+    @classmethod
+    def _bounded(cls, value, info):
+        return _check(rules.CANARIES[f"canary_{info.field_name}"], value)
+
+
 class RuleSpec(_Strict):
     # Defaults and bounds are the efficiency rule's own (evaluator/efficiency_rule.py).
     metric: Literal[tuple(METRIC_WORDS)] = RULE_DEFAULTS["metric"]
@@ -224,6 +236,7 @@ class CompetitionSpec(_Strict):
     limits: LimitsSpec = LimitsSpec()
     timing: TimingSpec = TimingSpec()
     debug_runs: DebugSpec = DebugSpec()
+    canaries: CanarySpec = CanarySpec()
     efficiency_rule: RuleSpec = RuleSpec()
     hardware: HardwareSpec = HardwareSpec()
     scoring: ScoringSpec = ScoringSpec()

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 
 # Reading and checking what a container wrote lives in evaluator/predictions.py; these names are
 # part of the contract's interface, so they are importable from here as well.
+from evaluator.canary import CANARY_FILE, make_canaries, mix
+from evaluator.canary import FORMAT_VERSION as CANARY_FORMAT
 from evaluator.predictions import (
     DEFAULT_MAX_PREDICTION_BYTES,
     PredictionError,
@@ -53,16 +55,19 @@ def _gold_text(spec, examples: list[dict]) -> str:
     return "".join(f"{ex['label']}\n" for ex in examples)
 
 
-def write_split(source, tasks, split: str, input_dir, gold_dir) -> dict:
+def write_split(source, tasks, split: str, input_dir, gold_dir, canaries=None) -> dict:
     """Write one split's inputs (no labels) and gold; returns the full manifest.
 
     input_dir/manifest.json lists tasks, languages, labels and counts; gold_dir/manifest.json is
     the same plus "sentence_lengths" (token count of every tagging sentence), which
     read_predictions uses to point at the exact sentence whose tag count is wrong.
+    With a `canaries` plan (evaluator.canary.CanaryPlan), canary examples are shuffled into every
+    file, all ids are renumbered in the mixed order, and gold_dir/canaries.json alone says where.
     """
     selection = resolve_tasks(tasks)
     manifest: dict = {"format_version": FORMAT_VERSION, "tasks": {}}
     lengths: dict[str, dict[str, list[int]]] = {}
+    marks: dict[str, dict[str, dict]] = {}
     for task_id, languages in selection.items():
         spec = get_task(task_id)
         os.makedirs(os.path.join(input_dir, task_id), exist_ok=True)
@@ -73,6 +78,11 @@ def write_split(source, tasks, split: str, input_dir, gold_dir) -> dict:
             if spec.is_tagging:
                 # An empty sentence cannot be written in the blank-line-separated layout.
                 examples = [ex for ex in examples if ex["tokens"]]
+            if canaries is not None and canaries.count(len(examples)):
+                examples, marks.setdefault(task_id, {})[lang] = _with_canaries(
+                    source, canaries, task_id, lang, examples
+                )
+            if spec.is_tagging:
                 lengths.setdefault(task_id, {})[lang] = [len(ex["tokens"]) for ex in examples]
             path = os.path.join(input_dir, file_name(task_id, lang, "jsonl"))
             with open(path, "w", encoding="utf-8") as handle:
@@ -94,7 +104,31 @@ def write_split(source, tasks, split: str, input_dir, gold_dir) -> dict:
     _write_json(os.path.join(input_dir, MANIFEST), manifest)
     full = {**manifest, "sentence_lengths": lengths}
     _write_json(os.path.join(gold_dir, MANIFEST), full)
+    if canaries is not None:
+        record = {"format_version": CANARY_FORMAT, **canaries.as_json(), "tasks": marks}
+        _write_json(os.path.join(gold_dir, CANARY_FILE), record)
     return full
+
+
+def _with_canaries(source, plan, task_id: str, lang: str, examples: list[dict]):
+    """The file's examples with its canaries mixed in, ids renumbered; and where they are."""
+    try:
+        train = source.examples(task_id, lang, "train")
+    except ValueError:  # no training data for this language: nothing to draw replacements from
+        train = []
+    made = make_canaries(task_id, lang, examples, train, plan.count(len(examples)), plan.seed)
+    mixed, positions, parents = mix(examples, made, plan.seed, task_id, lang)
+    renumbered = [{**ex, "id": f"{task_id}-{lang}-{i:06d}"} for i, ex in enumerate(mixed)]
+    return renumbered, {"positions": positions, "parents": parents}
+
+
+def load_canaries(gold_dir) -> dict:
+    """gold_dir/canaries.json as written by write_split, or {} for a split without canaries."""
+    path = os.path.join(gold_dir, CANARY_FILE)
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def _write_json(path, data) -> None:

@@ -265,7 +265,9 @@ def score_output(
     max_bytes: int = DEFAULT_MAX_PREDICTION_BYTES,
 ) -> ScoredOutput:  # fmt: skip
     """Check and score every expected file against gold_dir's, streaming; with the statistics
-    evaluator/uncertainty.py resamples. Raises PredictionError listing each bad file."""
+    evaluator/uncertainty.py resamples. Raises PredictionError listing each bad file.
+    Every example counts here, canaries included: evaluator.canary_scoring.set_apart then
+    takes the canaries out of the board's scores and statistics."""
     check_convention(convention)
 
     def score(task_id, lang, relative, opener):

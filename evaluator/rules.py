@@ -94,6 +94,25 @@ PHASE = _settings(
     Setting("max_attempts", "attempts per team", 3, 1, why="a phase needs at least one"),
 )
 
+# Canary examples (evaluator/canary.py): the share added to each hidden split, per task and
+# language, and how far below its original score a run's canary score may fall before the run is
+# flagged to the organisers (points above the supplied baseline's own gap).
+CANARIES = _settings(
+    Setting(
+        "canary_percent",
+        "canary examples",
+        3,
+        0,
+        20,
+        unit="percent",
+        why="canaries are scored apart; more than a fifth would thin the board's own examples",
+    ),
+    Setting("canary_minimum", "canaries per language", 5, 0, 1000),
+    Setting("canary_gap_points", "the canary gap", 20, 1, 100, unit="points"),
+)
+# A task with fewer canaries than this in a run is not judged: its gap is mostly chance.
+CANARY_JUDGED_MINIMUM = 10
+
 # What the runner gives a container beyond the competition's limits (not set per competition).
 RUNNER_LIMITS = {"pids": 256, "tmp_mb": 1024, "output_files": 10000}
 

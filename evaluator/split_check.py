@@ -18,9 +18,14 @@ Key = tuple[str, str]  # (task, language)
 KEY_FORMAT = 1
 
 
-def split_identity(data_config: Mapping, tasks: Mapping, split: str) -> str:
-    """Content key of a hidden split: changes when the data, the task list or the split does."""
+def split_identity(
+    data_config: Mapping, tasks: Mapping, split: str, canaries: Mapping | None = None
+) -> str:
+    """Content key of a hidden split: changes when the data, the task list, the split or its
+    canaries' plan does (a split without canaries keeps the key it always had)."""
     identity = {"format": KEY_FORMAT, "data": dict(data_config), "tasks": tasks, "split": split}
+    if canaries and canaries.get("percent"):
+        identity["canaries"] = dict(canaries)
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -39,13 +44,19 @@ class SplitReport:
     split: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    canaries: dict[str, dict[str, int]] = field(default_factory=dict)  # of `counts`, canaries
 
     @property
     def verified(self) -> bool:
         return not self.problems
 
     def as_json(self) -> dict:
-        return {"split": self.split, "counts": self.counts, "problems": self.problems}
+        return {
+            "split": self.split,
+            "counts": self.counts,
+            "canaries": self.canaries,
+            "problems": self.problems,
+        }
 
 
 def verify_split(
@@ -58,14 +69,21 @@ def verify_split(
     other_hashes: Mapping[Key, set[str]],
     train_hashes: Mapping[Key, set[str]],
     other_split: str = "",
+    canaries: Mapping[Key, Mapping] | None = None,
+    public_hashes: Mapping[Key, set[str]] | None = None,
 ) -> SplitReport:
     """Every problem of one built split; `verified` when there is none.
 
     expected: the competition's tasks and languages; manifest/gold: what the bundle holds;
     source_counts: examples the source has for this split (empty tagging sentences left out);
     split_hashes/other_hashes/train_hashes: input hashes of this split, of the other phase's
-    hidden split and of the training data teams get, per (task, language).
+    hidden split and of the training data teams get, per (task, language) (the originals only
+    when the split has canaries). canaries: per (task, language), the canaries' "positions",
+    their "parents" and their input "hashes"; public_hashes: the source's own examples of this
+    split. A canary must keep its parent's label and equal no public example.
     """
+    canaries = canaries or {}
+    public_hashes = public_hashes or {}
     report = SplitReport(split=split)
     stored = manifest.get("tasks", {})
     for task, languages in expected.items():
@@ -84,12 +102,30 @@ def verify_split(
                 continue
             if count == 0:
                 report.problems.append(f"{where}: no examples; check the data source")
-            if (task, language) in source_counts and source_counts[(task, language)] != count:
+            added = len(canaries.get((task, language), {}).get("positions", []))
+            if added:
+                report.canaries.setdefault(task, {})[language] = added
+            expected_count = source_counts.get((task, language))
+            if expected_count is not None and expected_count + added != count:
                 report.problems.append(
                     f"{where}: {count} examples stored but the source has "
-                    f"{source_counts[(task, language)]}; rebuild the split"
+                    f"{source_counts[(task, language)]}"
+                    + (f" (+ {added} canaries)" if added else "")
+                    + "; rebuild the split"
                 )
             labels = gold.get((task, language), [])
+            if (task, language) in canaries and len(labels) == count:
+                report.problems.extend(
+                    _canary_problems(
+                        where,
+                        spec,
+                        labels,
+                        canaries[(task, language)],
+                        public_hashes.get((task, language), set())
+                        | other_hashes.get((task, language), set())
+                        | trained,
+                    )
+                )
             if len(labels) != count:
                 report.problems.append(f"{where}: {len(labels)} gold labels for {count} inputs")
             report.problems.extend(_label_problems(where, spec, labels))
@@ -109,6 +145,43 @@ def verify_split(
     return report
 
 
+def _entity_types(tags) -> list[str]:
+    from evaluator.canary import entity_spans
+
+    return [kind for _, _, kind in entity_spans(tags)]
+
+
+def _canary_problems(where: str, spec, labels: list, mark: Mapping, public: set[str]) -> list:
+    """A canary is in the file, keeps its parent's label (tagging: the same tags, or for PAN-X
+    the same entity types in order) and equals no public example."""
+    positions, parents = list(mark["positions"]), list(mark["parents"])
+    inside = range(len(labels))
+    if len(set(positions)) != len(positions) or len(parents) != len(positions):
+        return [f"{where}: the canary record is inconsistent; rebuild the split"]
+    if not all(p in inside for p in positions + parents) or set(positions) & set(parents):
+        return [f"{where}: a canary or its parent is outside the split; rebuild the split"]
+    problems = []
+    changed = 0
+    for position, parent in zip(positions, parents, strict=True):
+        mine, theirs = labels[position], labels[parent]
+        if spec.id == "panx":
+            changed += _entity_types(mine) != _entity_types(theirs)
+        else:
+            changed += mine != theirs
+    if changed:
+        problems.append(
+            f"{where}: {changed} canary label(s) differ from the example they were made from; "
+            "the canaries must keep their labels: rebuild the split"
+        )
+    equal = sum(1 for h in mark.get("hashes", []) if h in public)
+    if equal:
+        problems.append(
+            f"{where}: {equal} canary input(s) equal a public example; a lookup table would "
+            "know them: rebuild the split with another canary seed"
+        )
+    return problems
+
+
 def _label_problems(where: str, spec, labels: list) -> list[str]:
     allowed = set(spec.labels)
     flat = [tag for sentence in labels for tag in sentence] if spec.is_tagging else labels
@@ -125,6 +198,10 @@ def summary_lines(report: SplitReport) -> list[str]:
         total = sum(counts.values())
         per_language = ", ".join(f"{lang} {n}" for lang, n in counts.items())
         lines.append(f"  {task}: {total} examples ({per_language})")
+        added = report.canaries.get(task, {})
+        if added:
+            shown = ", ".join(f"{lang} {n}" for lang, n in added.items())
+            lines.append(f"    of which {sum(added.values())} canaries ({shown}), scored apart")
     state = "verified" if report.verified else f"NOT verified, {len(report.problems)} problem(s)"
     lines.append(f"  {state}")
     lines.extend(f"  - {problem}" for problem in report.problems)

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 
 from competitions.spec import timezone_problem
 from evaluator import efficiency_rule, rules
+from evaluator.canary import CanaryPlan
 from evaluator.efficiency_rule import RULE_DEFAULTS
 from evaluator.entities import CONVENTION_WORDS, DEFAULT_CONVENTION
 from evaluator.registry import TASKS
@@ -78,6 +79,17 @@ class Competition(models.Model):
         "Debug-run window (s)",
         help_text="The window the debug-run limit counts over.",
     )
+    # Canary examples in each hidden split (evaluator/canary.py, docs/security.md); the seed is
+    # drawn when the competition is first loaded unless its YAML gives one, and stays private.
+    canary_percent = _whole(rules.CANARIES["canary_percent"], "Canary examples (%)")
+    canary_minimum = _whole(rules.CANARIES["canary_minimum"], "Canaries per language (at least)")
+    canary_gap_points = _whole(
+        rules.CANARIES["canary_gap_points"],
+        "Canary gap (points)",
+        help_text="A run is flagged when its canary score is this many points more below its "
+        "score on the same examples' originals than the baseline's own gap.",
+    )
+    canary_seed = models.PositiveBigIntegerField(default=0, editable=False)
     hardware_queue = models.CharField(
         max_length=64,
         default=rules.DEFAULT_HARDWARE_QUEUE,
@@ -104,6 +116,7 @@ class Competition(models.Model):
                 *rules.LIMITS.values(),
                 *rules.TIMING.values(),
                 *rules.DEBUG_RUNS.values(),
+                *rules.CANARIES.values(),
             ]
         ]
 
@@ -113,6 +126,10 @@ class Competition(models.Model):
     def limits(self) -> Limits:
         """What every run of this competition may use (the runner's terms)."""
         return Limits(**{name: getattr(self, name) for name in rules.LIMITS})
+
+    def canary_plan(self) -> CanaryPlan:
+        """How many canaries each of this competition's hidden splits gets, from which seed."""
+        return CanaryPlan(self.canary_percent, self.canary_minimum, self.canary_seed)
 
     def task_languages(self) -> dict[str, list[str]]:
         """The tasks this competition scores and, for each, its languages in registry order."""

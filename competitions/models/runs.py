@@ -73,6 +73,11 @@ class Run(models.Model):
         TEAM = "team", "Team fault"
         PLATFORM = "platform", "Platform fault"
 
+    class CanaryFlag(models.TextChoices):
+        NONE = "", "Not flagged"
+        FLAGGED = "flagged", "Flagged: canary score far below the original"
+        DISMISSED = "dismissed", "Flag dismissed by the organisers"
+
     ACTIVE = (Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
@@ -112,6 +117,13 @@ class Run(models.Model):
     team_logs = models.TextField(blank=True)
     # The seed of the order and ids its latest execution gave the examples (input_order.py)
     input_seed = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The run's scores on the canary examples, apart from the board's (evaluator/canary_scoring):
+    # {"tasks": {task: {original, parents, canary, count, gap}}, "baseline_gaps": {...}}.
+    canary_figures = models.JSONField(default=dict, blank=True)
+    canary_flag = models.CharField(
+        max_length=16, choices=CanaryFlag.choices, blank=True, default=CanaryFlag.NONE
+    )
+    canary_flag_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,5 +1,6 @@
 """Creating and updating a competition from its YAML specification, idempotently."""
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -31,6 +32,11 @@ def _apply(instance, values: dict, label: str, changes: list[str]) -> None:
         changes.append(f"{label}: {', '.join(changed)}")
 
 
+def _fresh_seed() -> int:
+    """A private canary seed: teams who knew it could make the canaries themselves."""
+    return secrets.randbelow(2**62 - 1) + 1
+
+
 @transaction.atomic
 def load_competition(spec: CompetitionSpec) -> LoadReport:
     """Make the database match the spec. Loading the same spec twice changes nothing."""
@@ -54,6 +60,10 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
             "timing_repeats": spec.timing.repeats,
             "debug_runs_per_window": spec.debug_runs.runs_per_window,
             "debug_window_s": spec.debug_runs.window_s,
+            "canary_percent": spec.canaries.percent,
+            "canary_minimum": spec.canaries.minimum,
+            "canary_gap_points": spec.canaries.gap_points,
+            "canary_seed": spec.canaries.seed or competition.canary_seed or _fresh_seed(),
             "hardware_queue": spec.hardware.queue,
             "scoring_convention": spec.scoring.convention,
             "publish_code_after_close": spec.code.publish_after_close,

@@ -7,7 +7,7 @@ redelivered message) can never both own a run, and a finished run is never redon
 import functools
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from competitions.models import Run, RunStatistics, Submission, TaskScore, Team
 from competitions.services import audits as audit_service
+from competitions.services import canaries as canary_service
 from competitions.services import notifications
 from competitions.services.eligibility import attempt_budget
 from competitions.services.queueing import enqueue_run_on_commit, send_run
@@ -166,6 +167,7 @@ class RunResult:
     statistics: Statistics | None = None
     predictions_digest: str = ""  # evaluator.same_predictions.combined of the scored output
     timing_flag: str = ""  # for the organisers: timings not counted and why ("" when none)
+    canaries: dict = field(default_factory=dict)  # task -> TaskCanaries.as_json(), scored apart
 
 
 @survives_database_outage
@@ -204,6 +206,8 @@ def finish_run(run: Run, result: RunResult) -> bool:
             defaults={"data": stats.data, "split_key": stats.split_key,
                       "convention": stats.convention, "examples": stats.examples},
         )  # fmt: skip
+    if result.canaries:
+        canary_service.record(run.pk, result.canaries)
     notifications.notify_run_finished(run.pk)
     return True
 

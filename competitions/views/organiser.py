@@ -13,8 +13,10 @@ from competitions.forms import EfficiencyRuleForm, LimitsForm, PhaseRulesForm
 from competitions.models import Competition, Phase, Run, TimingAudit
 from competitions.permissions import organiser_required
 from competitions.reads import boards
+from competitions.reads import canaries as canary_reads
 from competitions.reads import organiser as organiser_reads
 from competitions.reads.audits import recent_audits
+from competitions.services import canaries as canary_service
 from competitions.services import organiser as organiser_service
 from competitions.services import runs as run_service
 from competitions.services import stages as stage_service
@@ -56,6 +58,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
                 "schedule": p.schedule_state(now),
                 "split": organiser_reads.split_state(p),
                 "audits": recent_audits(p),
+                "canary_baseline": canary_reads.baseline_run(p),
             }
             for p in phases
         ],
@@ -66,6 +69,7 @@ def _organiser_context(request, comp: Competition, **forms) -> dict:
         "worker_timing": organiser_reads.worker_timing(settings.PODIUM_TIMING_GOAL_CV_PERCENT),
         "timing_goal": settings.PODIUM_TIMING_GOAL_CV_PERCENT,
         "recent_runs": organiser_reads.recent_runs(comp),
+        "canary_flags": canary_reads.flagged_runs(comp),
         "baseline_known": any(references.values()),
         "calibration": organiser_reads.calibration(phase_boards, boards.rule_of(comp), comp.slug),
         "phase_buttons": PHASE_BUTTONS,
@@ -234,7 +238,7 @@ def organiser_phase_rules(request, slug, phase_key):
     )
 
 
-RUN_ACTIONS = ("cancel", "rerun", "disqualify", "requalify")
+RUN_ACTIONS = ("cancel", "rerun", "disqualify", "requalify", "dismiss-flag")
 
 
 @organiser_required
@@ -249,6 +253,8 @@ def organiser_run_action(request, run_id, action):
             run_service.cancel_run(run, by_organiser=True, user=request.user)
         elif action == "rerun":
             run_service.rerun(submission)
+        elif action == "dismiss-flag":
+            canary_service.dismiss(run)
         else:
             run_service.set_disqualified(submission, action == "disqualify")
         messages.success(request, f"Run {run.pk} ({submission}): {action} done.")

@@ -21,7 +21,8 @@ from competitions.worker.splits import local_split
 from competitions.worker.team_copy import team_copy
 from competitions.worker.timing import SameAsFirst, run_timed
 from evaluator import example_stats
-from evaluator.contract import PredictionError, score_output
+from evaluator.canary_scoring import set_apart
+from evaluator.contract import PredictionError, load_canaries, score_output
 from evaluator.input_order import new_seed, shuffle_split
 from evaluator.same_predictions import combined
 from evaluator.scoring import Scores
@@ -174,6 +175,10 @@ def _evaluate(
         # What the scored run predicted, so that an audit can tell a round that did this work.
         digest = same_work.scored
         stats = given.order.to_split_order(scored.stats)  # runs line up in the split's order
+        # The canaries (in the split's own order) are scored apart and never on the board.
+        scores, stats, canaries = set_apart(
+            scored.scores, stats, load_canaries(split.gold_dir), competition.scoring_convention
+        )
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
     finally:
         executor.close()
@@ -191,6 +196,7 @@ def _evaluate(
         energy_method=timed.energy_method,
         predictions_digest=combined(digest) if digest is not None else "",
         timing_flag=timed.flag,
+        canaries={task: figures.as_json() for task, figures in canaries.items()},
         statistics=run_service.Statistics(
             data=example_stats.to_bytes(stats),
             split_key=split.key,

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from competitions.models import Phase
 from competitions.worker.splits import local_split, split_key
-from evaluator.contract import file_name, read_gold
+from evaluator.canary_scoring import read_canaries
+from evaluator.contract import file_name, load_canaries, read_gold
 from evaluator.data import DataSourceError, open_source
 from evaluator.split_check import SplitReport, hashes, input_hash, verify_split
 
@@ -23,23 +24,37 @@ OTHER_SPLIT = {"validation": "test", "test": "validation"}
 
 
 def _stored_hashes(input_dir: Path, manifest: dict) -> dict:
+    """Per (task, language), the input hash of each stored example, in the file's order."""
     found = {}
     for task, entry in manifest["tasks"].items():
         for language in entry["languages"]:
             path = input_dir / file_name(task, language, "jsonl")
             with path.open(encoding="utf-8") as handle:
-                found[(task, language)] = {input_hash(task, json.loads(line)) for line in handle}
+                found[(task, language)] = [input_hash(task, json.loads(line)) for line in handle]
     return found
+
+
+def _apart(stored: dict, marks: dict) -> tuple[dict, dict]:
+    """The originals' hashes and the canaries' (with where they are), per (task, language)."""
+    originals, canaries = {}, {}
+    for key, found in stored.items():
+        positions = marks.get(key, {}).get("positions", [])
+        apart = set(positions)
+        originals[key] = {h for i, h in enumerate(found) if i not in apart}
+        if key in marks:
+            canaries[key] = {**marks[key], "hashes": [found[i] for i in positions]}
+    return originals, canaries
 
 
 def _source_side(source, tasks: dict, split: str):
     """From the source: example counts of `split`, and input hashes of the other split and of
     the training data teams get (a language without training data has none to leak into)."""
-    counts, other, train = {}, {}, {}
+    counts, other, train, public = {}, {}, {}, {}
     for task, languages in tasks.items():
         for language in languages:
             examples = source.examples(task, language, split)
             counts[(task, language)] = len([ex for ex in examples if ex.get("tokens", True)])
+            public[(task, language)] = hashes(task, examples)
             try:
                 other[(task, language)] = hashes(
                     task, source.examples(task, language, OTHER_SPLIT[split])
@@ -50,7 +65,7 @@ def _source_side(source, tasks: dict, split: str):
                 train[(task, language)] = hashes(task, source.examples(task, language, "train"))
             except DataSourceError:
                 train[(task, language)] = set()
-    return counts, other, train
+    return counts, other, train, public
 
 
 def prepare_phase(phase: Phase) -> SplitReport:
@@ -65,17 +80,21 @@ def prepare_phase(phase: Phase) -> SplitReport:
         built = local_split(phase, Path(tmp))
         gold = read_gold(built.gold_dir, built.manifest)
         stored = _stored_hashes(built.input_dir, built.manifest)
-    counts, other, train = _source_side(source, tasks, phase.split)
+        marks = read_canaries(load_canaries(built.gold_dir))
+    counts, other, train, public = _source_side(source, tasks, phase.split)
+    originals, canaries = _apart(stored, marks)
     report = verify_split(
         phase.split,
         tasks,
         built.manifest,
         gold,
         counts,
-        stored,
+        originals,
         other,
         train,
         other_split=OTHER_SPLIT[phase.split],
+        canaries=canaries,
+        public_hashes=public,
     )
     phase.split_key = split_key(phase)
     phase.split_built_at = timezone.now()

@@ -31,7 +31,12 @@ class LocalSplit:
 def split_key(phase: Phase) -> str:
     """Content key of a phase's hidden split: changes when the data or the task list changes."""
     competition = phase.competition
-    return split_identity(competition.data_config, competition.task_languages(), phase.split)
+    return split_identity(
+        competition.data_config,
+        competition.task_languages(),
+        phase.split,
+        canaries=competition.canary_plan().as_json(),
+    )
 
 
 def bundle_name(phase: Phase, key: str) -> str:
@@ -46,6 +51,7 @@ def _build(phase: Phase, root: Path) -> None:
         phase.split,
         root / "input",
         root / "gold",
+        canaries=competition.canary_plan(),
     )
 
 

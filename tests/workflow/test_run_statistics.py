@@ -13,6 +13,8 @@ from competitions.services.submissions import Artifact, submit
 from competitions.worker.pipeline import evaluate_run
 from competitions.worker.splits import local_split
 from evaluator import example_stats
+from evaluator.canary_scoring import read_canaries
+from evaluator.contract import load_canaries
 from evaluator.registry import get_task
 from evaluator.scoring import read_tag_file
 from evaluator.uncertainty import board_uncertainty
@@ -79,10 +81,15 @@ def test_a_scored_run_stores_statistics_that_rebuild_its_scores(
     assert stored.split_key == split.key and stored.convention == "xtreme"
     stats = stored.example_stats()
     counts = split.manifest["tasks"]
+    # The canaries are scored apart: the statistics (and the board's scores) are the originals'.
+    canaries = read_canaries(load_canaries(split.gold_dir))
+    assert canaries, "the demo competition's split has canaries"
+    apart = {key: len(mark["positions"]) for key, mark in canaries.items()}
     assert set(stats) == {(t, lang) for t, e in counts.items() for lang in e["languages"]}
-    assert stored.examples == sum(sum(e["counts"].values()) for e in counts.values())
+    total = sum(sum(e["counts"].values()) for e in counts.values())
+    assert stored.examples == total - sum(apart.values())
     for (task, lang), entry in stats.items():
-        assert len(entry) == counts[task]["counts"][lang]
+        assert len(entry) == counts[task]["counts"][lang] - apart.get((task, lang), 0)
         metric = get_task(task).primary_metric
         value = run.scores.get(task=task, language=lang, metric=metric).value
         assert example_stats.language_score(entry) == pytest.approx(value, abs=1e-9)
@@ -114,6 +121,10 @@ def test_lone_cr_predictions_score_as_lf_ones_and_the_convention_is_the_competit
     split = local_split(eval_phase, tmp_path / "work")
     gold = read_tag_file(split.gold_dir / "udpos" / "test-en.tsv")
     pred = [[_guess(t) for t in sentence] for sentence in _tokens(split)]
+    # The board scores the originals: the canaries are left out.
+    apart = set(read_canaries(load_canaries(split.gold_dir))[("udpos", "en")]["positions"])
+    gold = [s for i, s in enumerate(gold) if i not in apart]
+    pred = [s for i, s in enumerate(pred) if i not in apart]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = f1_score(gold, pred) * 100
