@@ -12,6 +12,7 @@ from evaluator.efficiency_rule import RULE_DEFAULTS
 from evaluator.entities import CONVENTION_WORDS, DEFAULT_CONVENTION
 from evaluator.registry import TASKS
 from evaluator.runner.limits import Limits
+from evaluator.split_check import split_identity
 
 TASK_CHOICES = [(task.id, task.title) for task in TASKS.values()]
 CONVENTION_CHOICES = [(name, f"{name}: {words}") for name, words in CONVENTION_WORDS.items()]
@@ -130,6 +131,14 @@ class Competition(models.Model):
     def canary_plan(self) -> CanaryPlan:
         """How many canaries each of this competition's hidden splits gets, from which seed."""
         return CanaryPlan(self.canary_percent, self.canary_minimum, self.canary_seed)
+
+    def split_key(self, split: str) -> str:
+        """The content key a hidden split built now would have: it changes when the data, the
+        tasks or the canaries' plan change (the worker builds under it, the organiser page
+        compares the built one with it)."""
+        return split_identity(
+            self.data_config, self.task_languages(), split, canaries=self.canary_plan().as_json()
+        )
 
     def task_languages(self) -> dict[str, list[str]]:
         """The tasks this competition scores and, for each, its languages in registry order."""

@@ -12,7 +12,6 @@ from competitions.models import Competition, Phase, Run, WorkerTimingCheck
 from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule, ranking
 from evaluator.calibration import spread, spread_warning
-from evaluator.split_check import split_identity
 
 
 def queue_overview() -> dict[str, list[Run]]:
@@ -52,7 +51,7 @@ def split_state(phase: Phase) -> SplitState:
     if not phase.split_key:
         return SplitState("missing", "not built: run manage.py prepare_splits")
     comp = phase.competition
-    if phase.split_key != split_identity(comp.data_config, comp.task_languages(), phase.split):
+    if phase.split_key != comp.split_key(phase.split):
         words = "stale: the data or tasks changed since it was built; run prepare_splits again"
         return SplitState("stale", words, phase.split_built_at, total, problems)
     if not phase.split_verified:

@@ -17,7 +17,6 @@ from django.core.files.storage import default_storage
 from competitions.models import Phase
 from evaluator.contract import load_manifest, write_split
 from evaluator.data import open_source
-from evaluator.split_check import split_identity
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,7 @@ class LocalSplit:
 
 def split_key(phase: Phase) -> str:
     """Content key of a phase's hidden split: changes when the data or the task list changes."""
-    competition = phase.competition
-    return split_identity(
-        competition.data_config,
-        competition.task_languages(),
-        phase.split,
-        canaries=competition.canary_plan().as_json(),
-    )
+    return phase.competition.split_key(phase.split)
 
 
 def bundle_name(phase: Phase, key: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import docker
 import requests
 
+from .judging import archive_bound, judge, prepare_directories
 from .limits import Limits
 from .lockdown import (
     DEADLINE_GRACE_S,
@@ -30,16 +31,14 @@ from .lockdown import (
     output_volume_options,
 )
 from .outcome import (
-    OUTPUT_QUOTE,
     PLATFORM,
     TEAM,
     RunOutcome,
     TailBuffer,
     combine_logs,
-    last_lines,
     without_worker_paths,
 )
-from .output_copy import OutputTooLarge, copy_output_archive, shown
+from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
 
 BASE_IMAGE = "podium/base:bookworm"
@@ -101,7 +100,7 @@ class DockerRunner:
         (missing input directory, non-empty output directory).
         """
         total_start = time.perf_counter_ns()
-        input_dir, output_dir = _prepare_directories(input_dir, output_dir)
+        input_dir, output_dir = prepare_directories(input_dir, output_dir)
         outcome = RunOutcome(exit_code=None, duration_s=None)
         outcome.startup_overhead_s = self.startup_overhead_s
         created = []  # (kind, object) to remove in reverse order, whatever happens
@@ -190,10 +189,10 @@ class DockerRunner:
 
         try:
             chunks, _ = keeper.get_archive("/output")
-            copied = copy_output_archive(chunks, output_dir, _archive_bound(limits))
+            copied = copy_output_archive(chunks, output_dir, archive_bound(limits))
         except OutputTooLarge:
             copied = None
-        _judge(outcome, limits, copied)
+        judge(outcome, limits, copied)
 
     def _start_deadline(self, run_id: str, limits: Limits, created: list):
         """The run's deadline keeper, started before the run (which joins its PID namespace)."""
@@ -330,66 +329,6 @@ def _is_image_fault(error: docker.errors.APIError) -> bool:
         return False  # the worker should have loaded or pulled it: a platform problem
     text = str(error.explanation or error).lower()
     return any(fragment in text for fragment in _IMAGE_FAULTS)
-
-
-def _judge(outcome: RunOutcome, limits: Limits, copied) -> None:
-    """Turn what the container did into a failure message and a fault (team), or success."""
-    cap = limits.output_mb * 1024 * 1024
-    if copied is not None:
-        outcome.output_bytes = copied.bytes
-    output_full = copied is None or (
-        copied.bytes >= cap - max(64 * 1024, 4096 * (copied.files + 1))
-        or copied.entries >= limits.output_files - 1
-    )
-    if outcome.timed_out:
-        outcome.failure = limits.describe_time_limit()
-    elif outcome.oom_killed and outcome.exit_code != 0:
-        outcome.failure = limits.describe_memory_limit()
-    elif output_full:
-        outcome.failure = (
-            f"output limit exceeded: /output may hold at most {limits.output_mb} MB in "
-            f"{limits.output_files} files and directories; write only the prediction files"
-        )
-    elif outcome.exit_code != 0:
-        tail = last_lines(outcome.stderr) or last_lines(outcome.stdout) or "(no output)"
-        outcome.failure = f"the container exited with code {outcome.exit_code}{OUTPUT_QUOTE}{tail}"
-    elif copied.refused:
-        outcome.failure = copied.refused
-    elif copied.links:
-        name, target = copied.links[0]
-        outcome.failure = (
-            f"/output/{shown(name)} is a link to {shown(target)!r}; links are never followed: "
-            "write regular files into /output"
-        )
-    elif copied.special:
-        outcome.failure = (
-            f"/output/{shown(copied.special[0])} is not a regular file or directory; "
-            "write regular files into /output"
-        )
-    if outcome.failure:
-        outcome.fault = TEAM
-
-
-def _prepare_directories(input_dir, output_dir) -> tuple[Path, Path]:
-    input_dir, output_dir = Path(input_dir).resolve(), Path(output_dir).resolve()
-    if not input_dir.is_dir():
-        raise ValueError(f"input directory {input_dir} does not exist")
-    if output_dir.exists() and any(output_dir.iterdir()):
-        raise ValueError(f"output directory {output_dir} must be empty")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # The container runs as nobody: the bind-mounted inputs must be world-readable. Temporary
-    # directories are created 0700, so open them up here rather than fail obscurely inside.
-    for path in [input_dir, *input_dir.rglob("*")]:
-        if not path.is_symlink():
-            wanted = path.stat().st_mode | (0o555 if path.is_dir() else 0o444)
-            if wanted != path.stat().st_mode:
-                path.chmod(wanted & 0o7777)
-    return input_dir, output_dir
-
-
-def _archive_bound(limits: Limits) -> int:
-    # File contents plus a tar header (and padding) per entry, plus slack for the end blocks.
-    return limits.output_mb * 1024 * 1024 + limits.output_files * 1536 + 1024 * 1024
 
 
 def _tail(container, *, stdout: bool) -> str:
