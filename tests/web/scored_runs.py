@@ -1,8 +1,14 @@
 """Runs scored through the real pipeline (a local process, the demo competition's split) whose
-predictions the test chooses: the gold labels, wrong on the examples it names."""
+predictions the test chooses: the gold labels, wrong on the examples it names.
+
+Each run gets the split's examples in an order of its own with fresh ids (evaluator/input_order.py)
+and with canaries among them (scored apart, never on the board): the model answers each example by
+its text, and the examples a test names are counted over the board's examples (the originals, in
+the split's order), the ones the stored statistics and evaluator.uncertainty see."""
 
 from __future__ import annotations
 
+import json
 import sys
 import zlib
 from pathlib import Path
@@ -11,10 +17,29 @@ from competitions.models import Run
 from competitions.services.submissions import Artifact, submit
 from competitions.worker.pipeline import evaluate_run
 from competitions.worker.splits import local_split
-from evaluator.contract import format_predictions, read_gold, score_output
+from evaluator.canary_scoring import read_canaries, set_apart
+from evaluator.contract import format_predictions, load_canaries, read_gold, score_output
 from evaluator.registry import get_task
 
-COPY = "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True)"
+# The team's model: the answer to each example it is given, looked up by the example's text (not
+# its position or id, both the run's own), written in the order the examples come.
+ANSWER = r"""
+import json, sys
+from pathlib import Path
+answers, src, out = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]), Path(sys.argv[3])
+for task, entry in json.loads((src / "manifest.json").read_text())["tasks"].items():
+    (out / task).mkdir(parents=True, exist_ok=True)
+    for lang in entry["languages"]:
+        lines = []
+        for row in (src / task / f"test-{lang}.jsonl").read_text().splitlines():
+            record = json.loads(row)
+            record.pop("id")
+            answer = answers[f"{task}/{lang}"][json.dumps(record, sort_keys=True)]
+            lines.append("".join(f"{t}\n" for t in answer) + "\n" if isinstance(answer, list)
+                         else f"{answer}\n")
+        (out / task / f"test-{lang}.tsv").write_text("".join(lines))
+"""
+ANSWERS = "answers.json"  # the model's answers by text, kept beside the predictions folder
 
 
 def use_process_worker(settings, tmp_path: Path) -> None:
@@ -32,14 +57,38 @@ def _wrong(task: str, gold):
     return labels[(labels.index(gold) + 1) % len(labels)]
 
 
+def _text(row: str) -> str:
+    record = json.loads(row)
+    record.pop("id")
+    return json.dumps(record, sort_keys=True)
+
+
 def write_predictions(phase, work_dir: Path, out: Path, wrong) -> Path:
-    """Gold predictions, except the examples for which `wrong(task, lang, index)` is true."""
+    """The model's answers (by example text) and the same predictions in the split's order: the
+    gold, except the examples for which `wrong(task, lang, index)` is true, `index` counting the
+    board's examples (the originals) in the split's order; canaries get their gold."""
     split = local_split(phase, work_dir)
     gold = read_gold(split.gold_dir, split.manifest)
+    canaries = read_canaries(load_canaries(split.gold_dir))
+    answers = {}
     for (task, lang), examples in gold.items():
-        preds = [_wrong(task, g) if wrong(task, lang, i) else g for i, g in enumerate(examples)]
+        apart = set(canaries.get((task, lang), {"positions": []})["positions"])
+        board_index = {
+            j: i for i, j in enumerate(j for j in range(len(examples)) if j not in apart)
+        }
+        preds = [
+            _wrong(task, g) if j in board_index and wrong(task, lang, board_index[j]) else g
+            for j, g in enumerate(examples)
+        ]
         (out / task).mkdir(parents=True, exist_ok=True)
         (out / task / f"test-{lang}.tsv").write_text(format_predictions(task, preds))
+        rows = (split.input_dir / task / f"test-{lang}.jsonl").read_text().splitlines()
+        by_text = {}
+        for row, pred in zip(rows, preds, strict=True):
+            # One answer per text: two examples alike must be answered alike.
+            assert by_text.setdefault(_text(row), pred) == pred, f"{task}/{lang}: {row}"
+        answers[f"{task}/{lang}"] = by_text
+    (out.parent / f"{out.name}-{ANSWERS}").write_text(json.dumps(answers))
     return out
 
 
@@ -49,8 +98,12 @@ def share(percent: float, salt: str = ""):
 
 
 def scored_run(team, phase, predictions: Path) -> Run:
-    """A run of a model that writes these predictions, through the worker's pipeline."""
-    command = [sys.executable, "-c", COPY, str(predictions), "{output}"]
+    """A run of a model that answers, by text, what `write_predictions` wrote into `predictions`,
+    through the worker's pipeline."""
+    script = predictions.parent / "answer.py"
+    script.write_text(ANSWER)
+    answers = predictions.parent / f"{predictions.name}-{ANSWERS}"
+    command = [sys.executable, str(script), str(answers), "{input}", "{output}"]
     run = submit(team, phase, Artifact(trusted_command=command)).runs.get()
     evaluate_run(run.pk)
     run.refresh_from_db()
@@ -59,9 +112,12 @@ def scored_run(team, phase, predictions: Path) -> Run:
 
 
 def statistics_of(phase, work_dir: Path, predictions: Path) -> dict:
-    """The scorer's own per-example statistics of these predictions (not the stored copy)."""
+    """The scorer's own per-example statistics of these predictions (not the stored copy), on the
+    board's examples: the canaries set apart, as the pipeline does."""
     split = local_split(phase, work_dir)
-    return score_output(predictions, split.gold_dir, split.manifest).stats
+    scored = score_output(predictions, split.gold_dir, split.manifest)
+    convention = scored.scores.convention
+    return set_apart(scored.scores, scored.stats, load_canaries(split.gold_dir), convention)[1]
 
 
 def _either(*rules):
