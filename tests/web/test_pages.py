@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from competitions.models import EfficiencyRule, Phase, Run, Submission
+from competitions.models import EfficiencyRule, Phase, Run, Submission, TimingAudit
 from tests.archives import write_archive
 from tests.factories import DIGEST, PASSWORD, finish, logged_in, submit_ref
 from tests.web.test_authorization import LIMITS, MATRIX, PHASE_RULES, RULE
@@ -21,6 +21,7 @@ def test_every_form_refuses_a_post_without_csrf_token(name, world):
     queued = submit_ref(world.alpha, world.eval)
     objects = {"run": queued.runs.get().pk, "queued_run": queued.runs.get().pk}
     objects["eval_pk"] = world.eval.pk
+    objects["audit"] = TimingAudit.objects.create(phase=world.eval).pk
     case = MATRIX[name]
     user = world.olga if name.startswith("organiser") else world.ada
     data = {k.format(**objects): v for k, v in (case.data or {}).items()}
