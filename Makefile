@@ -8,7 +8,7 @@ PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
 PYTEST_ARGS ?=
 # Test files run in parallel processes (pytest-xdist, one file per process at a time): most tests
 # wait on dockerd, a browser or a subprocess, so 3 processes fit a 2-core CI machine. Tests marked
-# `exclusive` (they restart what the others share) run afterwards, alone. PYTEST_WORKERS=0: serial.
+# `exclusive` (they restart what the others share, or measure time) run afterwards, alone. PYTEST_WORKERS=0: serial.
 PYTEST_WORKERS ?= 3
 XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 

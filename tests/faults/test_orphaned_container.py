@@ -21,7 +21,13 @@ from tests.archives import save_image_as
 from tests.factories import containers_of, wait_for
 from tests.faults.reaper import Reaper
 
-pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# Holds a deadline measured in seconds: it runs alone, after the parallel part (`exclusive`).
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.redis,
+    pytest.mark.exclusive,
+    pytest.mark.django_db(transaction=True),
+]
 
 TIME_LIMIT_S = 6
 # Tries what a team could against the deadline keeper (its PID 1), then runs forever.

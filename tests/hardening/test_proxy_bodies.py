@@ -250,7 +250,7 @@ def test_requests_in_progress_per_client_are_limited(proxy, site):
     board = f"/c/{SLUG}/leaderboard/{PHASE}/"
     held = HeldUploads(port, site["member"], 4)
     try:
-        deadline = time.monotonic() + 10  # until nginx has read the four requests' headers
+        deadline = time.monotonic() + 30  # until nginx has read the four requests' headers
         while get_from("127.0.0.1", port, board) != 429:
             assert time.monotonic() < deadline, "a fifth request from the same client was served"
             time.sleep(0.1)

@@ -18,7 +18,8 @@ import pytest
 
 from tests.proxy import TEMPLATE, Processes, start_proxy
 
-pytestmark = [pytest.mark.slow]
+# Measures latency: it runs alone, after the parallel part (pyproject's `exclusive`).
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 ROOT = Path(__file__).resolve().parents[2]
 SLUG, PHASE = "slowup", "eval"
 SLOW_CLIENTS = 6

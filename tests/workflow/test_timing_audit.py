@@ -20,7 +20,13 @@ from competitions.worker.splits import local_split
 from evaluator.contract import read_gold
 from evaluator.registry import get_task
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Measures time: it runs alone, after the parallel part (pyproject's `exclusive`).
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.slow,
+    pytest.mark.exclusive,
+    pytest.mark.django_db(transaction=True),
+]
 
 # The model's answers are baked in by each example's text (the examples come in an order and
 # with ids of the run's own, evaluator/input_order.py), written in the order they are given.

@@ -8,7 +8,8 @@ from competitions.worker.context import WorkerContext
 from competitions.worker.startup import check_timing_at_start
 from tests.factories import wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.django_db]
+# Judges timing spread: it runs alone, after the parallel part (pyproject's `exclusive`).
+pytestmark = [pytest.mark.docker, pytest.mark.exclusive, pytest.mark.django_db]
 
 
 def worker(tmp_path, runner="docker"):
