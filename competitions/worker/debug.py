@@ -7,11 +7,7 @@ bookkeeping: no attempt, no board.
 import logging
 import os
 import shutil
-import tarfile
-import tempfile
 from pathlib import Path
-
-from django.core.files.storage import default_storage
 
 from competitions.models import DebugRun
 from competitions.services import debug_runs as service
@@ -19,7 +15,7 @@ from competitions.services.starter_kit import sample_input
 from competitions.worker.context import RunFailed, WorkerContext
 from competitions.worker.executors import Executor, executor_for
 from competitions.worker.pipeline import DEFERRED, score_rows
-from competitions.worker.splits import LocalSplit, _extract
+from competitions.worker.splits import LocalSplit, unpack_once
 from competitions.worker.timing import run_timed
 from evaluator.contract import PredictionError, load_manifest, score_output
 from evaluator.runner.limits import Limits
@@ -34,22 +30,7 @@ def local_sample(competition, work_dir: Path) -> LocalSplit:
     key = Path(name).name.removesuffix(".tar.gz")
     target = Path(work_dir) / "samples" / key
     if not (target / ".complete").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
-        try:
-            with (
-                default_storage.open(name, "rb") as handle,
-                tarfile.open(fileobj=handle, mode="r:gz") as tar,
-            ):
-                _extract(tar, staging)
-            (staging / ".complete").touch()
-            try:
-                staging.rename(target)
-            except OSError:
-                if not (target / ".complete").exists():
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        unpack_once(name, target)
     root = target / f"sample-{competition.slug}"
     return LocalSplit(
         key=key,

@@ -84,29 +84,33 @@ def _extract(tar: tarfile.TarFile, target: Path) -> None:
     tar.extractall(target)  # noqa: S202 (every member checked above)
 
 
+def unpack_once(name: str, target: Path) -> None:
+    """Unpack the stored archive `name` into `target` (marked complete), whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with (
+            default_storage.open(name, "rb") as handle,
+            tarfile.open(fileobj=handle, mode="r:gz") as tar,
+        ):
+            _extract(tar, staging)
+        (staging / ".complete").touch()
+        try:
+            staging.rename(target)
+        except OSError:
+            # Another process of this worker host finished first; its copy is identical.
+            if not (target / ".complete").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def local_split(phase: Phase, work_dir: Path) -> LocalSplit:
     """The phase's split in this worker's own directory, fetched from the artifact store once."""
     key = split_key(phase)
     target = Path(work_dir) / "splits" / key
     if not (target / ".complete").exists():
-        name = publish_split(phase)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
-        try:
-            with (
-                default_storage.open(name, "rb") as handle,
-                tarfile.open(fileobj=handle, mode="r:gz") as tar,
-            ):
-                _extract(tar, staging)
-            (staging / ".complete").touch()
-            try:
-                staging.rename(target)
-            except OSError:
-                # Another process of this worker host finished first; its copy is identical.
-                if not (target / ".complete").exists():
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        unpack_once(publish_split(phase), target)
     # The gold manifest: the input one plus each sentence's token count, for precise errors.
     manifest = load_manifest(target / "gold")
     return LocalSplit(
