@@ -96,7 +96,10 @@ def test_bench_runner_short(tmp_path, built_images):
 def test_bench_pipeline_short(tmp_path, built_images):
     status, report, output = bench("pipeline", "--short", out=tmp_path / "pipeline.json")
     assert_passed(status, report, output)
-    assert report["figures"]["score_rows"] > 0 and report["figures"]["sentences"] == 50 * 95
+    # 50 per task and language, plus the canaries mixed into every hidden file (3%, at least 5,
+    # never more than the file's own examples: docs/security.md, "Lookup tables").
+    assert report["figures"]["score_rows"] > 0
+    assert 50 * 95 < report["figures"]["sentences"] <= 50 * 95 + 5 * 95
 
 
 def test_bench_scaleout_short(tmp_path):

@@ -2,6 +2,7 @@
 a worker that cannot reach dockerd. All are platform faults: retried, never charged."""
 
 import subprocess
+import uuid
 
 import pytest
 
@@ -36,22 +37,23 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
     worker_env, start_worker, settings,
 ):  # fmt: skip
     settings.PODIUM_STALE_AFTER_S = 3
-    first = start_worker(worker_env("gpu7", celery_broker))
+    slot = f"gpu7-{uuid.uuid4().hex[:6]}"  # a slot no other test process uses
+    first = start_worker(worker_env("gpu7", celery_broker, PODIUM_WORKER_SLOT=slot))
     run = submit(team, eval_phase, Artifact(image_ref=slow_valid_image)).runs.get()
     until_running(run.pk, first)
-    wait_for(lambda: containers_of(docker_client, "gpu7", running_only=True), 30, "the container")
+    wait_for(lambda: containers_of(docker_client, slot, running_only=True), 30, "the container")
     first.kill()
-    assert containers_of(docker_client, "gpu7"), "the killed worker's container should outlive it"
+    assert containers_of(docker_client, slot), "the killed worker's container should outlive it"
 
     # The same worker slot comes back (a host reboot, a crash-looping service): it cleans up first.
-    second = start_worker(worker_env("gpu7", celery_broker))
+    second = start_worker(worker_env("gpu7", celery_broker, PODIUM_WORKER_SLOT=slot))
     # The log line is written just after the removal: wait for the line itself.
     wait_for(
-        lambda: "left in slot gpu7" in second.output(),
+        lambda: f"left in slot {slot}" in second.output(),
         60,
         lambda: f"the restarted worker to remove the leftovers\n{second.output()}",
     )
-    assert not containers_of(docker_client, "gpu7")
+    assert not containers_of(docker_client, slot)
     wait_for(lambda: run.pk in runs.reconcile().requeued, 30, "reconcile to requeue", interval=1)
     wait_for(
         lambda: Run.objects.get(pk=run.pk).status not in Run.ACTIVE,
@@ -62,7 +64,7 @@ def test_restarted_worker_removes_its_killed_runs_container_and_the_run_finishes
     assert run.status == Run.Status.FINISHED, run.failure_reason
     assert run.platform_retries == 1 and run.overall_score is not None
     assert attempts_used(team, eval_phase) == 1
-    assert not containers_of(docker_client, "gpu7")
+    assert not containers_of(docker_client, slot)
 
 
 @pytest.mark.slow

@@ -18,7 +18,8 @@ import requests
 from tests.archives import write_archive
 from tests.proxy import Processes, site_env, spooled_bytes, start_gunicorn, start_proxy
 
-pytestmark = [pytest.mark.slow]
+# Counts a client's requests in progress at nginx: it runs alone, after the parallel part.
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 SLUG, PHASE = "gate", "eval"
 SUBMIT_WEB = f"/team/submit/{SLUG}/{PHASE}/"
 SUBMIT_API = f"/api/v1/competitions/{SLUG}/phases/{PHASE}/submissions/"

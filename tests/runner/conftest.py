@@ -1,6 +1,7 @@
 """Fixtures for the runner tests: a tiny contract-shaped input, small limits, a DockerRunner."""
 
 import json
+import os
 
 import pytest
 
@@ -35,7 +36,9 @@ def small_limits():
 
 @pytest.fixture(scope="session")
 def runner(docker_client, built_images):
-    return DockerRunner(docker_client)
+    # An owner of this test process's own: test files run in parallel processes, and a worker
+    # starting elsewhere removes only its own slot's objects, never these.
+    return DockerRunner(docker_client, owner=f"runner-tests-{os.getpid()}")
 
 
 @pytest.fixture
