@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import statistics
 import tarfile
 import tempfile
@@ -40,6 +41,8 @@ from .outcome import (
 )
 from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
+
+log = logging.getLogger(__name__)
 
 BASE_IMAGE = "podium/base:bookworm"
 # Time allowed for Docker to act on a kill or removal before the run counts as a platform fault.
@@ -144,32 +147,43 @@ class DockerRunner:
         )
         created.append(("container", keeper))
         keeper.start()
-        deadline = self._start_deadline(run_id, limits, created)
-        config = locked_down_config(
-            limits,
-            input_volume=input_volume.name,
-            output_volume=volume.name,
-            gpu=gpu,
-            cpuset=cpuset,
-            env=env,
-            owner=self.owner,
-            declared_volumes=declared,
-            deadline_container=deadline.id,
-        )
-        try:
-            container = self.client.containers.create(image, name=f"podium-run-{run_id}", **config)
-            created.append(("container", container))
-            outcome.image_id = container.image.id if container.image else None
-            exit_code, duration_ns = self._start_and_wait(container, limits, outcome)
-        except docker.errors.APIError as error:
-            if not _is_image_fault(error):
-                raise
-            outcome.failure = (
-                f"the image could not be started: {_short(error.explanation or str(error))}; "
-                "check its ENTRYPOINT/CMD and that the program exists in the image"
+        for attempt in (1, 2):
+            deadline = self._start_deadline(run_id, limits, created)
+            config = locked_down_config(
+                limits,
+                input_volume=input_volume.name,
+                output_volume=volume.name,
+                gpu=gpu,
+                cpuset=cpuset,
+                env=env,
+                owner=self.owner,
+                declared_volumes=declared,
+                deadline_container=deadline.id,
             )
-            outcome.fault = TEAM
-            return
+            try:
+                container = self.client.containers.create(
+                    image, name=f"podium-run-{run_id}", **config
+                )
+                created.append(("container", container))
+                outcome.image_id = container.image.id if container.image else None
+                exit_code, duration_ns = self._start_and_wait(container, limits, outcome)
+                break
+            except docker.errors.APIError as error:
+                if attempt == 1 and _engine_lost_the_start(error):
+                    # Nothing of the team's ran (the engine lost the start): start both again.
+                    log.warning("run %s: the engine lost the start (%s); again", run_id, error)
+                    for thing in (container, deadline):
+                        created.remove(("container", thing))
+                        _remove_quietly("container", thing, outcome)
+                    continue
+                if not _is_image_fault(error):
+                    raise
+                outcome.failure = (
+                    f"the image could not be started: {_short(error.explanation or str(error))}; "
+                    "check its ENTRYPOINT/CMD and that the program exists in the image"
+                )
+                outcome.fault = TEAM
+                return
         outcome.exit_code = exit_code
         outcome.duration_s = duration_ns / 1e9
         outcome.measurements = (outcome.duration_s,)
@@ -322,6 +336,10 @@ class DockerRunner:
 # What dockerd says when the image itself cannot be started: the team's to fix, not ours.
 # runc reports a missing or unrunnable program as `exec: "<path>": <reason>`.
 _IMAGE_FAULTS = ('exec: "', "no command specified", "exec format error")
+
+
+def _engine_lost_the_start(error: docker.errors.APIError) -> bool:
+    return "cannot start a stopped process" in str(error.explanation or error)
 
 
 def _is_image_fault(error: docker.errors.APIError) -> bool:
