@@ -54,7 +54,11 @@ def site(tmp_path_factory):
     var = tmp_path_factory.mktemp("proxy-bodies")
     processes = Processes()
     uploads = processes.folder()  # Django's own spool of uploaded files, watched too
-    env, tokens = site_env(var, SETUP, PODIUM_UPLOAD_TMP=str(uploads))
+    # Many uploads by the same member in this module: the hourly upload rate (a test of its own
+    # elsewhere) must not turn the held uploads below into early 429s at the gate.
+    env, tokens = site_env(
+        var, SETUP, PODIUM_UPLOAD_TMP=str(uploads), PODIUM_API_UPLOAD_RATE="1000/hour"
+    )
     try:
         port = start_gunicorn(processes, env, var / "gunicorn.log")
         member, loner = tokens.split(",")
