@@ -9,8 +9,8 @@ from competitions.spec import MAX_TRAINING_GPU_HOURS
 from evaluator.efficiency_rule import check_bonus_places, check_gap
 
 
-class DebugRunForm(forms.Form):
-    """A debug run's image: an upload, a pinned reference, or one of the team's submissions."""
+class ImageFields(forms.Form):
+    """An image as a team gives it: an uploaded `docker save` archive or a pinned reference."""
 
     image = forms.FileField(
         required=False,
@@ -23,23 +23,17 @@ class DebugRunForm(forms.Form):
         label="or image reference",
         help_text="registry/name@sha256:<digest>, pinned by digest.",
     )
+
+
+class DebugRunForm(ImageFields):
+    """A debug run's image: an upload, a pinned reference, or one of the team's submissions."""
+
     submission = forms.IntegerField(
         required=False, min_value=1, widget=forms.HiddenInput, label="or submission"
     )
 
 
-class SubmissionForm(forms.Form):
-    image = forms.FileField(
-        required=False,
-        validators=[validate_upload_name],
-        help_text="The output of `docker save IMAGE -o image.tar` (optionally gzipped).",
-    )
-    image_ref = forms.CharField(
-        required=False,
-        max_length=300,
-        label="or image reference",
-        help_text="registry/name@sha256:<digest>, pinned by digest.",
-    )
+class SubmissionForm(ImageFields):
     code = forms.FileField(
         required=False,
         label="Code archive",

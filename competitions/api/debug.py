@@ -9,27 +9,17 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from competitions.api.serializers import ImageRequestSerializer
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
 from competitions.api.views import SLUG, PayloadTooLarge, _error, _summary
 from competitions.models import Competition, DebugRun
 from competitions.reads import debug_runs as reads
 from competitions.services import debug_runs as service
 from competitions.services.eligibility import ArchiveRefused, SubmissionRefused, answer
-from competitions.services.uploads import oversized, validate_upload_name
+from competitions.services.uploads import oversized
 
 
-class DebugRunRequestSerializer(serializers.Serializer):
-    image = serializers.FileField(
-        required=False,
-        help_text="A `docker save` archive (.tar or .tar.gz).",
-        validators=[validate_upload_name],
-    )
-    image_ref = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=300,
-        help_text="Or an image pinned by digest: registry/name@sha256:<64 hex digits>.",
-    )
+class DebugRunRequestSerializer(ImageRequestSerializer):
     submission = serializers.IntegerField(
         required=False, min_value=1, help_text="Or the id of one of your team's submissions."
     )

@@ -16,7 +16,9 @@ from competitions.services.uploads import validate_upload_name
 from competitions.spec import MAX_TRAINING_GPU_HOURS
 
 
-class SubmitRequestSerializer(serializers.Serializer):
+class ImageRequestSerializer(serializers.Serializer):
+    """An image as a team sends it: an uploaded `docker save` archive or a pinned reference."""
+
     image = serializers.FileField(
         required=False,
         help_text="A `docker save` archive (.tar or .tar.gz).",
@@ -28,6 +30,9 @@ class SubmitRequestSerializer(serializers.Serializer):
         max_length=300,
         help_text="Or an image pinned by digest: registry/name@sha256:<64 hex digits>.",
     )
+
+
+class SubmitRequestSerializer(ImageRequestSerializer):
     code = serializers.FileField(
         required=False,
         help_text="Training code archive (zip/tar).",
