@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
 PG_URL ?= postgres://podium:podium@127.0.0.1:5432/podium
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=25
 # Test files run in parallel processes (pytest-xdist, one file per process at a time): most tests
 # wait on dockerd, a browser or a subprocess, so 3 processes fit a 2-core CI machine. Tests marked
 # `exclusive` (they restart what the others share, or measure time) run afterwards, alone. PYTEST_WORKERS=0: serial.

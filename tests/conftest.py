@@ -258,10 +258,11 @@ def worker_env(artifact_store, tmp_path):
             PODIUM_ARTIFACT_ROOT=str(artifact_store),
             PODIUM_WORK_DIR=str(work),
             PODIUM_WORKER_NAME=name,
-            # Test files run in parallel processes: a slot of this process's own, so a worker
-            # starting in another never removes this one's containers (a test that restarts a
-            # worker keeps the slot, as on a host; PODIUM_WORKER_SLOT in `extra` overrides it).
-            PODIUM_WORKER_SLOT=f"{name}.{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+            # Test files run in parallel processes (and test sessions side by side on one
+            # engine): a slot of this process's own, so a worker starting in another never
+            # removes this one's containers (a test that restarts a worker keeps the slot, as on
+            # a host; PODIUM_WORKER_SLOT in `extra` overrides it).
+            PODIUM_WORKER_SLOT=f"{name}.{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.{os.getpid()}",
             PODIUM_HEARTBEAT_S="0.5",
             PYTHONUNBUFFERED="1",
             # These workers are about runs and faults; the start-up timing check has its own test.
