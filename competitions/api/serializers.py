@@ -269,6 +269,9 @@ class LeaderboardSerializer(serializers.Serializer):
     policy = serializers.CharField()
     scores_hidden = serializers.BooleanField()
     frozen = serializers.BooleanField()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="Frozen for teams: the board as it stood then (a snapshot)."
+    )
     published = serializers.BooleanField()
     tasks = serializers.ListField(child=serializers.CharField())
     task_metrics = serializers.DictField(
@@ -338,6 +341,8 @@ def board_payload(board: Board) -> dict:
         "policy": board.phase.leaderboard_policy,
         "scores_hidden": board.scores_hidden,
         "frozen": board.phase.frozen_at is not None,
+        # Frozen for teams: the board is the stored snapshot as it stood then (None: live).
+        "as_of": board.as_of.isoformat() if board.as_of else None,
         "published": board.phase.published_at is not None,
         "tasks": [task for task, _ in board.tasks],
         "task_metrics": dict(board.task_metrics),

@@ -46,6 +46,8 @@ def finished_runs(phase: Phase, view: BoardView, *, before=None):
     )
     if view.cutoff is not None:
         runs = runs.filter(finished_at__lte=view.cutoff)
+    if view.as_of is not None:  # frozen for teams: the charts stop where the snapshot does
+        runs = runs.filter(finished_at__lte=view.as_of)
     if before is not None:
         runs = runs.filter(finished_at__lt=before)
     return runs

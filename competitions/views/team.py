@@ -16,6 +16,7 @@ from competitions.forms import SubmissionForm
 from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
+from competitions.reads.history import team_rank_history
 from competitions.reads import runs as run_reads
 from competitions.services import runs as run_service
 from competitions.services import tokens
@@ -59,6 +60,7 @@ def team_page(request):
                     "scores_public": phase.scores_public,
                     "used": attempts_used(team, phase),
                     "form": SubmissionForm(auto_id=f"id_{phase.pk}_%s"),
+                    "ranks": team_rank_history(request.user, phase, team.name),
                 }
             )
     members = team.members.order_by("username") if team else []

@@ -1,0 +1,241 @@
+"""The weekly digests and the board-change notices, read from the board's snapshots
+(reads.history): a team member's rank and movement, who passed the team and why (the board's
+own reason sentence, evaluator.ranking via the stored rows), attempts left and the next
+deadline; the organisers' week (submissions, failures by fault class, teams yet to submit).
+Each team's mail says only what the team's own board view shows (permissions.board_view)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from competitions.models import BoardSnapshot, DigestSent, Phase, Run, Submission, Team
+from competitions.permissions import board_view
+from competitions.reads.history import snapshot_at
+from competitions.services.eligibility import attempt_budget
+from competitions.services.notifications import Notice, recipients, send
+
+WEEK = dt.timedelta(days=7)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _team_moment(phase: Phase, now) -> dt.datetime | None:
+    """The moment whose board the team sees (None: its scores are hidden from it)."""
+    view = board_view(None, phase)
+    if not view.scores_visible:
+        return None
+    return min(m for m in (now, view.as_of, view.cutoff) if m is not None)
+
+
+def passers(before: BoardSnapshot | None, after: BoardSnapshot, team: str) -> list[dict]:
+    """Rows of `after` now above `team` that were not above it in `before` (new teams too)."""
+    old = {row["team"]: row["final_rank"] for row in before.rows} if before else {}
+    mine_now = next((r for r in after.rows if r["team"] == team), None)
+    if mine_now is None:
+        return []
+    mine_then = old.get(team)
+    return [
+        row
+        for row in after.rows
+        if row["final_rank"] < mine_now["final_rank"]
+        and (mine_then is None or row["team"] not in old or old[row["team"]] > mine_then)
+    ]
+
+
+def _passer_line(row: dict) -> str:
+    return (
+        f"  - {row['team']}, now {_ordinal(row['final_rank'])} with {row['overall']:.2f}: "
+        f"{row['reason']}"
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    phase: Phase
+    rank: int | None
+    before: int | None
+    overall: float | None
+    reason: str
+    passed_by: list[dict]
+
+
+def standing(team: Team, phase: Phase, since, now) -> Standing | None:
+    moment = _team_moment(phase, now)
+    if moment is None:
+        return None
+    after = snapshot_at(phase, moment)
+    if after is None:
+        return Standing(phase, None, None, None, "", [])
+    before = snapshot_at(phase, min(since, moment))
+    mine = next((r for r in after.rows if r["team"] == team.name), None)
+    then = next((r for r in before.rows if r["team"] == team.name), None) if before else None
+    return Standing(
+        phase,
+        mine["final_rank"] if mine else None,
+        then["final_rank"] if then else None,
+        mine["overall"] if mine else None,
+        mine["reason"] if mine else "",
+        passers(before, after, team.name),
+    )
+
+
+def _movement(s: Standing) -> str:
+    if s.rank is None:
+        return "not on the board yet"
+    if s.before is None:
+        return f"{_ordinal(s.rank)} (new on the board since the last digest)"
+    if s.before == s.rank:
+        return f"{_ordinal(s.rank)} (unchanged)"
+    way = "up" if s.rank < s.before else "down"
+    return f"{_ordinal(s.rank)} ({way} {abs(s.before - s.rank)} from {_ordinal(s.before)})"
+
+
+def _deadline(phase: Phase, now) -> str:
+    if phase.closes and phase.closes > now:
+        return f"{phase.closes:%Y-%m-%d %H:%M} UTC (the phase closes)"
+    return "none set"
+
+
+def team_phases(team: Team, now) -> list[Phase]:
+    """The phases a team's digest covers: not ended, where it submitted or may submit now."""
+    phases = Phase.objects.filter(ended_at__isnull=True).select_related("competition")
+    return [
+        p
+        for p in phases
+        if p.accepts_submissions(now) or Submission.objects.filter(team=team, phase=p).exists()
+    ]
+
+
+def team_digest(team: Team, since, now) -> Notice | None:
+    parts = []
+    for phase in team_phases(team, now):
+        title = f"{phase.competition.title} — {phase.title}"
+        budget = attempt_budget(team, phase)
+        left = "no limit" if budget.left is None else str(budget.left)
+        s = standing(team, phase, since, now)
+        lines = [title]
+        if s is None:
+            lines.append("Scores of this phase are hidden until the organisers publish them.")
+        else:
+            lines.append(f"Your rank: {_movement(s)}")
+            if s.reason:
+                lines.append(f"Why (as the board says): {s.reason}")
+            if s.passed_by:
+                lines.append("Passed you since the last digest:")
+                lines += [_passer_line(row) for row in s.passed_by]
+        lines.append(f"Attempts left: {left}")
+        lines.append(f"Next deadline: {_deadline(phase, now)}")
+        board = reverse("leaderboard", args=[phase.competition.slug, phase.key])
+        lines.append(f"Board: {settings.PODIUM_SITE_URL}{board}")
+        parts.append("\n".join(lines))
+    if not parts:
+        return None
+    body = f"Your team {team.name}'s week, since {since:%Y-%m-%d %H:%M} UTC.\n\n"
+    return Notice(f"[Podium] Weekly digest for {team.name}", body + "\n\n".join(parts))
+
+
+def organiser_digest(since, now) -> Notice | None:
+    phases = list(Phase.objects.filter(ended_at__isnull=True).select_related("competition"))
+    if not phases:
+        return None
+    parts = []
+    for phase in phases:
+        submitted = Submission.objects.filter(phase=phase, created_at__gte=since)
+        failed = Run.objects.filter(
+            submission__phase=phase, status=Run.Status.FAILED, finished_at__gte=since
+        )
+        faults = Counter(
+            Run.Fault(f).label if f else "unknown" for f in failed.values_list("fault", flat=True)
+        )
+        silent = (
+            Team.objects.filter(is_reference=False)
+            .exclude(submissions__phase=phase)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        lines = [
+            f"{phase.competition.title} — {phase.title}",
+            f"Submissions this week: {submitted.count()}",
+            "Failures by fault class: "
+            + (", ".join(f"{label} {n}" for label, n in sorted(faults.items())) or "none"),
+            "Teams that have not submitted: " + (", ".join(silent) or "none"),
+        ]
+        parts.append("\n".join(lines))
+    body = f"The organisers' week, since {since:%Y-%m-%d %H:%M} UTC.\n\n" + "\n\n".join(parts)
+    return Notice("[Podium] Weekly organisers' digest", body)
+
+
+def _organisers() -> list[str]:
+    from competitions.models import NotificationPreference
+
+    opted_out = NotificationPreference.objects.filter(email_opt_out=True).values("user_id")
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return sorted(set(staff.exclude(pk__in=opted_out).values_list("email", flat=True)))
+
+
+def _since(team: Team | None, now) -> dt.datetime:
+    last = DigestSent.objects.filter(team=team).order_by("-sent_at").first()
+    return last.sent_at if last else now - WEEK
+
+
+def send_digests(now=None, *, dry_run: bool = False) -> list[tuple[Notice, list[str]]]:
+    """Every team's digest to its members who did not opt out, and the organisers' digest; each
+    sent one is recorded (the next digest counts movement from it). `dry_run`: build, send none."""
+    now = now or timezone.now()
+    planned = []
+    for team in Team.objects.filter(is_reference=False, memberships__isnull=False).distinct():
+        notice = team_digest(team, _since(team, now), now)
+        if notice is not None:
+            planned.append((team, notice, recipients([team])))
+    notice = organiser_digest(_since(None, now), now)
+    if notice is not None:
+        planned.append((None, notice, _organisers()))
+    if not dry_run:
+        for team, notice, to in planned:
+            if to:
+                send(notice, to)
+                DigestSent.objects.create(team=team, sent_at=now, recipients=len(to))
+    return [(notice, to) for _, notice, to in planned]
+
+
+def notify_rank_changes(before: BoardSnapshot, after: BoardSnapshot) -> None:
+    """On a new snapshot: each team whose rank changed is told, with who passed it and why, when
+    its own board view shows the live board (not hidden, not frozen for it)."""
+    phase = after.phase
+    view = board_view(None, phase)
+    if not view.scores_visible or view.frozen:
+        return
+    old = {row["team"]: row["final_rank"] for row in before.rows}
+    link = reverse("leaderboard", args=[phase.competition.slug, phase.key])
+    for row in after.rows:
+        then = old.get(row["team"])
+        if then is None or then == row["final_rank"]:
+            continue
+        team = Team.objects.filter(name=row["team"]).first()
+        if team is None:
+            continue
+        title = f"{phase.competition.title} — {phase.title}"
+        overtaken = row["final_rank"] > then
+        lines = [
+            f"Your team is now {_ordinal(row['final_rank'])} on {title} (was {_ordinal(then)}).",
+            f"Why (as the board says): {row['reason']}",
+        ]
+        by = passers(before, after, row["team"])
+        if by:
+            lines.append("Passed you:")
+            lines += [_passer_line(p) for p in by]
+        lines.append(f"Board: {settings.PODIUM_SITE_URL}{link}")
+        what = "overtaken" if overtaken else "re-ranked"
+        send(
+            Notice(f"[Podium] {title}: your team was {what}", "\n".join(lines)), recipients([team])
+        )
