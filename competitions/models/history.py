@@ -37,3 +37,6 @@ class DigestSent(models.Model):
     class Meta:
         app_label = "competitions"
         ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"digest to {self.team or 'the organisers'} at {self.sent_at:%Y-%m-%d %H:%M}"

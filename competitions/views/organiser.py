@@ -197,10 +197,8 @@ def organiser_teams_see(request, slug, phase_key):
                         f"{text!r} is not a moment like 2026-11-20T09:00; leave it empty for now"
                     ) from None
             organiser_service.freeze_for_teams(phase, as_of)
-            messages.success(
-                request,
-                f"{phase.title}: teams see the board as of {phase.teams_see_as_of:%Y-%m-%d %H:%M} UTC.",
-            )
+            moment = f"{phase.teams_see_as_of:%Y-%m-%d %H:%M} UTC"
+            messages.success(request, f"{phase.title}: teams see the board as of {moment}.")
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")
     return redirect("organiser", slug=slug)

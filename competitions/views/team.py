@@ -16,8 +16,8 @@ from competitions.forms import SubmissionForm
 from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
-from competitions.reads.history import team_rank_history
 from competitions.reads import runs as run_reads
+from competitions.reads.history import team_rank_history
 from competitions.services import runs as run_service
 from competitions.services import tokens
 from competitions.services.eligibility import (

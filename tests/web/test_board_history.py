@@ -36,7 +36,7 @@ def _stood_then(world):
 
 
 def test_a_snapshot_keeps_the_board_as_it_stood_after_a_disqualification(world):
-    alpha, beta, taken = _stood_then(world)
+    _, beta, taken = _stood_then(world)
     live = boards.leaderboard(world.eval, as_organiser=True)
     assert [r["team"] for r in taken.rows] == [r.team for r in live.rows] == ["Beta", "Alpha"]
     assert taken.rows[0]["reason"] == live.rows[0].reason and "up 1" in live.rows[0].reason
@@ -92,7 +92,7 @@ def test_huddle_movers_come_from_the_snapshot_and_stay_after_a_rerun(world):
 
 
 def test_team_page_shows_the_rank_over_time(world):
-    alpha, beta, taken = _stood_then(world)
+    _, beta, _ = _stood_then(world)
     run_service.set_disqualified(beta, True)
     snapshots.take_snapshot(world.eval)
     client = Client()
