@@ -69,7 +69,8 @@ class RankPoint:
 
 
 def rank_over_time(phase: Phase, team: str, *, until=None, limit: int = 200) -> list[RankPoint]:
-    """The team's rank at each snapshot where it changed (the first where it appears included),
+    """The team's rank at each snapshot where it, its score or the number of ranked teams changed
+    (from the first where it appears),
     oldest first, up to `until` (a frozen view's moment)."""
     snapshots = phase.snapshots.order_by("taken_at", "id")
     if until is not None:
@@ -85,7 +86,8 @@ def rank_over_time(phase: Phase, team: str, *, until=None, limit: int = 200) -> 
         )
         if not points and point.rank is None:
             continue
-        if points and (points[-1].rank, points[-1].overall) == (point.rank, point.overall):
+        last = points[-1] if points else None
+        if last and (last.rank, last.overall, last.teams) == (point.rank, point.overall, point.teams):
             continue
         points.append(point)
     return points[-limit:]
