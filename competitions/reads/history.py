@@ -86,8 +86,8 @@ def rank_over_time(phase: Phase, team: str, *, until=None, limit: int = 200) -> 
         )
         if not points and point.rank is None:
             continue
-        last = points[-1] if points else None
-        if last and (last.rank, last.overall, last.teams) == (point.rank, point.overall, point.teams):
+        shown = (point.rank, point.overall, point.teams)
+        if points and (points[-1].rank, points[-1].overall, points[-1].teams) == shown:
             continue
         points.append(point)
     return points[-limit:]
