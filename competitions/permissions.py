@@ -72,12 +72,13 @@ def board_view(user, phase: Phase, *, as_organiser: bool = False) -> BoardView:
     if as_organiser or is_organiser(user):
         return BoardView.organisers()
     unpublished = phase.published_at is None
-    frozen = phase.frozen_at is not None and unpublished
+    cutoff = phase.frozen_at if unpublished else None
+    as_of = phase.teams_see_as_of if unpublished else None
+    if as_of is not None and cutoff is not None:
+        # A snapshot holds the organisers' rows: never one taken after the frozen cut-off.
+        as_of = min(as_of, cutoff)
     return BoardView(
-        organiser=False,
-        scores_visible=phase.scores_public,
-        cutoff=phase.frozen_at if frozen else None,
-        as_of=phase.teams_see_as_of if unpublished else None,
+        organiser=False, scores_visible=phase.scores_public, cutoff=cutoff, as_of=as_of
     )
 
 

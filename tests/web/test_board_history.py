@@ -149,3 +149,16 @@ def test_overtaken_notice_on_a_new_snapshot_and_the_opt_out(
     mail.outbox.clear()
     send_digests()
     assert not any(m.to == ["ada@x.test"] for m in mail.outbox)
+
+
+def test_frozen_for_teams_after_the_frozen_cut_off_shows_nothing_finished_after_it(world):
+    """A snapshot holds the organisers' rows: with the board also frozen, teams never see one
+    taken after the cut-off (results finished after it stay hidden until publication)."""
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    snapshots.take_snapshot(world.eval, timezone.now() - dt.timedelta(hours=2))
+    late = submit_ref(world.beta, world.eval)
+    organiser.freeze_phase(world.eval, timezone.now() - dt.timedelta(hours=1))
+    finish(late, overall=90.0, runtime=10.0)  # after the cut-off
+    organiser.freeze_for_teams(world.eval)  # now: the snapshot holds Beta's late run
+    assert "Beta" in [r["team"] for r in BoardSnapshot.objects.filter(phase=world.eval)[0].rows]
+    assert _order(Client()) == ["Alpha"]
