@@ -162,3 +162,33 @@ def test_frozen_for_teams_after_the_frozen_cut_off_shows_nothing_finished_after_
     organiser.freeze_for_teams(world.eval)  # now: the snapshot holds Beta's late run
     assert "Beta" in [r["team"] for r in BoardSnapshot.objects.filter(phase=world.eval)[0].rows]
     assert _order(Client()) == ["Alpha"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_takers_store_one_snapshot_of_one_board(postgres_only, world):
+    """Runs finishing together each take a snapshot on commit: the phase's row lock lets one
+    store the board and the others find it already stored (real PostgreSQL row locks)."""
+    import threading
+
+    from django.db import connection
+
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    BoardSnapshot.objects.all().delete()
+    barrier = threading.Barrier(6)
+    taken = []
+
+    def take():
+        try:
+            barrier.wait()
+            taken.append(snapshots.take_snapshot(world.eval))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(t is not None for t in taken) == 1
+    assert BoardSnapshot.objects.filter(phase=world.eval).count() == 1
