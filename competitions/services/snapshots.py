@@ -21,15 +21,23 @@ log = logging.getLogger(__name__)
 
 def take_snapshot(phase: Phase, now=None, *, notify: bool = True) -> BoardSnapshot | None:
     """Store the phase's board if it changed since the latest snapshot; the new snapshot, or
-    None when the board is as the latest snapshot holds it."""
+    None when the board is as the latest snapshot holds it (or changed again meanwhile: the
+    newer change's own taker stores that one)."""
+    organisers = BoardView.organisers()
+    version = boards.current_board_version(phase, organisers)
+    latest = latest_snapshot(phase)
+    if latest is not None and latest.version == version:
+        return None
+    # Built outside the lock: the bootstrap may take a while, the lock only the check and insert.
+    board = boards.leaderboard(phase, as_organiser=True, with_languages=True)
     with transaction.atomic():
         # One taker at a time per phase, so two finishing runs never store the same board twice.
-        phase = Phase.objects.select_for_update().select_related("competition").get(pk=phase.pk)
-        version = boards.current_board_version(phase, BoardView.organisers())
+        Phase.objects.select_for_update(of=("self",)).only("pk").get(pk=phase.pk)
         previous = latest_snapshot(phase)
         if previous is not None and previous.version == version:
             return None
-        board = boards.leaderboard(phase, as_organiser=True, with_languages=True)
+        if boards.current_board_version(phase, organisers) != version:
+            return None
         snapshot = BoardSnapshot.objects.create(
             phase=phase,
             taken_at=now or timezone.now(),
