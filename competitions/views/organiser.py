@@ -133,7 +133,17 @@ def organiser_what_if(request, slug):
 def organiser_close_stage(request, slug, phase_key):
     phase = _phase_or_404(slug, phase_key)
     try:
-        stage = stage_service.close_stage(phase, request.user)
+        text = request.POST.get("reward_points", "").strip() or "0"
+        if not text.isdigit():
+            raise organiser_service.OrganiserActionRefused(
+                f"the winner's points {text!r} are not a whole number; give one, or leave it empty"
+            )
+        stage = stage_service.close_stage(
+            phase,
+            request.user,
+            reward_points=int(text),
+            reward_badge=request.POST.get("reward_badge", ""),
+        )
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")
     else:

@@ -18,6 +18,7 @@ from competitions.permissions import is_organiser, may_download_code, may_see_sc
 from competitions.reads import boards, run_logs
 from competitions.reads import runs as run_reads
 from competitions.reads.history import team_rank_history
+from competitions.reads.rewards import team_rewards
 from competitions.services import runs as run_service
 from competitions.services import tokens
 from competitions.services.eligibility import (
@@ -80,6 +81,7 @@ def team_page(request):
         "published_code": run_reads.published_code(viewer_team=team) if team else [],
         "token_created_at": tokens.token_created_at(request.user),
         "docker_workers": settings.PODIUM_DOCKER_WORKERS,
+        "rewards": team_rewards(team.name, request.user) if team else [],
     }
     return render(request, "competitions/team.html", context)
 

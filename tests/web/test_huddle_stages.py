@@ -116,3 +116,39 @@ def test_a_closed_stage_shares_the_code_submitted_before_it(world):
     world.competition.publish_code_after_close = False
     world.competition.save()
     assert not code_is_shared(Submission.objects.get(pk=earlier.pk))
+
+
+def test_a_stage_winners_reward_shows_on_the_board_and_the_team_page(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    refused = client.post(
+        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000"}, follow=True
+    ).content.decode()
+    assert "must be between 0 and 1000" in refused and not Stage.objects.exists()
+    client.post(
+        "/organiser/xf/phases/eval/stage/",
+        {"reward_points": "10", "reward_badge": "Stage 1 winner"},
+    )
+    stage = Stage.objects.get(phase=world.eval)
+    assert (stage.reward_points, stage.reward_badge) == (10, "Stage 1 winner")
+    board = Client().get("/c/xf/leaderboard/eval/").content.decode()
+    beta_row = board.split('data-team="Beta"')[1].split("</tr>")[0]
+    assert 'data-testid="stage-reward"' in beta_row and "Stage 1 winner · 10 pts" in beta_row
+    alpha_row = board.split('data-team="Alpha"')[1].split("</tr>")[0]
+    assert "stage-reward" not in alpha_row
+    bob = Client()
+    bob.login(username="bob", password=PASSWORD)
+    assert "Stage 1 winner · 10 pts" in bob.get("/team/").content.decode()
+
+
+def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
+    finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=100.0)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner"})
+    assert "Final winner" not in Client().get("/c/xf/leaderboard/eval/").content.decode()
+    ada = Client()
+    ada.login(username="ada", password=PASSWORD)
+    assert "Final winner" not in ada.get("/team/").content.decode()
