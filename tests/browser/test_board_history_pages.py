@@ -52,3 +52,36 @@ def test_history_pages_fit_and_show_the_frozen_board(browser, scored, screenshot
                 path=str(screenshots / f"{name}-{width}-part.png"), full_page=True, clip=clip
             )
             context.close()
+
+
+def test_a_stage_reward_on_the_board_and_team_page_fits(browser, scored, screenshots):  # noqa: F811
+    world, url, _, _ = scored
+    from competitions.services.stages import close_stage
+
+    close_stage(world.eval, world.olga, reward_points=10, reward_badge="Stage 1 winner")
+    pages = {
+        "reward-board": ("", "/c/xf/leaderboard/eval/"),
+        "reward-team": ("ada", "/team/"),
+        "reward-organiser": ("olga", "/organiser/xf/"),
+    }
+    for width in (1280, 390):
+        for name, (user, path) in pages.items():
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            page = context.new_page()
+            if user:
+                page.goto(f"{url}/accounts/login/")
+                page.fill("#id_username", user)
+                page.fill("#id_password", "correct horse battery staple")
+                page.click("button[type=submit]")
+                expect(page.locator("[data-testid=who]")).to_have_text(user)
+            page.goto(url + path)
+            marker = page.get_by_text("Stage 1 winner").first
+            expect(marker).to_be_visible()
+            used = page.evaluate("document.scrollingElement.scrollWidth")
+            assert used <= width, f"{name} is {used} px wide at {width} px"
+            box = marker.bounding_box()
+            clip = {"x": 0, "y": max(0, box["y"] - 200), "width": width, "height": 450}
+            page.screenshot(
+                path=str(screenshots / f"{name}-{width}.png"), full_page=True, clip=clip
+            )
+            context.close()
