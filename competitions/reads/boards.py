@@ -117,6 +117,7 @@ def _row(run: dict) -> Row:
         is_reference=run["submission__team__is_reference"],
         submission_id=run["submission_id"],
         attempt_number=run["submission__attempt_number"],
+        builds_on_shared_code=run["submission__builds_on_shared_code"],
         run_id=run["id"],
         overall=run["overall_score"],
         finished_at=run["finished_at"],

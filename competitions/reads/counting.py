@@ -26,6 +26,7 @@ FIELDS = (
     "worker",
     "submission_id",
     "submission__attempt_number",
+    "submission__builds_on_shared_code",
     "submission__team__name",
     "submission__team__slug",
     "submission__team__is_reference",

@@ -62,6 +62,7 @@ def team_page(request):
                     "used": attempts_used(team, phase),
                     "form": SubmissionForm(auto_id=f"id_{phase.pk}_%s"),
                     "ranks": team_rank_history(request.user, phase, team.name),
+                    "after_stage": phase.stages.exists(),  # shared code may be built on
                 }
             )
     members = team.members.order_by("username") if team else []
@@ -199,6 +200,7 @@ def submit_view(request, slug, phase_key):
             artifact,
             description=data["description"],
             training_gpu_hours=data["training_gpu_hours"],
+            builds_on_shared_code=data["builds_on_shared_code"],
         )
     except SubmissionRefused as refusal:
         said = answer(refusal)  # the same status and words as the API's
