@@ -201,7 +201,9 @@ def organiser_teams_see(request, slug, phase_key):
             as_of = None
             if text:
                 try:
-                    as_of = dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+                    as_of = dt.datetime.fromisoformat(text)
+                    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
+                    as_of = as_of.astimezone(dt.UTC)
                 except ValueError:
                     raise organiser_service.OrganiserActionRefused(
                         f"{text!r} is not a moment like 2026-11-20T09:00; leave it empty for now"
