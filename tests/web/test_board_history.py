@@ -192,3 +192,15 @@ def test_simultaneous_takers_store_one_snapshot_of_one_board(postgres_only, worl
         thread.join()
     assert sum(t is not None for t in taken) == 1
     assert BoardSnapshot.objects.filter(phase=world.eval).count() == 1
+
+
+def test_beat_takes_snapshots_and_sends_digests_through_tasks_the_worker_registers(world, settings):
+    from competitions.worker import entry
+    from podium.celery import app
+
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"competitions.tasks.take_snapshots", "competitions.tasks.send_digests"} <= names
+    assert names <= set(app.tasks)
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    assert entry.take_snapshots_task() == 2  # the first of each board (the final one empty)
+    assert entry.take_snapshots_task() == 0
