@@ -18,6 +18,7 @@ from django.utils import timezone
 from competitions.models import BoardSnapshot, DigestSent, Phase, Run, Submission, Team
 from competitions.permissions import board_view
 from competitions.reads.history import snapshot_at
+from competitions.services import snapshots
 from competitions.services.eligibility import attempt_budget
 from competitions.services.notifications import Notice, recipients, send
 
@@ -67,6 +68,7 @@ class Standing:
     overall: float | None
     reason: str
     passed_by: list[dict]
+    stored: bool = True  # False: no snapshot of the board yet
 
 
 def standing(team: Team, phase: Phase, since, now) -> Standing | None:
@@ -75,7 +77,7 @@ def standing(team: Team, phase: Phase, since, now) -> Standing | None:
         return None
     after = snapshot_at(phase, moment)
     if after is None:
-        return Standing(phase, None, None, None, "", [])
+        return Standing(phase, None, None, None, "", [], stored=False)
     before = snapshot_at(phase, min(since, moment))
     mine = next((r for r in after.rows if r["team"] == team.name), None)
     then = next((r for r in before.rows if r["team"] == team.name), None) if before else None
@@ -90,6 +92,8 @@ def standing(team: Team, phase: Phase, since, now) -> Standing | None:
 
 
 def _movement(s: Standing) -> str:
+    if not s.stored:
+        return "no snapshot of the board yet (one is taken at each change and hourly)"
     if s.rank is None:
         return "not on the board yet"
     if s.before is None:
@@ -140,7 +144,7 @@ def team_digest(team: Team, since, now) -> Notice | None:
         parts.append("\n".join(lines))
     if not parts:
         return None
-    body = f"Your team {team.name}'s week, since {since:%Y-%m-%d %H:%M} UTC.\n\n"
+    body = f"Your team's week ({team.name}), since {since:%Y-%m-%d %H:%M} UTC.\n\n"
     return Notice(f"[Podium] Weekly digest for {team.name}", body + "\n\n".join(parts))
 
 
@@ -192,6 +196,8 @@ def send_digests(now=None, *, dry_run: bool = False) -> list[tuple[Notice, list[
     """Every team's digest to its members who did not opt out, and the organisers' digest; each
     sent one is recorded (the next digest counts movement from it). `dry_run`: build, send none."""
     now = now or timezone.now()
+    if not dry_run:  # the boards as they stand now are stored first (a dry run writes nothing)
+        snapshots.take_all(now)
     planned = []
     for team in Team.objects.filter(is_reference=False, memberships__isnull=False).distinct():
         notice = team_digest(team, _since(team, now), now)
