@@ -2,7 +2,8 @@
 (reads.history): a team member's rank and movement, who passed the team and why (the board's
 own reason sentence, evaluator.ranking via the stored rows), attempts left and the next
 deadline; the organisers' week (submissions, failures by fault class, teams yet to submit).
-Each team's mail says only what the team's own board view shows (permissions.board_view)."""
+Each team's mail says only what the team's own board view shows (permissions.board_view); the
+immediate notice on a new snapshot is services.rank_notices."""
 
 from __future__ import annotations
 
@@ -15,19 +16,17 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from competitions.models import BoardSnapshot, DigestSent, Phase, Run, Submission, Team
+from competitions.models import DigestSent, NotificationPreference, Phase, Run, Submission, Team
 from competitions.permissions import board_view
 from competitions.reads.history import snapshot_at
 from competitions.services import snapshots
 from competitions.services.eligibility import attempt_budget
 from competitions.services.notifications import Notice, recipients, send
+from competitions.services.rank_notices import ordinal as _ordinal
+from competitions.services.rank_notices import passer_line as _passer_line
+from competitions.services.rank_notices import passers
 
 WEEK = dt.timedelta(days=7)
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _team_moment(phase: Phase, now) -> dt.datetime | None:
@@ -36,28 +35,6 @@ def _team_moment(phase: Phase, now) -> dt.datetime | None:
     if not view.scores_visible:
         return None
     return min(m for m in (now, view.as_of, view.cutoff) if m is not None)
-
-
-def passers(before: BoardSnapshot | None, after: BoardSnapshot, team: str) -> list[dict]:
-    """Rows of `after` now above `team` that were not above it in `before` (new teams too)."""
-    old = {row["team"]: row["final_rank"] for row in before.rows} if before else {}
-    mine_now = next((r for r in after.rows if r["team"] == team), None)
-    if mine_now is None:
-        return []
-    mine_then = old.get(team)
-    return [
-        row
-        for row in after.rows
-        if row["final_rank"] < mine_now["final_rank"]
-        and (mine_then is None or row["team"] not in old or old[row["team"]] > mine_then)
-    ]
-
-
-def _passer_line(row: dict) -> str:
-    return (
-        f"  - {row['team']}, now {_ordinal(row['final_rank'])} with {row['overall']:.2f}: "
-        f"{row['reason']}"
-    )
 
 
 @dataclass(frozen=True)
@@ -180,8 +157,6 @@ def organiser_digest(since, now) -> Notice | None:
 
 
 def _organisers() -> list[str]:
-    from competitions.models import NotificationPreference
-
     opted_out = NotificationPreference.objects.filter(email_opt_out=True).values("user_id")
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
     return sorted(set(staff.exclude(pk__in=opted_out).values_list("email", flat=True)))
@@ -212,36 +187,3 @@ def send_digests(now=None, *, dry_run: bool = False) -> list[tuple[Notice, list[
                 send(notice, to)
                 DigestSent.objects.create(team=team, sent_at=now, recipients=len(to))
     return [(notice, to) for _, notice, to in planned]
-
-
-def notify_rank_changes(before: BoardSnapshot, after: BoardSnapshot) -> None:
-    """On a new snapshot: each team whose rank changed is told, with who passed it and why, when
-    its own board view shows the live board (not hidden, not frozen for it)."""
-    phase = after.phase
-    view = board_view(None, phase)
-    if not view.scores_visible or view.frozen:
-        return
-    old = {row["team"]: row["final_rank"] for row in before.rows}
-    link = reverse("leaderboard", args=[phase.competition.slug, phase.key])
-    for row in after.rows:
-        then = old.get(row["team"])
-        if then is None or then == row["final_rank"]:
-            continue
-        team = Team.objects.filter(name=row["team"]).first()
-        if team is None:
-            continue
-        title = f"{phase.competition.title} — {phase.title}"
-        overtaken = row["final_rank"] > then
-        lines = [
-            f"Your team is now {_ordinal(row['final_rank'])} on {title} (was {_ordinal(then)}).",
-            f"Why (as the board says): {row['reason']}",
-        ]
-        by = passers(before, after, row["team"])
-        if by:
-            lines.append("Passed you:")
-            lines += [_passer_line(p) for p in by]
-        lines.append(f"Board: {settings.PODIUM_SITE_URL}{link}")
-        what = "overtaken" if overtaken else "re-ranked"
-        send(
-            Notice(f"[Podium] {title}: your team was {what}", "\n".join(lines)), recipients([team])
-        )

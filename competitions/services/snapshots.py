@@ -2,7 +2,7 @@
 disqualification or requalification, a rule or an audit: whatever changes its version,
 reads.board_version) and hourly by beat. A snapshot holds the rows `reads.boards.leaderboard`
 gave the organisers at that moment; a new one is compared with the one before it, and each
-team whose rank changed is told (services.digests.notify_rank_changes)."""
+team whose rank changed is told (services.rank_notices)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from competitions.models import BoardSnapshot, Phase
 from competitions.permissions import BoardView
 from competitions.reads import boards
 from competitions.reads.history import latest_snapshot, row_data
+from competitions.services import rank_notices
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,7 @@ def take_snapshot(phase: Phase, now=None, *, notify: bool = True) -> BoardSnapsh
             references=[row_data(row) for row in board.references],
         )
     if notify and previous is not None:
-        from competitions.services import digests  # digests reads snapshots: no cycle at import
-
-        digests.notify_rank_changes(previous, snapshot)
+        rank_notices.notify_rank_changes(previous, snapshot)
     return snapshot
 
 
