@@ -46,6 +46,11 @@ class SubmissionForm(ImageFields):
     training_gpu_hours = forms.FloatField(
         required=False, min_value=0, max_value=MAX_TRAINING_GPU_HOURS, label="Training GPU-hours"
     )
+    builds_on_shared_code = forms.BooleanField(
+        required=False,
+        label="This builds on code shared after an earlier stage",
+        help_text="The board then says so beside this attempt.",
+    )
 
     def clean(self):
         data = super().clean()

@@ -47,16 +47,19 @@ class BoardView:
     API, the CSV, the SVG, the huddle, the Hall of Fame and the notifications all ask.
 
     `cutoff`: a frozen board shows non-organisers only results finished by then (until the
-    final board is published); None means everything finished so far.
+    final board is published); None means everything finished so far. `as_of`: frozen for
+    teams, the board is the phase's newest stored snapshot at or before then (reads.history),
+    exactly as it stood, whatever was re-run or disqualified since.
     """
 
     organiser: bool
     scores_visible: bool
     cutoff: datetime | None = None
+    as_of: datetime | None = None
 
     @property
     def frozen(self) -> bool:
-        return self.cutoff is not None
+        return self.cutoff is not None or self.as_of is not None
 
     @classmethod
     def organisers(cls) -> BoardView:
@@ -68,11 +71,14 @@ def board_view(user, phase: Phase, *, as_organiser: bool = False) -> BoardView:
     """`user`'s view of `phase` (None: an anonymous visitor, the public)."""
     if as_organiser or is_organiser(user):
         return BoardView.organisers()
-    frozen = phase.frozen_at is not None and phase.published_at is None
+    unpublished = phase.published_at is None
+    cutoff = phase.frozen_at if unpublished else None
+    as_of = phase.teams_see_as_of if unpublished else None
+    if as_of is not None and cutoff is not None:
+        # A snapshot holds the organisers' rows: never one taken after the frozen cut-off.
+        as_of = min(as_of, cutoff)
     return BoardView(
-        organiser=False,
-        scores_visible=phase.scores_public,
-        cutoff=phase.frozen_at if frozen else None,
+        organiser=False, scores_visible=phase.scores_public, cutoff=cutoff, as_of=as_of
     )
 
 

@@ -91,6 +91,11 @@ urlpatterns = [
         name="organiser-phase-rules",
     ),
     path(
+        "organiser/<slug:slug>/phases/<slug:phase_key>/teams-see/",
+        organiser.organiser_teams_see,
+        name="organiser-teams-see",
+    ),
+    path(
         "organiser/<slug:slug>/phases/<slug:phase_key>/<slug:action>/",
         organiser.organiser_phase_action,
         name="organiser-phase-action",

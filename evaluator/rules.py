@@ -90,6 +90,11 @@ DEBUG_RUNS = _settings(
     Setting("debug_window_s", "the debug-run window", 900, 1, 86400, unit="s"),
 )
 
+# What a stage's winner is given (the organiser's choice when closing the stage; 0: no points).
+STAGE_REWARD = _settings(
+    Setting("reward_points", "a stage winner's points", 0, 0, 1000),
+)
+
 PHASE = _settings(
     Setting("max_attempts", "attempts per team", 3, 1, why="a phase needs at least one"),
 )

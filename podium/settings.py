@@ -282,10 +282,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("PODIUM_BROKER_VISIBILITY_S", "7200")),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+
+def _crontab(text: str):
+    from celery.schedules import crontab
+
+    minute, hour, day_of_week = text.split()
+    return crontab(minute=minute, hour=hour, day_of_week=day_of_week)
+
+
 CELERY_BEAT_SCHEDULE = {
     "reconcile-runs": {
         "task": "competitions.tasks.reconcile_runs",
         "schedule": float(os.environ.get("PODIUM_RECONCILE_EVERY_S", "60")),
+    },
+    # The board's history: a snapshot of each board that changed (each change takes one too).
+    "take-board-snapshots": {
+        "task": "competitions.tasks.take_snapshots",
+        "schedule": float(os.environ.get("PODIUM_SNAPSHOT_EVERY_S", "3600")),
+    },
+    # The weekly digests, before the huddle (a crontab: minute hour day-of-week, UTC).
+    "send-digests": {
+        "task": "competitions.tasks.send_digests",
+        "schedule": _crontab(os.environ.get("PODIUM_DIGEST_CRON", "0 7 1")),
     },
 }
 

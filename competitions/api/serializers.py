@@ -42,6 +42,9 @@ class SubmitRequestSerializer(ImageRequestSerializer):
     training_gpu_hours = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=MAX_TRAINING_GPU_HOURS
     )
+    builds_on_shared_code = serializers.BooleanField(
+        required=False, default=False, help_text="Builds on code shared after an earlier stage."
+    )
 
     def validate(self, attrs):
         problem = one_image_problem(
@@ -206,6 +209,9 @@ class LeaderboardRowSerializer(serializers.Serializer):
     team = serializers.CharField()
     reference = serializers.BooleanField(help_text="A reference (baseline): shown, not ranked.")
     attempt_number = serializers.IntegerField()
+    builds_on_shared_code = serializers.BooleanField(
+        help_text="The team says this attempt builds on code shared after an earlier stage."
+    )
     overall = serializers.FloatField()
     tasks = serializers.DictField(child=serializers.FloatField())
     languages = serializers.DictField(
@@ -269,6 +275,9 @@ class LeaderboardSerializer(serializers.Serializer):
     policy = serializers.CharField()
     scores_hidden = serializers.BooleanField()
     frozen = serializers.BooleanField()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="Frozen for teams: the board as it stood then (a snapshot)."
+    )
     published = serializers.BooleanField()
     tasks = serializers.ListField(child=serializers.CharField())
     task_metrics = serializers.DictField(
@@ -293,6 +302,7 @@ def _row_payload(row: Row) -> dict:
         "team": row.team,
         "reference": row.is_reference,
         "attempt_number": row.attempt_number,
+        "builds_on_shared_code": row.builds_on_shared_code,
         "overall": row.overall,
         "tasks": row.tasks,
         "languages": row.languages,
@@ -338,6 +348,8 @@ def board_payload(board: Board) -> dict:
         "policy": board.phase.leaderboard_policy,
         "scores_hidden": board.scores_hidden,
         "frozen": board.phase.frozen_at is not None,
+        # Frozen for teams: the board is the stored snapshot as it stood then (None: live).
+        "as_of": board.as_of.isoformat() if board.as_of else None,
         "published": board.phase.published_at is not None,
         "tasks": [task for task, _ in board.tasks],
         "task_metrics": dict(board.task_metrics),

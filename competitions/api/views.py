@@ -132,6 +132,7 @@ class SubmitView(APIView):
                 ),
                 description=data.get("description", ""),
                 training_gpu_hours=data.get("training_gpu_hours"),
+                builds_on_shared_code=data.get("builds_on_shared_code", False),
             )
         except SubmissionRefused as refusal:
             said = answer(refusal)  # the same status and words as the web form's

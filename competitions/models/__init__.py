@@ -15,6 +15,7 @@ from competitions.models.competition import (
     validate_timezone,
 )
 from competitions.models.debug_runs import DebugRun
+from competitions.models.history import BoardSnapshot, DigestSent
 from competitions.models.runs import Run, RunStatistics, Submission, TaskScore, artifact_path
 from competitions.models.stages import Stage
 from competitions.models.teams import Membership, NotificationPreference, Team
@@ -23,9 +24,11 @@ from competitions.models.workers import WorkerTimingCheck
 __all__ = [
     "TASK_CHOICES",
     "AuditMeasurement",
+    "BoardSnapshot",
     "Competition",
     "CompetitionTask",
     "DebugRun",
+    "DigestSent",
     "EfficiencyRule",
     "Membership",
     "NotificationPreference",

@@ -223,6 +223,11 @@ class Phase(models.Model):
         null=True, blank=True, help_text="Board frozen: no new scores."
     )
     published_at = models.DateTimeField(null=True, blank=True, help_text="Final board published.")
+    # Freeze for teams: teams and the public see the board's newest snapshot at or before this
+    # moment (permissions.board_view), organisers the live board; submissions go on.
+    teams_see_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="Teams see the board as it stood then (a snapshot)."
+    )
     # The hidden split as `manage.py prepare_splits` last built and checked it: its content key
     # (stale once the data or tasks change), when, whether it passed, counts and problems.
     split_key = models.CharField(max_length=32, blank=True, editable=False)

@@ -28,6 +28,8 @@ class Submission(models.Model):
     code_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
     description = models.TextField(blank=True)
     training_gpu_hours = models.FloatField(null=True, blank=True)
+    # The team's word that this builds on code shared after an earlier stage (the board says so).
+    builds_on_shared_code = models.BooleanField(default=False)
     trusted_command = models.JSONField(
         null=True, blank=True, help_text="Reference submissions only: run as a local process."
     )

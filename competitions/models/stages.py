@@ -4,6 +4,9 @@ Fame reads these snapshots, never the live board)."""
 from django.conf import settings
 from django.db import models
 
+from competitions.models.competition import _in_bounds, _whole
+from evaluator import rules
+
 
 class Stage(models.Model):
     phase = models.ForeignKey("competitions.Phase", on_delete=models.CASCADE, related_name="stages")
@@ -26,9 +29,19 @@ class Stage(models.Model):
         default=list, help_text="The board as everyone saw it at closing (hidden: empty)."
     )
 
+    # The organiser's reward for the stage's winner: points and/or a badge (shown on the board
+    # and the team page); none by default.
+    reward_points = _whole(
+        rules.STAGE_REWARD["reward_points"], "Winner's points", models.PositiveSmallIntegerField
+    )
+    reward_badge = models.CharField(
+        max_length=40, blank=True, help_text='A badge for the winner, e.g. "Stage 1 winner".'
+    )
+
     class Meta:
         app_label = "competitions"
         ordering = ["-closed_at"]
+        constraints = [_in_bounds(rules.STAGE_REWARD["reward_points"], "stage")]
 
     def __str__(self) -> str:
         return f"stage {self.phase} closed {self.closed_at:%Y-%m-%d %H:%M}"

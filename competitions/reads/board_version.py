@@ -38,6 +38,9 @@ def current_board_version(phase: Phase, view: BoardView) -> str:
     figures = finished_runs(phase, view).aggregate(
         n=Count("id"), ids=Sum("id"), last=Max("finished_at")
     )
+    # Frozen for teams: the snapshot shown (a later one at or before the moment replaces it).
+    shown = phase.snapshots.filter(taken_at__lte=view.as_of) if view.as_of else None
+    snapshot = shown.aggregate(latest=Max("id"))["latest"] if shown is not None else None
     audit = phase.audits.filter(status="finished").aggregate(latest=Max("id"))["latest"]
     state = (
         phase.pk,
@@ -46,6 +49,7 @@ def current_board_version(phase: Phase, view: BoardView) -> str:
         phase.results_visibility,
         phase.frozen_at,
         phase.published_at,
+        snapshot,
         rule_of(phase.competition),
         view,
         sorted(figures.items()),

@@ -16,6 +16,7 @@ from competitions.reads.audits import AuditView, latest_audit
 from competitions.reads.board_version import board_version, current_board_version
 from competitions.reads.counting import counting_runs, finished_runs, rule_of
 from competitions.reads.figures import efficiency_of, entry_of
+from competitions.reads.history import row_from, snapshot_at
 from competitions.reads.rows import Row
 from competitions.reads.uncertainty import ShownUncertainty, attach
 from evaluator import ranking
@@ -49,6 +50,9 @@ class Board:
     timing_goal_percent: float = 2.0
     audit: AuditView | None = None  # the phase's latest finished timing audit
     uncertainty: ShownUncertainty | None = None  # intervals and tie groups (reads.uncertainty)
+    # Frozen for teams: the moment asked for, and when the snapshot shown was taken (None: none).
+    as_of: object = None
+    snapshot_taken_at: object = None
 
     @property
     def left_out(self) -> list[tuple[str, str]]:
@@ -113,6 +117,7 @@ def _row(run: dict) -> Row:
         is_reference=run["submission__team__is_reference"],
         submission_id=run["submission_id"],
         attempt_number=run["submission__attempt_number"],
+        builds_on_shared_code=run["submission__builds_on_shared_code"],
         run_id=run["id"],
         overall=run["overall_score"],
         finished_at=run["finished_at"],
@@ -192,6 +197,8 @@ def leaderboard(
     if not view.scores_visible:
         teams = sorted(r["submission__team__name"] for r in counting)
         return Board(phase, tasks, [], [], True, False, rule, hidden_teams=teams)
+    if view.as_of is not None:
+        return _as_it_stood(phase, tasks, rule, view.as_of)
     rows = [_row(run) for run in counting]
     _attach_scores(rows, with_languages=with_languages)
     audit = latest_audit(phase)
@@ -239,6 +246,17 @@ def leaderboard(
         audit=audit,
         uncertainty=shown,
     )
+
+
+def _as_it_stood(phase: Phase, tasks, rule: EfficiencyRule | None, moment) -> Board:
+    """The board frozen for teams: the stored snapshot at `moment`, row for row."""
+    snapshot = snapshot_at(phase, moment)
+    rows = [row_from(data, tasks) for data in snapshot.rows] if snapshot else []
+    references = [row_from(data, tasks) for data in snapshot.references] if snapshot else []
+    goal = settings.PODIUM_TIMING_GOAL_CV_PERCENT
+    board = Board(phase, tasks, rows, references, False, True, rule, timing_goal_percent=goal)
+    board.as_of, board.snapshot_taken_at = moment, snapshot.taken_at if snapshot else None
+    return board
 
 
 @dataclass

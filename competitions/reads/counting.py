@@ -26,6 +26,7 @@ FIELDS = (
     "worker",
     "submission_id",
     "submission__attempt_number",
+    "submission__builds_on_shared_code",
     "submission__team__name",
     "submission__team__slug",
     "submission__team__is_reference",
@@ -46,6 +47,8 @@ def finished_runs(phase: Phase, view: BoardView, *, before=None):
     )
     if view.cutoff is not None:
         runs = runs.filter(finished_at__lte=view.cutoff)
+    if view.as_of is not None:  # frozen for teams: the charts stop where the snapshot does
+        runs = runs.filter(finished_at__lte=view.as_of)
     if before is not None:
         runs = runs.filter(finished_at__lt=before)
     return runs

@@ -17,6 +17,8 @@ class Row:
     run_id: int
     overall: float
     finished_at: object
+    # The team's word at submission: this builds on code shared after an earlier stage.
+    builds_on_shared_code: bool = False
     tasks: dict[str, float] = field(default_factory=dict)
     languages: dict[str, dict[str, float]] = field(default_factory=dict)
     runtime_s: float | None = None

@@ -51,7 +51,7 @@ def has_opted_out(user) -> bool:
     return NotificationPreference.objects.filter(user=user, email_opt_out=True).exists()
 
 
-def _send(notice: Notice, to: list[str]) -> int:
+def send(notice: Notice, to: list[str]) -> int:
     if not to:
         return 0
     footer = (
@@ -74,7 +74,7 @@ def _after_commit(build, *args) -> None:
         built = build(*args)
         if built is not None:
             notice, teams = built
-            _send(notice, recipients(teams))
+            send(notice, recipients(teams))
 
     # robust: a failure while building or sending is logged, never raised into the caller.
     transaction.on_commit(deliver, robust=True)

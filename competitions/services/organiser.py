@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from competitions.models import Competition, EfficiencyRule, Phase
 from competitions.reads.organiser import split_state
-from competitions.services import notifications
+from competitions.services import notifications, snapshots
 
 
 class OrganiserActionRefused(ValueError):
@@ -57,6 +57,38 @@ def freeze_phase(phase: Phase, now=None) -> Phase:
         raise OrganiserActionRefused(f"phase {phase.title!r} is already frozen")
     phase.frozen_at = now or timezone.now()
     Phase.objects.filter(pk=phase.pk).update(frozen_at=phase.frozen_at)
+    return phase
+
+
+def freeze_for_teams(phase: Phase, as_of=None, now=None) -> Phase:
+    """Teams and the public see the board as it stood at `as_of` (now when not given): the
+    newest snapshot at or before it; organisers go on seeing it live, and submissions go on."""
+    now = now or timezone.now()
+    as_of = as_of or now
+    if as_of > now:
+        raise OrganiserActionRefused(
+            f"{as_of:%Y-%m-%d %H:%M} UTC is in the future; freeze the board as of now or earlier"
+        )
+    if as_of == now:
+        snapshots.take_snapshot(phase, now)
+    if not phase.snapshots.filter(taken_at__lte=as_of).exists():
+        first = phase.snapshots.order_by("taken_at").first()
+        raise OrganiserActionRefused(
+            f"no snapshot of {phase.title!r}'s board was taken by {as_of:%Y-%m-%d %H:%M} UTC; "
+            + (
+                f"the earliest is from {first.taken_at:%Y-%m-%d %H:%M} UTC, choose a later moment"
+                if first
+                else "freeze it as of now instead"
+            )
+        )
+    Phase.objects.filter(pk=phase.pk).update(teams_see_as_of=as_of)
+    phase.teams_see_as_of = as_of
+    return phase
+
+
+def unfreeze_for_teams(phase: Phase) -> Phase:
+    Phase.objects.filter(pk=phase.pk).update(teams_see_as_of=None)
+    phase.teams_see_as_of = None
     return phase
 
 
@@ -123,6 +155,7 @@ def update_phase_rules(phase: Phase, values: dict) -> list[str]:
     if changed:
         phase.full_clean()
         phase.save(update_fields=changed)
+        snapshots.snapshot_on_commit(phase.pk)
     return changed
 
 
@@ -133,4 +166,6 @@ def update_rule(competition: Competition, values: dict) -> EfficiencyRule:
         setattr(rule, name, value)
     rule.full_clean()
     rule.save()
+    for phase_id in competition.phases.values_list("pk", flat=True):
+        snapshots.snapshot_on_commit(phase_id)
     return rule

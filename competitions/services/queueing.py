@@ -19,6 +19,8 @@ EVALUATE_RUN = "competitions.tasks.evaluate_run"
 AUDIT_TIMING = "competitions.tasks.audit_timing"
 RECONCILE_RUNS = "competitions.tasks.reconcile_runs"
 EVALUATE_DEBUG_RUN = "competitions.tasks.evaluate_debug_run"
+TAKE_SNAPSHOTS = "competitions.tasks.take_snapshots"
+SEND_DIGESTS = "competitions.tasks.send_digests"
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from competitions.models import Run, RunStatistics, Submission, TaskScore, Team
 from competitions.services import audits as audit_service
 from competitions.services import canaries as canary_service
-from competitions.services import notifications
+from competitions.services import notifications, snapshots
 from competitions.services.eligibility import attempt_budget
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 from evaluator.runner.outcome import without_worker_paths
@@ -209,6 +209,7 @@ def finish_run(run: Run, result: RunResult) -> bool:
     if result.canaries:
         canary_service.record(run.pk, result.canaries)
     notifications.notify_run_finished(run.pk)
+    snapshots.snapshot_on_commit(Submission.objects.get(pk=run.submission_id).phase_id)
     return True
 
 
@@ -352,6 +353,7 @@ def rerun(submission: Submission) -> Run:
 def set_disqualified(submission: Submission, disqualified: bool) -> None:
     Submission.objects.filter(pk=submission.pk).update(disqualified=disqualified)
     notifications.notify_disqualified(submission.pk, disqualified)
+    snapshots.snapshot_on_commit(submission.phase_id)
 
 
 @dataclass

@@ -7,12 +7,23 @@ from django.utils import timezone
 from competitions.models import Membership, Phase, Stage
 from competitions.reads import boards
 from competitions.services import organiser as organiser_service
+from evaluator import rules
+
+BADGE_CHARS = Stage._meta.get_field("reward_badge").max_length
 
 
 @transaction.atomic
-def close_stage(phase: Phase, by, now=None) -> Stage:
+def close_stage(phase: Phase, by, now=None, *, reward_points: int = 0, reward_badge="") -> Stage:
     """Close `phase` and record its board (as the organiser `by` sees it) as a stage, beside the
-    board as everyone saw it at that moment (what the Hall of Fame may show before publication)."""
+    board as everyone saw it at that moment (what the Hall of Fame may show before publication),
+    with the points and badge its winner is given (none by default)."""
+    if problem := rules.STAGE_REWARD["reward_points"].problem(reward_points):
+        raise organiser_service.OrganiserActionRefused(problem)
+    reward_badge = reward_badge.strip()
+    if len(reward_badge) > BADGE_CHARS:
+        raise organiser_service.OrganiserActionRefused(
+            f"the badge is {len(reward_badge)} characters; give at most {BADGE_CHARS}"
+        )
     board = boards.leaderboard(phase, viewer=by)
     if board.scores_hidden:
         raise organiser_service.OrganiserActionRefused(
@@ -34,6 +45,8 @@ def close_stage(phase: Phase, by, now=None) -> Stage:
         code_shared=phase.competition.publish_code_after_close,
         rows=_snapshot(board.rows, members),
         public_rows=_snapshot(public.rows, members),
+        reward_points=reward_points,
+        reward_badge=reward_badge,
     )
 
 

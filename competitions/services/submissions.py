@@ -68,6 +68,7 @@ def submit_as(
     *,
     description: str = "",
     training_gpu_hours: float | None = None,
+    builds_on_shared_code: bool = False,
 ) -> Submission:
     """What the web form and the API both do once they have parsed their input: the user's team
     may submit, the archive can run, then `submit`."""
@@ -82,6 +83,7 @@ def submit_as(
         user=user,
         description=description,
         training_gpu_hours=training_gpu_hours,
+        builds_on_shared_code=builds_on_shared_code,
     )
 
 
@@ -102,6 +104,7 @@ def submit(
     user=None,
     description: str = "",
     training_gpu_hours: float | None = None,
+    builds_on_shared_code: bool = False,
     now=None,
 ) -> Submission:
     """Reserve an attempt, store the artifact and queue one run; refused when no attempt is left.
@@ -178,6 +181,7 @@ def submit(
                 trusted_command=artifact.trusted_command,
                 description=description,
                 training_gpu_hours=training_gpu_hours,
+                builds_on_shared_code=builds_on_shared_code,
                 submitted_by=user,
             )
             run = Run.objects.create(submission=submission, queue=phase.competition.hardware_queue)

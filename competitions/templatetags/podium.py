@@ -53,3 +53,9 @@ def percent(value) -> str:
     if 99 < share < 100:
         return "over 99%"
     return f"{share:.0f}%"
+
+
+@register.filter
+def rewards_for(rewards, team: str) -> list:
+    """The stage rewards (reads.rewards) a team won, for its row or page."""
+    return rewards.by_team.get(team, []) if rewards else []

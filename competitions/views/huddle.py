@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from competitions.pareto import pareto_chart
 from competitions.presenters import chart_data
 from competitions.reads import boards
+from competitions.reads.history import ranks_in, snapshot_at
 from competitions.reads.stages import hall_of_fame as hall_of_fame_read
 
 DEFAULT_LOOKBACK = dt.timedelta(days=7)
@@ -47,8 +48,20 @@ def _standings(request, slug, phase_key):
         raise Http404(f"competition {slug} has no phase {phase_key}")
     since, note = _since(request)
     board = boards.leaderboard(phase, viewer=request.user)
-    then = boards.leaderboard(phase, viewer=request.user, before=since, with_uncertainty=False)
-    earlier = {row.team: row.final_rank for row in then.rows}
+    # The board as it stood then is its stored snapshot (exact after later re-runs and
+    # disqualifications); before the first snapshot, it is rebuilt from the runs finished then.
+    moment = min(since, board.as_of) if board.as_of else since
+    stood = snapshot_at(phase, moment) if not board.scores_hidden else None
+    if stood is not None:
+        earlier = ranks_in(stood)
+    else:
+        then = boards.leaderboard(phase, viewer=request.user, before=since, with_uncertainty=False)
+        earlier = {row.team: row.final_rank for row in then.rows}
+        if not board.scores_hidden:
+            note = (note + " " if note else "") + (
+                "No snapshot of the board from then: movement is rebuilt from the runs "
+                "finished by then."
+            )
     standings = [
         {
             "row": row,

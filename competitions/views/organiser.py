@@ -1,5 +1,7 @@
 """The organisers' page and its actions: phases, limits, the rule, runs (staff only)."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -131,7 +133,17 @@ def organiser_what_if(request, slug):
 def organiser_close_stage(request, slug, phase_key):
     phase = _phase_or_404(slug, phase_key)
     try:
-        stage = stage_service.close_stage(phase, request.user)
+        text = request.POST.get("reward_points", "").strip() or "0"
+        if not text.isdigit():
+            raise organiser_service.OrganiserActionRefused(
+                f"the winner's points {text!r} are not a whole number; give one, or leave it empty"
+            )
+        stage = stage_service.close_stage(
+            phase,
+            request.user,
+            reward_points=int(text),
+            reward_badge=request.POST.get("reward_badge", ""),
+        )
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")
     else:
@@ -170,6 +182,35 @@ def organiser_phase_action(request, slug, phase_key, action):
         else:
             organiser_service.PHASE_ACTIONS[action](phase)
         messages.success(request, f"{phase.title}: {action} done.")
+    except organiser_service.OrganiserActionRefused as refusal:
+        messages.error(request, f"{phase.title}: {refusal}.")
+    return redirect("organiser", slug=slug)
+
+
+@organiser_required
+@require_POST
+def organiser_teams_see(request, slug, phase_key):
+    """Freeze for teams (as of a moment, UTC; empty: now) or show them the live board again."""
+    phase = _phase_or_404(slug, phase_key)
+    try:
+        if request.POST.get("live") == "1":
+            organiser_service.unfreeze_for_teams(phase)
+            messages.success(request, f"{phase.title}: teams see the live board again.")
+        else:
+            text = request.POST.get("as_of", "").strip()
+            as_of = None
+            if text:
+                try:
+                    as_of = dt.datetime.fromisoformat(text)
+                    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
+                    as_of = as_of.astimezone(dt.UTC)
+                except ValueError:
+                    raise organiser_service.OrganiserActionRefused(
+                        f"{text!r} is not a moment like 2026-11-20T09:00; leave it empty for now"
+                    ) from None
+            organiser_service.freeze_for_teams(phase, as_of)
+            moment = f"{phase.teams_see_as_of:%Y-%m-%d %H:%M} UTC"
+            messages.success(request, f"{phase.title}: teams see the board as of {moment}.")
     except organiser_service.OrganiserActionRefused as refusal:
         messages.error(request, f"{phase.title}: {refusal}.")
     return redirect("organiser", slug=slug)

@@ -17,6 +17,7 @@ from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards
 from competitions.reads.hardware import measured_hardware
+from competitions.reads.rewards import stage_rewards
 from competitions.services import starter_kit as kit
 from evaluator import efficiency_rule
 
@@ -70,6 +71,8 @@ def leaderboard(request, slug, phase_key):
             "with_languages": with_languages,
             "path": request.path,
             "own_team": own.name if own else "",
+            # A stage closes the phase (a new state, so a new key) when it is given.
+            "rewards": stage_rewards(phase, request.user),
             "state": state,
             "zone": phase.competition.timezone,
         }

@@ -17,6 +17,8 @@ from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
 from competitions.reads import runs as run_reads
+from competitions.reads.history import team_rank_history
+from competitions.reads.rewards import team_rewards
 from competitions.services import runs as run_service
 from competitions.services import tokens
 from competitions.services.eligibility import (
@@ -59,6 +61,8 @@ def team_page(request):
                     "scores_public": phase.scores_public,
                     "used": attempts_used(team, phase),
                     "form": SubmissionForm(auto_id=f"id_{phase.pk}_%s"),
+                    "ranks": team_rank_history(request.user, phase, team.name),
+                    "after_stage": phase.stages.exists(),  # shared code may be built on
                 }
             )
     members = team.members.order_by("username") if team else []
@@ -78,6 +82,7 @@ def team_page(request):
         "published_code": run_reads.published_code(viewer_team=team) if team else [],
         "token_created_at": tokens.token_created_at(request.user),
         "docker_workers": settings.PODIUM_DOCKER_WORKERS,
+        "rewards": team_rewards(team.name, request.user) if team else [],
     }
     return render(request, "competitions/team.html", context)
 
@@ -195,6 +200,7 @@ def submit_view(request, slug, phase_key):
             artifact,
             description=data["description"],
             training_gpu_hours=data["training_gpu_hours"],
+            builds_on_shared_code=data["builds_on_shared_code"],
         )
     except SubmissionRefused as refusal:
         said = answer(refusal)  # the same status and words as the API's

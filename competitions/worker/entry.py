@@ -16,13 +16,15 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from competitions.models import DebugRun, Run, TimingAudit
-from competitions.services import runs
+from competitions.services import digests, runs, snapshots
 from competitions.services.debug_runs import reconcile_debug_runs
 from competitions.services.queueing import (
     AUDIT_TIMING,
     EVALUATE_DEBUG_RUN,
     EVALUATE_RUN,
     RECONCILE_RUNS,
+    SEND_DIGESTS,
+    TAKE_SNAPSHOTS,
 )
 from competitions.worker.audit import run_audit
 from competitions.worker.calibrate import CalibrationFailed, calibrate
@@ -79,6 +81,18 @@ def reconcile_runs_task() -> dict:
         "audits_failed": report.audits.failed,
         "debug_failed": debug_failed,
     }
+
+
+@shared_task(name=TAKE_SNAPSHOTS, ignore_result=True)
+def take_snapshots_task() -> int:
+    """Hourly: a snapshot of every board that changed without one (idempotent: same version)."""
+    return snapshots.take_all()
+
+
+@shared_task(name=SEND_DIGESTS, ignore_result=True)
+def send_digests_task() -> int:
+    """Weekly, before the huddle: every team's digest and the organisers'."""
+    return len(digests.send_digests())
 
 
 @shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)

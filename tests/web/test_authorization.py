@@ -89,6 +89,9 @@ MATRIX = {
     "organiser-phase-rules": Case(
         "post", "/organiser/xf/phases/eval/rules/", (LOGIN, 403, 403, 302), PHASE_RULES
     ),
+    "organiser-teams-see": Case(
+        "post", "/organiser/xf/phases/eval/teams-see/", (LOGIN, 403, 403, 302), {"live": "1"}
+    ),
     "organiser-phase-action": Case(
         "post", "/organiser/xf/phases/final/publish/", (LOGIN, 403, 403, 302), {"confirmed": "yes"}
     ),

@@ -116,3 +116,62 @@ def test_a_closed_stage_shares_the_code_submitted_before_it(world):
     world.competition.publish_code_after_close = False
     world.competition.save()
     assert not code_is_shared(Submission.objects.get(pk=earlier.pk))
+
+
+def test_a_stage_winners_reward_shows_on_the_board_and_the_team_page(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    refused = client.post(
+        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000"}, follow=True
+    ).content.decode()
+    assert "must be between 0 and 1000" in refused and not Stage.objects.exists()
+    client.post(
+        "/organiser/xf/phases/eval/stage/",
+        {"reward_points": "10", "reward_badge": "Stage 1 winner"},
+    )
+    stage = Stage.objects.get(phase=world.eval)
+    assert (stage.reward_points, stage.reward_badge) == (10, "Stage 1 winner")
+    board = Client().get("/c/xf/leaderboard/eval/").content.decode()
+    beta_row = board.split('data-team="Beta"')[1].split("</tr>")[0]
+    assert 'data-testid="stage-reward"' in beta_row and "Stage 1 winner · 10 pts" in beta_row
+    alpha_row = board.split('data-team="Alpha"')[1].split("</tr>")[0]
+    assert "stage-reward" not in alpha_row
+    bob = Client()
+    bob.login(username="bob", password=PASSWORD)
+    assert "Stage 1 winner · 10 pts" in bob.get("/team/").content.decode()
+
+
+def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
+    finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=100.0)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner"})
+    assert "Final winner" not in Client().get("/c/xf/leaderboard/eval/").content.decode()
+    ada = Client()
+    ada.login(username="ada", password=PASSWORD)
+    assert "Final winner" not in ada.get("/team/").content.decode()
+
+
+def test_the_next_stages_board_says_who_built_on_shared_code(world):
+    finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
+    olga = Client()
+    olga.login(username="olga", password=PASSWORD)
+    olga.post("/organiser/xf/phases/eval/stage/")
+    organiser.open_phase(Phase.objects.get(pk=world.eval.pk), without_split=True)
+    bob = Client()
+    bob.login(username="bob", password=PASSWORD)
+    assert "This builds on code shared after an earlier stage" in bob.get("/team/").content.decode()
+    said = {"image_ref": "registry.local/beta@sha256:" + "b" * 64, "builds_on_shared_code": "on"}
+    response = bob.post("/team/submit/xf/eval/", said)
+    assert response.status_code in (200, 302), response.content[:300]
+    submission = Submission.objects.get(team=world.beta, phase=world.eval)
+    assert submission.builds_on_shared_code
+    finish(submission, overall=70.0, runtime=50.0)
+    board = Client().get("/c/xf/leaderboard/eval/").content.decode()
+    beta_row = board.split('data-team="Beta"')[1].split("</tr>")[0]
+    alpha_row = board.split('data-team="Alpha"')[1].split("</tr>")[0]
+    assert 'data-testid="shared-code"' in beta_row and "shared-code" not in alpha_row
+    api = Client().get("/api/v1/competitions/xf/leaderboard/?phase=eval").json()["rows"]
+    assert {r["team"]: r["builds_on_shared_code"] for r in api} == {"Alpha": False, "Beta": True}
