@@ -14,6 +14,8 @@ from tests.factories import PASSWORD, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 
+CONFIRMED = {"confirmed": "yes"}  # closing a stage cannot be undone: the box is ticked
+
 
 def backdate(submission, days: int) -> None:
     Run.objects.filter(submission=submission).update(
@@ -75,7 +77,7 @@ def test_closing_a_stage_freezes_its_winners_into_the_hall_of_fame(world):
     finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    response = client.post("/organiser/xf/phases/eval/stage/", follow=True)
+    response = client.post("/organiser/xf/phases/eval/stage/", CONFIRMED, follow=True)
     assert "stage closed, won by Beta" in response.content.decode()
     stage = Stage.objects.get(phase=world.eval)
     assert [(r["team"], r["final_rank"], r["members"]) for r in stage.rows] == [
@@ -95,7 +97,9 @@ def test_closing_a_stage_freezes_its_winners_into_the_hall_of_fame(world):
     client.login(username="bob", password=PASSWORD)
     assert client.post("/organiser/xf/phases/eval/stage/").status_code == 403
     client.login(username="olga", password=PASSWORD)
-    refused = client.post("/organiser/xf/phases/final/stage/", follow=True).content.decode()
+    refused = client.post(
+        "/organiser/xf/phases/final/stage/", CONFIRMED, follow=True
+    ).content.decode()
     assert "has no finished run to record" in refused
     assert not Stage.objects.filter(phase=world.final).exists()
 
@@ -106,7 +110,7 @@ def test_a_closed_stage_shares_the_code_submitted_before_it(world):
     assert not code_is_shared(earlier)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    client.post("/organiser/xf/phases/eval/stage/")
+    client.post("/organiser/xf/phases/eval/stage/", CONFIRMED)
     organiser.open_phase(world.eval, without_split=True)  # the next stage of the same phase begins
     later = submit_ref(world.alpha, world.eval)
     assert code_is_shared(Submission.objects.get(pk=earlier.pk))
