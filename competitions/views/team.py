@@ -230,6 +230,7 @@ def run_detail(request, run_id):
     context = {
         "run": run,
         "submission": run.submission,
+        "attempt_words": run_reads.attempt_words(run.submission),
         "phase": phase,
         "scores_hidden": hidden,
         "scores": [] if hidden else run_reads.scores_by_task(run),
