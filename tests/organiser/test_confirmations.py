@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _card(html: str, key: str) -> str:
     start = html.index(f'data-stage-phase="{key}"')
-    return html[start : html.index("</div>", start)]
+    return html[start : html.index("</form>", start)]
 
 
 def test_closing_a_stage_without_the_confirmation_is_refused(world):

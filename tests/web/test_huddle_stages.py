@@ -128,12 +128,12 @@ def test_a_stage_winners_reward_shows_on_the_board_and_the_team_page(world):
     client = Client()
     client.login(username="olga", password=PASSWORD)
     refused = client.post(
-        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000"}, follow=True
+        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000", **CONFIRMED}, follow=True
     ).content.decode()
     assert "must be between 0 and 1000" in refused and not Stage.objects.exists()
     client.post(
         "/organiser/xf/phases/eval/stage/",
-        {"reward_points": "10", "reward_badge": "Stage 1 winner"},
+        {"reward_points": "10", "reward_badge": "Stage 1 winner", **CONFIRMED},
     )
     stage = Stage.objects.get(phase=world.eval)
     assert (stage.reward_points, stage.reward_badge) == (10, "Stage 1 winner")
@@ -151,7 +151,7 @@ def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
     finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=100.0)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner"})
+    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner", **CONFIRMED})
     assert "Final winner" not in Client().get("/c/xf/leaderboard/eval/").content.decode()
     ada = Client()
     ada.login(username="ada", password=PASSWORD)
@@ -162,7 +162,7 @@ def test_the_next_stages_board_says_who_built_on_shared_code(world):
     finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
     olga = Client()
     olga.login(username="olga", password=PASSWORD)
-    olga.post("/organiser/xf/phases/eval/stage/")
+    olga.post("/organiser/xf/phases/eval/stage/", CONFIRMED)
     organiser.open_phase(Phase.objects.get(pk=world.eval.pk), without_split=True)
     bob = Client()
     bob.login(username="bob", password=PASSWORD)
