@@ -21,6 +21,7 @@ workers both took runs.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import signal
@@ -193,6 +194,7 @@ def main(argv=None) -> int:
         call_command("migrate", verbosity=0)
         spec = parse_competition((ROOT / "examples" / "demo.yaml").read_text())
         competition = load_competition(spec).competition
+        call_command("prepare_splits", competition.slug, "--phase", "eval", stdout=io.StringIO())
         phase = competition.phases.get(key="eval")
         phase.max_attempts = 10_000
         phase.save()

@@ -27,6 +27,7 @@ from tests.factories import (
     free_port,
     make_world,
     service_missing,
+    splits_prepared,
     start_registry,
 )
 
@@ -125,7 +126,9 @@ def competition(db):
     from competitions.services.competitions import load_competition
     from competitions.spec import parse_competition
 
-    return load_competition(parse_competition(DEMO_YAML.read_text())).competition
+    competition = load_competition(parse_competition(DEMO_YAML.read_text())).competition
+    splits_prepared(*competition.phases.all())
+    return competition
 
 
 @pytest.fixture

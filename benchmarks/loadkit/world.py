@@ -3,6 +3,7 @@ and teams with API tokens for the uploads."""
 
 from __future__ import annotations
 
+import io
 import os
 import random
 from datetime import timedelta
@@ -46,6 +47,7 @@ def competition_yaml() -> str:
 
 def populate(teams: int, attempts: int) -> int:
     """Teams with `attempts` finished runs each, every task and language scored; returns rows."""
+    from django.core.management import call_command
     from django.utils import timezone
 
     from competitions.models import Run, Submission, TaskScore, Team
@@ -53,6 +55,7 @@ def populate(teams: int, attempts: int) -> int:
     from competitions.spec import parse_competition
 
     competition = load_competition(parse_competition(competition_yaml())).competition
+    call_command("prepare_splits", SLUG, stdout=io.StringIO())  # the uploaders' phase opens
     phase = competition.phases.get(key=PHASE)
     languages = competition.task_languages()
     rng = random.Random(0)

@@ -30,7 +30,8 @@ def queue_overview() -> dict[str, list[Run]]:
 
 @dataclass
 class SplitState:
-    """A phase's hidden split as the organiser page shows it; only "ready" lets it open."""
+    """A phase's hidden split as the organiser page shows it; only "ready" lets teams submit.
+    The page shows `state` as a badge and `words` after it, so the words never repeat it."""
 
     state: str  # "ready" | "stale" | "failed" | "missing"
     words: str
@@ -52,12 +53,12 @@ def split_state(phase: Phase) -> SplitState:
         return SplitState("missing", "not built: run manage.py prepare_splits")
     comp = phase.competition
     if phase.split_key != comp.split_key(phase.split):
-        words = "stale: the data or tasks changed since it was built; run prepare_splits again"
+        words = "the data or tasks changed since it was built; run prepare_splits again"
         return SplitState("stale", words, phase.split_built_at, total, problems)
     if not phase.split_verified:
         words = f"built but not verified ({len(problems)} problem(s))"
         return SplitState("failed", words, phase.split_built_at, total, problems)
-    words = f"ready: {total:,} examples, verified"
+    words = f"{total:,} examples, verified"
     return SplitState("ready", words, phase.split_built_at, total, problems)
 
 

@@ -194,3 +194,20 @@ def team_runs_version(team: Team) -> str:
     )
     state = repr((sorted(figures.items()), sorted(flags.items())))
     return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def attempt_words(submission: Submission) -> str:
+    """Which submission this is, and which of the phase's attempts it uses: submissions are
+    numbered in order, while those given back (platform faults, cancels) use no attempt."""
+    words = f"submission {submission.attempt_number}"
+    if submission.team.is_reference:
+        return words
+    if not submission.counts_as_attempt:
+        return f"{words} (uses no attempt)"
+    nth = Submission.objects.filter(
+        team_id=submission.team_id,
+        phase_id=submission.phase_id,
+        counts_as_attempt=True,
+        attempt_number__lte=submission.attempt_number,
+    ).count()
+    return f"{words} (attempt {nth} of {submission.phase.max_attempts})"

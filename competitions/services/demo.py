@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from baselines import majority
-from competitions.models import Competition
+from competitions.models import Competition, Phase
+from competitions.reads.organiser import split_state
 from competitions.services.competitions import load_competition
 from competitions.services.submissions import Artifact, submit
 from competitions.services.teams import create_team, import_teams
@@ -121,13 +122,17 @@ def seed(
     say: Callable[[str], None] = print,
     *,
     evaluate: Callable[[int], object] | None = None,
+    prepare: Callable[[Phase], object] | None = None,
 ) -> Competition:
-    """Load the demo competition, its teams and users; with `evaluate` (a run id in, the run
-    evaluated by a worker), also train, submit and evaluate the demo models (without it: no
-    pre-made runs, only the competition, teams and accounts)."""
+    """Load the demo competition, its teams and users; with `prepare` (a phase in, its hidden
+    split built and verified by the worker's prepare_splits), build the splits teams submit to;
+    with `evaluate` (a run id in, the run evaluated by a worker), also train, submit and evaluate
+    the demo models (without it: no pre-made runs, only the competition, teams and accounts)."""
     competition = load_competition(
         parse_competition((ROOT / "examples/demo.yaml").read_text())
     ).competition
+    if prepare is not None:
+        _prepare_splits(competition, say, prepare)
     import_teams((ROOT / "examples/teams.csv").read_text())
     users = get_user_model().objects
     for user in users.filter(teams__isnull=False, last_login__isnull=True):
@@ -141,6 +146,20 @@ def seed(
     with _seed_mail_unprinted():
         _evaluate_models(competition, say, evaluate)
     return competition
+
+
+def _prepare_splits(competition: Competition, say, prepare: Callable[[Phase], object]) -> None:
+    """Each phase's hidden split, as an organiser's `prepare_splits` builds it: no phase takes a
+    team's submission without one (eligibility.phase_refusal)."""
+    for phase in competition.phases.all():
+        if split_state(phase).ready:
+            continue
+        started = time.monotonic()
+        prepare(phase)
+        state = split_state(Phase.objects.get(pk=phase.pk))
+        if not state.ready:
+            raise DemoStepFailed(f"the hidden split of phase {phase.key!r} is {state.state}")
+        say(f"  hidden split of {phase.title}: {state.words} in {time.monotonic() - started:.0f} s")
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from competitions.models import Phase, Submission, Team
+from competitions.reads.organiser import split_state
 
 
 class SubmissionRefused(ValueError):
@@ -33,6 +34,14 @@ class PhaseNotOpen(SubmissionRefused):
 
     status = 403
     prefix = "Phase not open"
+
+
+class SplitNotReady(PhaseNotOpen):
+    """The phase is open by its switch and schedule, but its hidden split is not built and
+    verified for the current data (prepare_splits): a run now would fail on the organisers' side."""
+
+    status = 403
+    prefix = "Phase not open yet"
 
 
 class AttemptsExhausted(SubmissionRefused):
@@ -106,10 +115,19 @@ def attempts_left(team: Team, phase: Phase) -> int | None:
 
 
 def phase_refusal(team: Team, phase: Phase, now=None) -> PhaseNotOpen | None:
-    """Why the phase takes nothing from this team now (a reference team is exempt), or None."""
+    """Why the phase takes nothing from this team now (a reference team is exempt), or None.
+
+    Open means open by the switch and the schedule *and* a hidden split verified for the current
+    data, however the phase was opened (its schedule, the organiser's button, the admin): a
+    team's run on a split that is not there would fail on the organisers' side.
+    """
     now = now or timezone.now()
-    if team.is_reference or phase.accepts_submissions(now):
+    if team.is_reference:
         return None
+    if phase.accepts_submissions(now):
+        if split_state(phase).ready:
+            return None
+        return SplitNotReady("the organisers are preparing this phase's data")
     opens = phase.opens if phase.opens and now < phase.opens else None
     return PhaseNotOpen(
         f"phase {phase.title!r} is not accepting submissions now"

@@ -22,7 +22,8 @@ def open_phase(phase: Phase, without_split: bool = False) -> Phase:
             f"phase {phase.title!r} is frozen; unfreeze it before opening it again"
         )
     if not split_state(phase).ready and not without_split:
-        # Else the first team's run would build it, and a data problem would cost that run.
+        # Opened anyway, it still refuses teams (eligibility.phase_refusal) until the split is
+        # verified; the organiser sees why the phase takes nothing.
         raise OrganiserActionRefused(
             f"phase {phase.title!r} has no verified hidden split for its current data; run "
             f"`manage.py prepare_splits {phase.competition.slug} --phase {phase.key}` first, "

@@ -5,12 +5,15 @@ import io
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
 from competitions.models import Membership, Team
 
 REQUIRED_COLUMNS = ("team", "username", "email")
+TEAM_SIZE = 2  # teams are pairs of engineers: other sizes are imported, with a warning
 
 
 class TeamImportError(ValueError):
@@ -22,6 +25,10 @@ class ImportReport:
     teams_created: list[str] = field(default_factory=list)
     users_created: list[str] = field(default_factory=list)
     memberships_created: list[str] = field(default_factory=list)
+    # Imported all the same, but worth a look: an address no invitation reaches, a team that
+    # is not a pair.
+    warnings: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)  # usernames whose email is not one
 
 
 def create_team(name: str, *, is_reference: bool = False) -> Team:
@@ -58,6 +65,13 @@ def import_teams(text: str) -> ImportReport:
     report = ImportReport()
     rows = _rows(text)
     for row in rows:
+        if not _valid_email(row["email"]):
+            report.unreachable.append(row["username"])
+            report.warnings.append(
+                f"line {row['line']}: {row['email']!r} is not an email address; no invitation "
+                f"can reach {row['username']} (fix the address in the admin, then send a link "
+                "with 'Forgot password?')"
+            )
         team = Team.objects.filter(name=row["team"]).first()
         if team is None:
             slug = slugify(row["team"])[:100]
@@ -83,4 +97,19 @@ def import_teams(text: str) -> ImportReport:
                 f"line {row['line']}: {user.username} is already in team {membership.team.name}; "
                 "one person belongs to one team (remove the old membership in the admin first)"
             )
+    for name in dict.fromkeys(row["team"] for row in rows):
+        members = Membership.objects.filter(team__name=name).count()
+        if members != TEAM_SIZE:
+            report.warnings.append(
+                f"team {name} has {members} member(s), not a pair of {TEAM_SIZE}; imported as "
+                "it is (change it in the admin if that was a mistake)"
+            )
     return report
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True

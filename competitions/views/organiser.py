@@ -132,6 +132,15 @@ def organiser_what_if(request, slug):
 @require_POST
 def organiser_close_stage(request, slug, phase_key):
     phase = _phase_or_404(slug, phase_key)
+    if request.POST.get("confirmed") != "yes":
+        # It closes the phase, records its winners and (where the competition says so) shares
+        # every team's code: not undone, so confirmed like "End phase for good".
+        messages.error(
+            request,
+            f"{phase.title}: not closed as a stage. Tick the box beside the button to confirm: "
+            "it cannot be undone.",
+        )
+        return redirect("organiser", slug=slug)
     try:
         text = request.POST.get("reward_points", "").strip() or "0"
         if not text.isdigit():

@@ -22,6 +22,7 @@ from competitions.reads.rewards import team_rewards
 from competitions.services import runs as run_service
 from competitions.services import tokens
 from competitions.services.eligibility import (
+    SplitNotReady,
     SubmissionRefused,
     answer,
     attempts_left,
@@ -52,10 +53,15 @@ def team_page(request):
         for phase in Phase.objects.select_related("competition").order_by(
             "competition__title", "order"
         ):
+            refusal = phase_refusal(team, phase, now)
             phases.append(
                 {
                     "phase": phase,
-                    "accepts": phase_refusal(team, phase, now) is None,
+                    "accepts": refusal is None,
+                    # Open by its schedule, but the data is not ready: the team is told so.
+                    "preparing": answer(refusal).message
+                    if isinstance(refusal, SplitNotReady)
+                    else "",
                     "attempts_left": attempts_left(team, phase),
                     "submissions": [s for s in submissions if s.phase_id == phase.pk],
                     "scores_public": phase.scores_public,
@@ -224,6 +230,7 @@ def run_detail(request, run_id):
     context = {
         "run": run,
         "submission": run.submission,
+        "attempt_words": run_reads.attempt_words(run.submission),
         "phase": phase,
         "scores_hidden": hidden,
         "scores": [] if hidden else run_reads.scores_by_task(run),

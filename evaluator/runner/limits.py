@@ -37,7 +37,7 @@ class Limits:
             raise ValueError(f"Limits.output_files must be at least 1, got {self.output_files!r}")
 
     def describe_time_limit(self) -> str:
-        return f"time limit of {self.time_limit_s:g} s exceeded"
+        return f"time limit of {self.time_limit_s:g} s exceeded: killed at {self.time_limit_s:g} s"
 
     def describe_memory_limit(self) -> str:
         return f"out of memory: the container used more than {self.memory_mb} MB"

@@ -171,6 +171,7 @@ def test_closed_stage_winner_appears_in_the_hall_of_fame(browser, board_site, sc
     world, url = board_site
     page = log_in(browser, url, "olga")
     page.goto(f"{url}/organiser/xf/")
+    page.locator("[data-stage-phase=eval] [data-testid=confirm-stage]").check()
     page.locator("[data-stage-phase=eval] [data-testid=close-stage]").click()
     expect(page.locator(".messages")).to_contain_text("stage closed, won by Beta")
     assert Stage.objects.get(phase=world.eval).rows[0]["team"] == "Beta"
@@ -190,6 +191,7 @@ def test_a_hidden_final_closed_as_a_stage_stays_off_the_hall_of_fame_until_publi
     finish(submit_ref(world.alpha, world.final), overall=83.25, runtime=61.0)
     organiser = log_in(browser, url, "olga")
     organiser.goto(f"{url}/organiser/xf/")
+    organiser.locator("[data-stage-phase=final] [data-testid=confirm-stage]").check()
     organiser.locator("[data-stage-phase=final] [data-testid=close-stage]").click()
     expect(organiser.locator(".messages")).to_contain_text("stage closed, won by Alpha")
 

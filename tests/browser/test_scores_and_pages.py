@@ -14,7 +14,7 @@ from competitions.worker.pipeline import score_rows
 from evaluator.registry import METRIC_LABELS, get_task
 from evaluator.scoring import score_directory
 from tests.browser.test_journey import WAIT_MS, assert_not_reloaded, log_in, mark_no_reload
-from tests.factories import finish, make_world, submit_ref, use_memory_broker
+from tests.factories import finish, make_world, splits_prepared, submit_ref, use_memory_broker
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,6 +33,7 @@ def scored(transactional_db, live_server, settings, tmp_path):
         CompetitionTask.objects.create(
             competition=world.competition, task=task, languages=SPLIT[task], order=order
         )
+    splits_prepared(world.eval)  # its tasks changed
     scores = score_directory(MOCK / "labels", MOCK / "predictions", tasks=SPLIT)
     submission = submit_ref(world.alpha, world.eval)
     run = run_service.claim_run(submission.runs.get().pk, "browser-test-worker")

@@ -4,6 +4,7 @@ submissions and finished runs as a worker would record them."""
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from competitions.models import (
     Competition,
@@ -87,7 +88,21 @@ def make_world() -> World:
     olga = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
     Membership.objects.create(team=alpha, user=ada)
     Membership.objects.create(team=beta, user=bob)
+    splits_prepared(eval_phase, final)
     return World(comp, eval_phase, final, alpha, beta, baseline, ada, bob, olga)
+
+
+def splits_prepared(*phases: Phase) -> None:
+    """Record each phase's hidden split as built and verified for its competition's current data,
+    as `prepare_splits` records it, so teams may submit (eligibility.phase_refusal). For tests
+    whose runs never read a split or whose worker builds it itself; the preparation's own tests
+    run `prepare_splits`. Call it again after changing a competition's data or tasks."""
+    for phase in phases:
+        phase.split_key = phase.competition.split_key(phase.split)
+        phase.split_built_at = timezone.now()
+        phase.split_verified = True
+        phase.split_summary = {"counts": {}, "problems": []}
+        phase.save(update_fields=["split_key", "split_built_at", "split_verified", "split_summary"])
 
 
 def submit_ref(team: Team, phase: Phase, user=None, **kwargs):

@@ -1,5 +1,7 @@
 """`import_teams`: users, teams and memberships from CSV, idempotently; bad rows named."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
@@ -48,3 +50,23 @@ def test_api_token_command_works(tmp_path):
     from rest_framework.authtoken.models import Token
 
     assert Token.objects.get(user__username="grace").key in out.getvalue()
+
+
+def test_invalid_emails_and_teams_that_are_not_pairs_are_warned_about(tmp_path, mailoutbox):
+    path = tmp_path / "teams.csv"
+    path.write_text(
+        "team,username,email\n"
+        "Trio,ada,ada@example.com\nTrio,alan,alan@example.com\nTrio,grace,grace@example.com\n"
+        "Pair,barbara,not-an-address\nPair,edsger,e@example.com\n"
+    )
+    out = StringIO()
+    call_command("import_teams", str(path), stdout=out)
+    text = out.getvalue()
+    assert "warning: line 5: 'not-an-address' is not an email address" in text
+    assert "no invitation can reach barbara" in text
+    assert "warning: team Trio has 3 member(s), not a pair of 2" in text
+    assert "team Pair has" not in text
+    assert Membership.objects.count() == 5  # imported all the same
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        ["ada@example.com", "alan@example.com", "grace@example.com", "e@example.com"]
+    )

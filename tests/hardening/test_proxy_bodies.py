@@ -42,6 +42,9 @@ load_competition(parse_competition(
     "data: {{source: synthetic, size: tiny}}\\n"
     "phases:\\n  - {{key: {PHASE}, title: Evaluation, split: validation, results: live}}\\n"
 ))
+import io
+from django.core.management import call_command
+call_command("prepare_splits", "{SLUG}", stdout=io.StringIO())  # so that teams may submit
 member = User.objects.create_user("member", password="{PASSWORD}")
 loner = User.objects.create_user("loner", password="{PASSWORD}")
 Membership.objects.create(team=Team.objects.create(name="Gatekeepers", slug="gk"), user=member)

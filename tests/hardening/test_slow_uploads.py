@@ -46,6 +46,9 @@ load_competition(parse_competition(
     "data: {{source: synthetic, size: tiny}}\\n"
     "phases:\\n  - {{key: {PHASE}, title: Evaluation, split: validation, results: live}}\\n"
 ))
+import io
+from django.core.management import call_command
+call_command("prepare_splits", "{SLUG}", stdout=io.StringIO())  # so that teams may submit
 user = User.objects.create_user("uploader", password="uploader-password-1")
 team = Team.objects.create(name="Uploaders", slug="uploaders")
 Membership.objects.create(team=team, user=user)

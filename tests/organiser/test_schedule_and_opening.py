@@ -22,6 +22,8 @@ def world(db, artifact_store):
     world.competition.data_config = {"source": "synthetic", "size": "tiny"}
     world.competition.tasks.exclude(task="xnli").delete()
     world.competition.save()
+    # As a fresh competition: no split prepared yet.
+    Phase.objects.filter(competition=world.competition).update(split_key="", split_verified=False)
     return world
 
 

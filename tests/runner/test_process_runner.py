@@ -53,7 +53,7 @@ def test_time_limit_kills_the_whole_process_group(sample_input, tmp_path):
         python(code), sample_input, tmp_path / "out", limits, trusted=True
     )
     assert outcome.timed_out and outcome.fault == TEAM
-    assert outcome.failure == "time limit of 1 s exceeded"
+    assert outcome.failure == "time limit of 1 s exceeded: killed at 1 s"
     assert outcome.duration_s < 5
 
 

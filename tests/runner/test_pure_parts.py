@@ -15,7 +15,7 @@ from evaluator.runner.timestamps import docker_duration_s
 def test_limits_reject_nonsense():
     with pytest.raises(ValueError, match="memory_mb must be positive"):
         Limits(memory_mb=0)
-    assert Limits().describe_time_limit() == "time limit of 3600 s exceeded"
+    assert Limits().describe_time_limit() == "time limit of 3600 s exceeded: killed at 3600 s"
     assert (
         Limits().describe_memory_limit() == "out of memory: the container used more than 16384 MB"
     )

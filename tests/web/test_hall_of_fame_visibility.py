@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def close_as_stage(phase_key: str) -> None:
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    response = client.post(f"/organiser/xf/phases/{phase_key}/stage/", follow=True)
+    response = client.post(
+        f"/organiser/xf/phases/{phase_key}/stage/", {"confirmed": "yes"}, follow=True
+    )
     assert "stage closed, won by" in response.content.decode()
 
 

@@ -14,6 +14,8 @@ from tests.factories import PASSWORD, finish, submit_ref
 
 pytestmark = pytest.mark.django_db
 
+CONFIRMED = {"confirmed": "yes"}  # closing a stage cannot be undone: the box is ticked
+
 
 def backdate(submission, days: int) -> None:
     Run.objects.filter(submission=submission).update(
@@ -75,7 +77,7 @@ def test_closing_a_stage_freezes_its_winners_into_the_hall_of_fame(world):
     finish(submit_ref(world.beta, world.eval), overall=75.0, runtime=20.0)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    response = client.post("/organiser/xf/phases/eval/stage/", follow=True)
+    response = client.post("/organiser/xf/phases/eval/stage/", CONFIRMED, follow=True)
     assert "stage closed, won by Beta" in response.content.decode()
     stage = Stage.objects.get(phase=world.eval)
     assert [(r["team"], r["final_rank"], r["members"]) for r in stage.rows] == [
@@ -95,7 +97,9 @@ def test_closing_a_stage_freezes_its_winners_into_the_hall_of_fame(world):
     client.login(username="bob", password=PASSWORD)
     assert client.post("/organiser/xf/phases/eval/stage/").status_code == 403
     client.login(username="olga", password=PASSWORD)
-    refused = client.post("/organiser/xf/phases/final/stage/", follow=True).content.decode()
+    refused = client.post(
+        "/organiser/xf/phases/final/stage/", CONFIRMED, follow=True
+    ).content.decode()
     assert "has no finished run to record" in refused
     assert not Stage.objects.filter(phase=world.final).exists()
 
@@ -106,7 +110,7 @@ def test_a_closed_stage_shares_the_code_submitted_before_it(world):
     assert not code_is_shared(earlier)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    client.post("/organiser/xf/phases/eval/stage/")
+    client.post("/organiser/xf/phases/eval/stage/", CONFIRMED)
     organiser.open_phase(world.eval, without_split=True)  # the next stage of the same phase begins
     later = submit_ref(world.alpha, world.eval)
     assert code_is_shared(Submission.objects.get(pk=earlier.pk))
@@ -124,12 +128,12 @@ def test_a_stage_winners_reward_shows_on_the_board_and_the_team_page(world):
     client = Client()
     client.login(username="olga", password=PASSWORD)
     refused = client.post(
-        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000"}, follow=True
+        "/organiser/xf/phases/eval/stage/", {"reward_points": "5000", **CONFIRMED}, follow=True
     ).content.decode()
     assert "must be between 0 and 1000" in refused and not Stage.objects.exists()
     client.post(
         "/organiser/xf/phases/eval/stage/",
-        {"reward_points": "10", "reward_badge": "Stage 1 winner"},
+        {"reward_points": "10", "reward_badge": "Stage 1 winner", **CONFIRMED},
     )
     stage = Stage.objects.get(phase=world.eval)
     assert (stage.reward_points, stage.reward_badge) == (10, "Stage 1 winner")
@@ -147,7 +151,7 @@ def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
     finish(submit_ref(world.alpha, world.final), overall=80.0, runtime=100.0)
     client = Client()
     client.login(username="olga", password=PASSWORD)
-    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner"})
+    client.post("/organiser/xf/phases/final/stage/", {"reward_badge": "Final winner", **CONFIRMED})
     assert "Final winner" not in Client().get("/c/xf/leaderboard/eval/").content.decode()
     ada = Client()
     ada.login(username="ada", password=PASSWORD)
@@ -158,7 +162,7 @@ def test_the_next_stages_board_says_who_built_on_shared_code(world):
     finish(submit_ref(world.alpha, world.eval), overall=80.0, runtime=100.0)
     olga = Client()
     olga.login(username="olga", password=PASSWORD)
-    olga.post("/organiser/xf/phases/eval/stage/")
+    olga.post("/organiser/xf/phases/eval/stage/", CONFIRMED)
     organiser.open_phase(Phase.objects.get(pk=world.eval.pk), without_split=True)
     bob = Client()
     bob.login(username="bob", password=PASSWORD)

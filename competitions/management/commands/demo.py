@@ -58,7 +58,7 @@ class Command(BaseCommand):
         try:
             here = entry.WorkerContext.from_settings()  # the demo's own runs, in this process
             evaluate = None if no_models else (lambda run_id: entry.evaluate_one(run_id, here))
-            competition = demo.seed(say=say, evaluate=evaluate)
+            competition = demo.seed(say=say, evaluate=evaluate, prepare=entry.prepare_phase)
         except demo.DemoStepFailed as error:
             raise CommandError(str(error)) from None
         if not quiet:

@@ -40,12 +40,14 @@ class Command(BaseCommand):
         )
         for line in report.memberships_created:
             self.stdout.write(f"  {line}")
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
         if no_invite:
             return
         users = get_user_model().objects.filter(username__in=report.users_created)
         for user in users.prefetch_related("teams"):
-            if not user.email:
-                continue
+            if not user.email or user.username in report.unreachable:
+                continue  # no address that an invitation reaches (warned above)
             team = user.teams.first()
             try:
                 send_invitation(user, team.name if team else "", site_url)
