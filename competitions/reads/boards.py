@@ -213,18 +213,7 @@ def leaderboard(
     for row in rows:
         spread = row.worker_spread_percent
         row.worker_noisy = spread is not None and spread > goal
-        row.cells = [
-            (
-                task,
-                row.tasks.get(task),
-                [
-                    (lang, row.languages[task][lang])
-                    for lang in langs
-                    if lang in row.languages.get(task, {})
-                ],
-            )
-            for task, langs in tasks
-        ]
+        row.lay_out_cells(tasks)
     references = sorted((r for r in rows if r.is_reference), key=lambda r: -r.overall)
     for row in references:
         row.efficiency = efficiency_of(row, rule)

@@ -29,18 +29,7 @@ def row_from(data: dict, tasks: list[tuple[str, list[str]]]) -> Row:
         known["finished_at"] = dt.datetime.fromisoformat(known["finished_at"])
     known["audit_rounds"] = tuple(known.get("audit_rounds", ()))
     row = Row(**known)
-    row.cells = [
-        (
-            task,
-            row.tasks.get(task),
-            [
-                (lang, row.languages[task][lang])
-                for lang in langs
-                if lang in row.languages.get(task, {})
-            ],
-        )
-        for task, langs in tasks
-    ]
+    row.lay_out_cells(tasks)
     return row
 
 

@@ -75,3 +75,19 @@ class Row:
         if len(self.runtime_measurements) < 2:
             return None
         return (max(self.runtime_measurements) - min(self.runtime_measurements)) / 2
+
+    def lay_out_cells(self, tasks: list[tuple[str, list[str]]]) -> None:
+        """The table's cells in the board's task and language order: (task, score, [(lang,
+        score)]), languages the row has no score for left out."""
+        self.cells = [
+            (
+                task,
+                self.tasks.get(task),
+                [
+                    (lang, self.languages[task][lang])
+                    for lang in langs
+                    if lang in self.languages.get(task, {})
+                ],
+            )
+            for task, langs in tasks
+        ]
