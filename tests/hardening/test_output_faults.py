@@ -55,7 +55,7 @@ def test_names_the_platform_cannot_take_are_the_teams_fault(
     # about 4 KB deep, so names that fit in the container overflow PATH_MAX on the worker.
     output = tmp_path / ("scratch-" * 20) / "out"
     outcome = runner.run(IMAGE, contract_input, output, LIMITS, env={"PODIUM_TRICK": trick})
-    assert f"trick {trick} done" in outcome.logs, outcome.logs[-2000:]
+    assert f"trick {trick} done" in outcome.logs, (outcome.failure, outcome.logs[-2000:])
     assert outcome.fault == TEAM, outcome.failure
     assert words in outcome.failure and WHAT_TO_DO in outcome.failure, outcome.failure
     assert str(tmp_path) not in outcome.failure and str(tmp_path) not in outcome.logs
