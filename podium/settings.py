@@ -158,6 +158,12 @@ PODIUM_MAX_UPLOAD_BYTES = int(os.environ.get("PODIUM_MAX_UPLOAD_BYTES", str(20 *
 # An uploaded image archive is checked (tar, one linux/amd64 image, no escaping members, unpacked
 # size) before it is stored, so a broken upload is refused at once and never costs an attempt.
 PODIUM_CHECK_UPLOADED_ARCHIVES = env_bool("PODIUM_CHECK_UPLOADED_ARCHIVES", True)
+# The request that uploads an archive checks it for at most this many seconds: a bomb or a broken
+# archive is answered at once, and a check that needs longer goes on off the request workers (the
+# run waits in "checking" until a worker has read the whole archive; docs/security.md).
+PODIUM_UPLOAD_CHECK_INLINE_S = float(os.environ.get("PODIUM_UPLOAD_CHECK_INLINE_S", "1.0"))
+# The Celery queue those longer checks go to; empty: the run's own hardware queue.
+PODIUM_CHECK_QUEUE = os.environ.get("PODIUM_CHECK_QUEUE", "")
 PODIUM_MAX_IMAGE_UNPACKED_BYTES = int(
     os.environ.get("PODIUM_MAX_IMAGE_UNPACKED_BYTES", str(64 * 1024**3))
 )

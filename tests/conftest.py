@@ -99,6 +99,10 @@ def _no_broker_unless_asked(settings):
     """
     settings.PODIUM_DISPATCH = "poll"
     settings.PODIUM_BOARD_FRESHNESS_S = 0
+    # An upload is checked to its end in the request however long that takes, so a test's answer
+    # never depends on the machine's speed; the "checking" state has its own tests, which set a
+    # budget of 0 (tests/hardening/test_checking_state.py).
+    settings.PODIUM_UPLOAD_CHECK_INLINE_S = 600
     settings.PODIUM_ALLOWED_REGISTRIES = TEST_REGISTRIES
 
 

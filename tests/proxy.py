@@ -38,8 +38,11 @@ def site_env(var: Path, setup: str, **extra: str) -> tuple[dict, str]:
     """The environment of a site with its own SQLite database in `var`, after running `setup`
     (Python run with Django set up and migrated); returns it and what `setup` printed last."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PODIUM_ENV"}}
+    # Uploads checked to their end in the request, as in tests/conftest.py: answers that never
+    # depend on the machine's speed (`extra` may set a budget).
     env.update(PODIUM_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="podium.settings",
-               PODIUM_DISPATCH="poll", **extra)  # fmt: skip
+               PODIUM_DISPATCH="poll", PODIUM_UPLOAD_CHECK_INLINE_S="600")  # fmt: skip
+    env.update(extra)
     code = "import django\ndjango.setup()\nfrom django.core.management import call_command\n"
     code += 'call_command("migrate", interactive=False, verbosity=0)\n' + setup
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,

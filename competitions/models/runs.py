@@ -63,6 +63,9 @@ class Submission(models.Model):
 
 class Run(models.Model):
     class Status(models.TextChoices):
+        # The upload's archive is being checked off the request (a check longer than the
+        # request's share, PODIUM_UPLOAD_CHECK_INLINE_S): queued once it passes.
+        CHECKING = "checking", "Checking the archive"
         QUEUED = "queued", "Queued"
         PREPARING = "preparing", "Preparing"
         RUNNING = "running", "Running"
@@ -80,7 +83,12 @@ class Run(models.Model):
         FLAGGED = "flagged", "Flagged: canary score far below the original"
         DISMISSED = "dismissed", "Flag dismissed by the organisers"
 
-    ACTIVE = (Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
+    ACTIVE = (Status.CHECKING, Status.QUEUED, Status.PREPARING, Status.RUNNING, Status.SCORING)
+    # What a team may cancel itself: nothing of its image has run yet.
+    WAITING = (Status.CHECKING, Status.QUEUED)
+    # How a failure reason starts when the check after "checking" refused the archive
+    # (competitions.services.archive_checks): the attempt was given back.
+    ARCHIVE_REFUSED = "the image archive was refused when it was checked, before anything of it ran"
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

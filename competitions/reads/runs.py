@@ -149,6 +149,8 @@ def given_back_reason(submission: Submission, run: Run | None) -> str:
         return "given back by the organisers"
     if run.status == Run.Status.CANCELLED:
         return f"given back: the run was {run.failure_reason or 'cancelled'}"
+    if run.status == Run.Status.FAILED and run.failure_reason.startswith(Run.ARCHIVE_REFUSED):
+        return "given back: the archive was refused before anything of it ran"
     if run.status == Run.Status.FAILED and run.fault == Run.Fault.PLATFORM:
         return "given back: the run failed through the platform's fault, not yours"
     if run.status == Run.Status.FAILED:

@@ -29,6 +29,7 @@ from competitions.services.eligibility import (
 from competitions.services.queueing import send_debug_run
 from competitions.services.runs import LOG_LIMIT, bound_reason
 from competitions.services.uploads import archive_problem
+from evaluator.runner.artifacts import CheckTimeUp
 from evaluator.runner.image_names import ImageNameError, check_image_reference
 
 
@@ -153,7 +154,13 @@ def request_debug_run(user, competition: Competition, image: DebugImage, now=Non
             raise DebugRunRefused(f"image reference refused: {error}") from None
         fields = {"image_ref": image.image_ref.strip()}
     else:
-        if problem := archive_problem(image.image_file):
+        try:
+            problem = archive_problem(
+                image.image_file, within_s=settings.PODIUM_UPLOAD_CHECK_INLINE_S
+            )
+        except CheckTimeUp:
+            problem = None  # a debug run is never an attempt: the worker's check has the last word
+        if problem:
             raise ArchiveRefused(problem)
         fields = {"image_archive": _store(team, competition, image.image_file)}
     try:

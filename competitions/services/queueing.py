@@ -16,6 +16,7 @@ from podium.celery import app as celery_app
 # The names the worker's doors (competitions/worker/entry.py) register their tasks under. They
 # keep the names of the module the tasks first lived in, so messages already queued still run.
 EVALUATE_RUN = "competitions.tasks.evaluate_run"
+CHECK_ARCHIVE = "competitions.tasks.check_archive"
 AUDIT_TIMING = "competitions.tasks.audit_timing"
 RECONCILE_RUNS = "competitions.tasks.reconcile_runs"
 EVALUATE_DEBUG_RUN = "competitions.tasks.evaluate_debug_run"
@@ -45,6 +46,26 @@ def send_run(run_id: int, queue: str) -> bool:
 
 def enqueue_run_on_commit(run: Run) -> None:
     transaction.on_commit(lambda: send_run(run.pk, run.queue))
+
+
+def send_check(run_id: int, queue: str) -> bool:
+    """Publish the check of a run's uploaded archive (PODIUM_CHECK_QUEUE, else the run's own
+    queue); False without a broker (the poll dispatcher checks runs waiting in "checking")."""
+    if settings.PODIUM_DISPATCH == "poll":
+        return False
+    try:
+        celery_app.send_task(
+            CHECK_ARCHIVE, args=[run_id], queue=settings.PODIUM_CHECK_QUEUE or queue, retry=False
+        )
+    except Exception as error:  # kombu raises many types for an unreachable broker
+        log.warning("run %s stays in checking, the broker did not take it: %s", run_id, error)
+        return False
+    Run.objects.filter(pk=run_id, status=Run.Status.CHECKING).update(enqueued_at=timezone.now())
+    return True
+
+
+def check_archive_on_commit(run: Run) -> None:
+    transaction.on_commit(lambda: send_check(run.pk, run.queue))
 
 
 def send_audit(audit_id: int, queue: str) -> bool:

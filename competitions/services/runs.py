@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, RunStatistics, Submission, TaskScore, Team
+from competitions.services import archive_checks, notifications, snapshots
 from competitions.services import audits as audit_service
 from competitions.services import canaries as canary_service
-from competitions.services import notifications, snapshots
 from competitions.services.eligibility import attempt_budget
 from competitions.services.queueing import enqueue_run_on_commit, send_run
 from evaluator.runner.outcome import without_worker_paths
@@ -293,14 +293,14 @@ def cancel_run(run: Run, *, by_organiser: bool, user=None) -> Run:
     (organisers). A running run's worker notices within seconds and stops its container.
     The attempt is given back only when the cancelled run was the attempt's first evaluation."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    allowed = Run.ACTIVE if by_organiser else (Run.Status.QUEUED,)
+    allowed = Run.ACTIVE if by_organiser else Run.WAITING
     if run.status not in allowed:
         raise RunStateError(
             f"run {run.pk} is {run.status}; "
             + (
                 "only active runs can be cancelled"
                 if by_organiser
-                else "teams can cancel only a queued run"
+                else "teams can cancel only a queued run (or one whose archive is being checked)"
             )
         )
     if not by_organiser and not _is_first_run(run):
@@ -383,7 +383,8 @@ def reconcile(now=None) -> ReconcileReport:
     for run_id, queue in lost.values_list("pk", "queue"):
         if send_run(run_id, queue):
             report.requeued.append(run_id)
-    stale = Run.objects.filter(status__in=Run.ACTIVE).exclude(status=Run.Status.QUEUED)
+    report.requeued += archive_checks.resend_lost_checks(now, requeue_after)
+    stale = Run.objects.filter(status__in=Run.ACTIVE).exclude(status__in=Run.WAITING)
     stale = stale.filter(heartbeat_at__lt=now - stale_after)
     for run in stale:
         worker = run.worker or "a worker"

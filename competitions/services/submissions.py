@@ -24,9 +24,10 @@ from competitions.services.eligibility import (
     phase_refusal,
     refusal_now,
 )
-from competitions.services.queueing import enqueue_run_on_commit
+from competitions.services.queueing import check_archive_on_commit, enqueue_run_on_commit
 from competitions.services.uploads import archive_problem
 from competitions.spec import training_gpu_hours_problem
+from evaluator.runner.artifacts import CheckTimeUp
 from evaluator.runner.image_names import ImageNameError, check_image_reference
 
 
@@ -71,9 +72,19 @@ def submit_as(
     builds_on_shared_code: bool = False,
 ) -> Submission:
     """What the web form and the API both do once they have parsed their input: the user's team
-    may submit, the archive can run, then `submit`."""
+    may submit, the archive can run, then `submit`.
+
+    The request checks the archive for PODIUM_UPLOAD_CHECK_INLINE_S at most: a refusal within
+    that time costs nothing and is answered at once; a longer check goes on off the request
+    (the run waits in "checking": competitions.services.archive_checks)."""
     team = may_submit(user, phase)
-    problem = archive_problem(artifact.image_file)
+    checking = False
+    try:
+        problem = archive_problem(
+            artifact.image_file, within_s=settings.PODIUM_UPLOAD_CHECK_INLINE_S
+        )
+    except CheckTimeUp:
+        problem, checking = None, True
     if problem:
         raise ArchiveRefused(problem)
     return submit(
@@ -84,6 +95,7 @@ def submit_as(
         description=description,
         training_gpu_hours=training_gpu_hours,
         builds_on_shared_code=builds_on_shared_code,
+        checking=checking,
     )
 
 
@@ -105,9 +117,11 @@ def submit(
     description: str = "",
     training_gpu_hours: float | None = None,
     builds_on_shared_code: bool = False,
+    checking: bool = False,
     now=None,
 ) -> Submission:
     """Reserve an attempt, store the artifact and queue one run; refused when no attempt is left.
+    `checking`: the archive's check is not finished, the run waits for it (archive_checks).
 
     The team row is locked for the reservation, so concurrent requests cannot exceed
     `max_attempts`; the unique (team, phase, attempt_number) constraint is the backstop.
@@ -184,8 +198,14 @@ def submit(
                 builds_on_shared_code=builds_on_shared_code,
                 submitted_by=user,
             )
-            run = Run.objects.create(submission=submission, queue=phase.competition.hardware_queue)
-            enqueue_run_on_commit(run)
+            if checking and not image_name:
+                checking = False  # only an uploaded archive is checked here
+            run = Run.objects.create(
+                submission=submission,
+                queue=phase.competition.hardware_queue,
+                status=Run.Status.CHECKING if checking else Run.Status.QUEUED,
+            )
+            (check_archive_on_commit if checking else enqueue_run_on_commit)(run)
     except BaseException as error:
         for name in (image_name, code_name):
             if name:

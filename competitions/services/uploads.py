@@ -48,11 +48,13 @@ def human_bytes(count: int) -> str:
     return f"{count} B"
 
 
-def archive_problem(upload) -> str | None:
+def archive_problem(upload, *, within_s: float | None = None) -> str | None:
     """Why an uploaded image archive cannot run (not a tar, links out, wrong platform...), or None.
 
     Checked at upload time so that a broken archive is answered at once and never costs an
-    attempt; the worker checks the stored file again before `docker load`. On unless
+    attempt; the worker checks the stored file again before `docker load`. With `within_s`, a
+    check that has not judged the archive in that time raises CheckTimeUp (the request then
+    leaves the rest to a worker: competitions.services.archive_checks). On unless
     PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0 (see podium/settings.py).
     """
     if upload is None or not settings.PODIUM_CHECK_UPLOADED_ARCHIVES:
@@ -60,15 +62,16 @@ def archive_problem(upload) -> str | None:
     limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
     try:
         if hasattr(upload, "temporary_file_path"):
-            validate_image_archive(upload.temporary_file_path(), limit)
+            validate_image_archive(upload.temporary_file_path(), limit, within_s=within_s)
         else:
-            # Small uploads stay in memory; the validator streams from a path.
+            # Small uploads stay in memory, stored ones are in the artifact store (maybe on
+            # another machine); the validator streams from a local path.
             with tempfile.NamedTemporaryFile(suffix=".tar") as copy:
                 upload.seek(0)
                 for chunk in upload.chunks():
                     copy.write(chunk)
                 copy.flush()
-                validate_image_archive(copy.name, limit)
+                validate_image_archive(copy.name, limit, within_s=within_s)
     except ArtifactError as error:
         return str(error)
     finally:

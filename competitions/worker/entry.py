@@ -16,10 +16,11 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from competitions.models import DebugRun, Run, TimingAudit
-from competitions.services import digests, runs, snapshots
+from competitions.services import archive_checks, digests, runs, snapshots
 from competitions.services.debug_runs import reconcile_debug_runs
 from competitions.services.queueing import (
     AUDIT_TIMING,
+    CHECK_ARCHIVE,
     EVALUATE_DEBUG_RUN,
     EVALUATE_RUN,
     RECONCILE_RUNS,
@@ -60,6 +61,12 @@ __all__ = [
 def evaluate_run_task(run_id: int) -> str | None:
     """Evaluate one run on this worker; a second delivery of the same message does nothing."""
     return evaluate_one(run_id)
+
+
+@shared_task(name=CHECK_ARCHIVE, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def check_archive_task(run_id: int) -> str | None:
+    """Finish the check of an uploaded archive the request left in "checking"; then it queues."""
+    return archive_checks.check_archive(run_id)
 
 
 @shared_task(
@@ -135,6 +142,7 @@ def evaluate_debug_one(debug_run_id: int, worker: WorkerContext | None = None) -
 @dataclass
 class PollReport:
     ran: int = 0
+    checked: int = 0
     audits: int = 0
     debug_runs: int = 0
 
@@ -152,6 +160,7 @@ def poll(
     report = PollReport()
     said_waiting: set[int] = set()
     while True:
+        report.checked += _poll_checks(say)
         queued = Run.objects.filter(status=Run.Status.QUEUED).order_by("created_at", "pk")
         for run_id in list(queued.values_list("pk", flat=True)):
             status = evaluate_one(run_id, worker)
@@ -168,6 +177,20 @@ def poll(
         if not watch or not keep_going():
             return report
         time.sleep(interval_s)
+
+
+def _poll_checks(say: Callable[[str], None]) -> int:
+    """Uploads whose archive check the request left unfinished: checked, then queued or refused."""
+    done = 0
+    for run_id in list(archive_checks.waiting_for_a_check().values_list("pk", flat=True)):
+        say(f"run {run_id}: checking its image archive")
+        status = archive_checks.check_archive(run_id)
+        if status is None:
+            continue
+        done += 1
+        if status == Run.Status.FAILED:
+            say(describe_run(run_id))
+    return done
 
 
 def _poll_audits(worker: WorkerContext, say: Callable[[str], None]) -> int:

@@ -7,6 +7,7 @@ import io
 import json
 import posixpath
 import tarfile
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,11 @@ class ArtifactError(ValueError):
     """A submitted image artifact is unusable; the message tells the team what to fix."""
 
 
+class CheckTimeUp(Exception):
+    """The check ran out of the time it was given (`within_s`) before it could judge the archive:
+    nothing is wrong with the archive yet, the check must be finished without a time bound."""
+
+
 class ReferenceRefused(ArtifactError):
     """An image reference the platform will not pull (grammar, digest, registry not allowed)."""
 
@@ -50,10 +56,15 @@ class _CountingReader:
     """Raises ArtifactError once more than `limit` decompressed bytes were read (bomb guard);
     a gzip's bytes also count as work against the budget's bound relative to the upload."""
 
-    def __init__(self, raw, limit: int, budget: UnpackBudget | None) -> None:
+    def __init__(
+        self, raw, limit: int, budget: UnpackBudget | None, deadline: float | None = None
+    ) -> None:
         self._raw, self._limit, self._budget, self.count = raw, limit, budget, 0
+        self._deadline = deadline
 
     def read(self, size: int = -1) -> bytes:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise CheckTimeUp
         data = self._raw.read(size)
         self.count += len(data)
         if self.count > self._limit:
@@ -89,7 +100,7 @@ def _check_member(member: tarfile.TarInfo) -> None:
 
 
 def validate_image_archive(
-    path, max_bytes: int, *, bounds: LayerBounds | None = None
+    path, max_bytes: int, *, bounds: LayerBounds | None = None, within_s: float | None = None
 ) -> ImageArchiveInfo:
     """Check a `docker save` tarball (plain or gzipped) before it is accepted.
 
@@ -99,8 +110,10 @@ def validate_image_archive(
     all inflation together (the archive's gzip, every compressed layer) is bounded by
     INFLATION_RATIO_MAX times the upload's size and each layer by that ratio to its own, so a
     small upload is stopped after a bounded read, not read to its end. Raises
-    ArtifactError naming the problem and the fix.
+    ArtifactError naming the problem and the fix, or CheckTimeUp when `within_s` seconds passed
+    before the archive was judged.
     """
+    deadline = None if within_s is None else time.monotonic() + within_s
     path = Path(path)
     size = path.stat().st_size
     if size > max_bytes:
@@ -115,7 +128,7 @@ def validate_image_archive(
     members = ArchiveMembers(small={}, layers={}, links={}, names=set())
     try:
         with path.open("rb") if not gzipped else gzip.open(path, "rb") as stream:
-            counter = _CountingReader(stream, max_bytes, budget if gzipped else None)
+            counter = _CountingReader(stream, max_bytes, budget if gzipped else None, deadline)
             with tarfile.open(fileobj=counter, mode="r|", tarinfo=GoReadInfo) as archive:
                 _read_members(archive, members, budget)
         reading = read_manifest(members, bounds.unpacked_bytes)

@@ -1,0 +1,81 @@
+"""Finishing an upload's check off the request: a run waits in "checking" until then.
+
+The request that takes an upload checks its archive for PODIUM_UPLOAD_CHECK_INLINE_S at most
+(competitions.services.submissions.submit_as): a bomb or a broken archive is refused at once.
+An archive that needs longer (a real multi-GB image, or an archive built to be slow to read) is
+stored, its attempt reserved, and its run left in "checking"; a worker reads the stored archive
+to the end here. Passed: the run is queued like any other. Refused: the run fails by the team's
+side with the same words an inline refusal gives, and the attempt is given back, as it would be
+had the refusal come at once. Idempotent: a second delivery, or a check of a run cancelled in
+the meantime, changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from competitions.models import Run, Submission
+from competitions.services import notifications
+from competitions.services.queueing import enqueue_run_on_commit, send_check
+from competitions.services.uploads import archive_problem
+
+log = logging.getLogger(__name__)
+
+REFUSED = (
+    Run.ARCHIVE_REFUSED + ": {problem}. The attempt was given back: it does not count against "
+    "your limit."
+)
+
+
+def check_archive(run_id: int) -> str | None:
+    """Check the stored archive of a run in "checking"; the status it ends in, None when the run
+    was not waiting for a check (already checked, cancelled, gone).
+
+    The stored file is read through the artifact store, so any machine with the store and the
+    database can do this. A store that cannot be read leaves the run in "checking" (the
+    reconcile sends the check again) and raises.
+    """
+    run = Run.objects.select_related("submission").filter(pk=run_id).first()
+    if run is None or run.status != Run.Status.CHECKING:
+        return None
+    with run.submission.image_archive.open("rb") as stored:
+        problem = archive_problem(stored)
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.status != Run.Status.CHECKING:
+            return None  # cancelled while it was being read
+        if problem:
+            run.status = Run.Status.FAILED
+            run.fault = Run.Fault.TEAM
+            run.failure_reason = REFUSED.format(problem=problem.rstrip("."))
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "fault", "failure_reason", "finished_at"])
+            Submission.objects.filter(pk=run.submission_id).update(counts_as_attempt=False)
+            notifications.notify_run_failed(run.pk)
+        else:
+            run.status = Run.Status.QUEUED
+            run.enqueued_at = None
+            run.save(update_fields=["status", "enqueued_at"])
+            enqueue_run_on_commit(run)
+    log.info("run %s: archive check done, %s", run_id, run.status)
+    return run.status
+
+
+def waiting_for_a_check():
+    """Runs whose archive check has not finished, oldest first (the poll dispatcher's list)."""
+    return Run.objects.filter(status=Run.Status.CHECKING).order_by("created_at", "pk")
+
+
+def resend_lost_checks(now, requeue_after: timedelta) -> list[int]:
+    """The reconcile's part: checks never sent (broker down) or sent longer ago than
+    `requeue_after` (lost with their worker) are sent again; a duplicate changes nothing."""
+    unchecked = waiting_for_a_check().filter(
+        Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
+        | Q(enqueued_at__lt=now - requeue_after)
+    )
+    return [pk for pk, queue in unchecked.values_list("pk", "queue") if send_check(pk, queue)]
