@@ -2,6 +2,7 @@
 
 from io import StringIO
 
+import docker
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -75,3 +76,29 @@ def test_docker_itself_refuses_more_cpus_than_the_machine_has(
         "podium-example/valid:latest", tmp_path / "input", tmp_path / "output", limits
     )
     assert not outcome.ok and "Range of CPUs" in (outcome.failure or "") + outcome.logs
+
+
+def test_an_archive_is_checked_and_what_it_loaded_is_removed(built_images, docker_client, tmp_path):
+    import io
+    import uuid
+
+    from tests.archives import save_image_as
+
+    # An image of its own (a label no other has), saved, then removed: only the check loads it.
+    mark = uuid.uuid4().hex[:8]
+    dockerfile = f"FROM podium-example/valid:latest\nLABEL podium.test={mark}\n".encode()
+    image, _ = docker_client.images.build(fileobj=io.BytesIO(dockerfile), tag=f"check-{mark}:1")
+    archive = save_image_as(docker_client, image.id, f"team/check-{mark}:1", tmp_path / "i.tar")
+    docker_client.images.remove(f"check-{mark}:1")
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(image.id)
+
+    assert "follows the submission contract" in check(str(archive))
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(image.id)
+
+    # An archive of an image already on the machine leaves it there.
+    kept = docker_client.images.get("podium-example/valid:latest")
+    archive = save_image_as(docker_client, kept.id, f"team/kept-{mark}:1", tmp_path / "k.tar")
+    assert "follows the submission contract" in check(str(archive))
+    assert docker_client.images.get("podium-example/valid:latest").id == kept.id

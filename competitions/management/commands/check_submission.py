@@ -1,5 +1,6 @@
 """`manage.py check_submission IMAGE`: run an image on a public sample before an attempt."""
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -46,11 +47,14 @@ class Command(BaseCommand):
         overrides = {"cpus": options.get("cpus"), "memory_mb": options.get("memory_mb")}
         limits = dataclasses.replace(limits, **{k: v for k, v in overrides.items() if v})
         self._refuse_limits_beyond_this_machine(client, limits)
+        loaded = None  # an image this command added from an archive: removed when it is done
         if Path(image).is_file():
+            present = {found.id for found in client.images.list(all=True)}
             try:
                 image = load_image_archive(client, image, MAX_ARCHIVE_BYTES)
             except ArtifactError as error:
                 raise CommandError(f"{image}: {error}") from None
+            loaded = None if image in present else image
         else:
             try:
                 client.images.get(image)
@@ -58,9 +62,14 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"no local image {image!r}: build it (docker build -t {image} .) or give a .tar"
                 ) from None
-        report = check_image(
-            DockerRunner(client), image, tasks, limits, per_language=per_language, gpu=gpu
-        )
+        try:
+            report = check_image(
+                DockerRunner(client), image, tasks, limits, per_language=per_language, gpu=gpu
+            )
+        finally:
+            if loaded is not None:
+                with contextlib.suppress(docker.errors.APIError):
+                    client.images.remove(loaded, force=True)
         for line in report.lines():
             self.stdout.write(line)
         if not report.passed:
