@@ -43,6 +43,7 @@ from .output_copy import OutputTooLarge, copy_output_archive
 from .timestamps import docker_duration_s
 
 log = logging.getLogger(__name__)
+ENGINE_FAILED = "platform error while running the container"
 
 BASE_IMAGE = "podium/base:bookworm"
 # Time allowed for Docker to act on a kill or removal before the run counts as a platform fault.
@@ -59,11 +60,9 @@ class StartupOverhead:
 
 
 class DockerRunner:
-    """Runs images with the Podium lockdown. One instance per worker; not thread-safe.
-
-    `owner` labels every Docker object this runner creates (use the worker's name, e.g.
-    "gpu0@host") so that `remove_leftovers(client, owner)` after a crash touches only its own.
-    """
+    """Runs images with the Podium lockdown. One instance per worker; not thread-safe. `owner`
+    labels every Docker object it creates (the worker's slot, e.g. "gpu0@host"), so that
+    `remove_leftovers(client, owner)` after a crash touches only its own."""
 
     def __init__(self, client, *, helper_image: str = BASE_IMAGE, owner: str = "default") -> None:
         self.client = client  # evaluator.runner.engine.docker_client()
@@ -97,27 +96,28 @@ class DockerRunner:
         env: dict[str, str] | None = None,
     ) -> RunOutcome:
         """Run `image` once on `input_dir`; regular files from its /output land in `output_dir`.
-
-        Never raises for anything the container does or for Docker errors: the outcome says what
-        happened and whose fault a failure is. Raises ValueError only for caller mistakes
-        (missing input directory, non-empty output directory).
-        """
+        Never raises for what the container does or Docker errors (the outcome says what happened
+        and whose fault); ValueError only for caller mistakes (no input, non-empty output)."""
         total_start = time.perf_counter_ns()
         input_dir, output_dir = prepare_directories(input_dir, output_dir)
-        outcome = RunOutcome(exit_code=None, duration_s=None)
-        outcome.startup_overhead_s = self.startup_overhead_s
-        created = []  # (kind, object) to remove in reverse order, whatever happens
-        try:
-            self._run(image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created)
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
-            # The worker's own paths (its scratch folder, Docker's volumes) stay on the worker.
-            text = without_worker_paths(_short(error), (input_dir, output_dir, output_dir.parent))
-            outcome.failure = f"platform error while running the container: {text}"
-            outcome.fault = PLATFORM
-        finally:
-            self._container = None
-            for kind, thing in reversed(created):
-                _remove_quietly(kind, thing, outcome)
+        worker_paths = (input_dir, output_dir, output_dir.parent)
+        for attempt in (1, 2):
+            outcome = RunOutcome(exit_code=None, duration_s=None)
+            outcome.startup_overhead_s = self.startup_overhead_s
+            created = []  # (kind, object) to remove in reverse order, whatever happens
+            try:
+                self._run(image, input_dir, output_dir, limits, gpu, cpuset, env, outcome, created)
+            except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+                # The worker's own paths (its scratch folder, Docker's volumes) stay on the worker.
+                text = without_worker_paths(_short(error), worker_paths)
+                outcome.failure, outcome.fault = f"{ENGINE_FAILED}: {text}", PLATFORM
+            finally:
+                self._container = None
+                for kind, thing in reversed(created):
+                    _remove_quietly(kind, thing, outcome)
+            # The engine failed before anything of the team's ran (seen under load): once more.
+            if attempt == 2 or outcome.started_at or not outcome.failure.startswith(ENGINE_FAILED):
+                break
         outcome.runner_total_s = (time.perf_counter_ns() - total_start) / 1e9
         if self._stop_reason:
             outcome.failure, outcome.fault = f"stopped: {self._stop_reason}", PLATFORM
