@@ -26,19 +26,28 @@ SEND_DIGESTS = "competitions.tasks.send_digests"
 log = logging.getLogger(__name__)
 
 
+def _publish(task: str, object_id: int, queue: str, what: str) -> bool:
+    """Send one task by name (the web process never imports the worker's code); True when the
+    broker took it. False without a broker (PODIUM_DISPATCH=poll) or with one unreachable: the
+    database still says what waits, and the poll dispatcher or the reconcile takes it from there.
+    """
+    if settings.PODIUM_DISPATCH == "poll":
+        return False
+    try:
+        celery_app.send_task(task, args=[object_id], queue=queue, retry=False)
+    except Exception as error:  # kombu raises many types for an unreachable broker
+        log.warning("%s %s stays waiting, the broker did not take it: %s", what, object_id, error)
+        return False
+    return True
+
+
 def send_run(run_id: int, queue: str) -> bool:
     """Publish one evaluation message; True when the broker took it.
 
     With PODIUM_DISPATCH=poll there is no broker: `manage.py evaluate --pending --watch` drains
     the queued runs from the database instead (the demo, and machines without Redis).
     """
-    if settings.PODIUM_DISPATCH == "poll":
-        return False
-    try:
-        # By name: the web process sends tasks without importing the worker's code.
-        celery_app.send_task(EVALUATE_RUN, args=[run_id], queue=queue, retry=False)
-    except Exception as error:  # kombu raises many types for an unreachable broker
-        log.warning("run %s stays queued, the broker did not take it: %s", run_id, error)
+    if not _publish(EVALUATE_RUN, run_id, queue, "run"):
         return False
     Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(enqueued_at=timezone.now())
     return True
@@ -51,14 +60,7 @@ def enqueue_run_on_commit(run: Run) -> None:
 def send_check(run_id: int, queue: str) -> bool:
     """Publish the check of a run's uploaded archive (PODIUM_CHECK_QUEUE, else the run's own
     queue); False without a broker (the poll dispatcher checks runs waiting in "checking")."""
-    if settings.PODIUM_DISPATCH == "poll":
-        return False
-    try:
-        celery_app.send_task(
-            CHECK_ARCHIVE, args=[run_id], queue=settings.PODIUM_CHECK_QUEUE or queue, retry=False
-        )
-    except Exception as error:  # kombu raises many types for an unreachable broker
-        log.warning("run %s stays in checking, the broker did not take it: %s", run_id, error)
+    if not _publish(CHECK_ARCHIVE, run_id, settings.PODIUM_CHECK_QUEUE or queue, "archive check"):
         return False
     Run.objects.filter(pk=run_id, status=Run.Status.CHECKING).update(enqueued_at=timezone.now())
     return True
@@ -71,12 +73,7 @@ def check_archive_on_commit(run: Run) -> None:
 def send_audit(audit_id: int, queue: str) -> bool:
     """Publish a timing audit to the competition's hardware queue; False without a broker (then
     `manage.py audit_timing` runs audits in the foreground)."""
-    if settings.PODIUM_DISPATCH == "poll":
-        return False
-    try:
-        celery_app.send_task(AUDIT_TIMING, args=[audit_id], queue=queue, retry=False)
-    except Exception as error:  # kombu raises many types for an unreachable broker
-        log.warning("audit %s stays queued, the broker did not take it: %s", audit_id, error)
+    if not _publish(AUDIT_TIMING, audit_id, queue, "timing audit"):
         return False
     TimingAudit.objects.filter(pk=audit_id, status=TimingAudit.Status.QUEUED).update(
         enqueued_at=timezone.now()
@@ -87,11 +84,4 @@ def send_audit(audit_id: int, queue: str) -> bool:
 def send_debug_run(debug_run_id: int, queue: str) -> bool:
     """Publish a debug run to the competition's hardware queue (its own worker); False without a
     broker (the poll dispatcher takes queued debug runs from the database)."""
-    if settings.PODIUM_DISPATCH == "poll":
-        return False
-    try:
-        celery_app.send_task(EVALUATE_DEBUG_RUN, args=[debug_run_id], queue=queue, retry=False)
-    except Exception as error:  # kombu raises many types for an unreachable broker
-        log.warning("debug run %s stays queued, not sent: %s", debug_run_id, error)
-        return False
-    return True
+    return _publish(EVALUATE_DEBUG_RUN, debug_run_id, queue, "debug run")

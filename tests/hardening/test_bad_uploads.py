@@ -6,7 +6,6 @@ switched on), fail its run as the team's fault with the same reason, never a pla
 """
 
 import pytest
-from django.core.cache import cache
 from django.core.files import File
 from django.test import Client
 
@@ -16,14 +15,6 @@ from competitions.services.submissions import Artifact, submit
 from tests.archives import BAD_ARCHIVES, UNPACKED_LIMIT, write_archive
 
 SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"
-
-
-@pytest.fixture
-def checked_uploads(settings, artifact_store):
-    # One upload per case, more cases than the hourly upload rate: each test starts uncounted.
-    cache.clear()
-    settings.PODIUM_CHECK_UPLOADED_ARCHIVES = True
-    settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES = UNPACKED_LIMIT
 
 
 def _api_post(token: str, path, name="image.tar"):

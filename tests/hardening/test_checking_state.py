@@ -12,7 +12,6 @@ import time
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.files import File
 from django.test import Client
 
@@ -30,10 +29,7 @@ SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"
 
 
 @pytest.fixture
-def checks_later(settings, artifact_store):
-    cache.clear()
-    settings.PODIUM_CHECK_UPLOADED_ARCHIVES = True
-    settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES = UNPACKED_LIMIT
+def checks_later(settings, checked_uploads):
     settings.PODIUM_UPLOAD_CHECK_INLINE_S = 0
 
 
