@@ -16,12 +16,11 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, Submission
 from competitions.services import notifications
-from competitions.services.queueing import enqueue_run_on_commit, send_check
+from competitions.services.queueing import enqueue_run_on_commit, send_check, unsent_or_lost
 from competitions.services.uploads import archive_problem
 
 log = logging.getLogger(__name__)
@@ -74,8 +73,5 @@ def waiting_for_a_check():
 def resend_lost_checks(now, requeue_after: timedelta) -> list[int]:
     """The reconcile's part: checks never sent (broker down) or sent longer ago than
     `requeue_after` (lost with their worker) are sent again; a duplicate changes nothing."""
-    unchecked = waiting_for_a_check().filter(
-        Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
-        | Q(enqueued_at__lt=now - requeue_after)
-    )
+    unchecked = waiting_for_a_check().filter(unsent_or_lost(now, requeue_after))
     return [pk for pk, queue in unchecked.values_list("pk", "queue") if send_check(pk, queue)]

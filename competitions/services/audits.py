@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from competitions.models import Phase, TimingAudit
 from competitions.reads.counting import contenders, rule_of
-from competitions.services.queueing import send_audit
+from competitions.services.queueing import send_audit, unsent_or_lost
 from evaluator.rules import AUDIT
 
 DEFAULT_ROUNDS = AUDIT["rounds"].default
@@ -91,8 +91,7 @@ def reconcile_audits(now=None) -> AuditReconcile:
     stale_after = timedelta(seconds=settings.PODIUM_STALE_AFTER_S)
     report = AuditReconcile()
     lost = TimingAudit.objects.filter(status=TimingAudit.Status.QUEUED).filter(
-        Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
-        | Q(enqueued_at__lt=now - requeue_after)
+        unsent_or_lost(now, requeue_after)
     )
     for audit_id, queue in lost.values_list("pk", "phase__competition__hardware_queue"):
         if send_audit(audit_id, queue):

@@ -5,9 +5,11 @@ and the periodic reconcile sends it again.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, TimingAudit
@@ -24,6 +26,15 @@ TAKE_SNAPSHOTS = "competitions.tasks.take_snapshots"
 SEND_DIGESTS = "competitions.tasks.send_digests"
 
 log = logging.getLogger(__name__)
+
+
+def unsent_or_lost(now, requeue_after: timedelta) -> Q:
+    """What waits for a message that was never sent (older than a few seconds: its commit's own
+    send may still be under way) or was sent longer ago than `requeue_after` (lost with the
+    broker or its worker): the reconcile sends these again."""
+    return Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5)) | Q(
+        enqueued_at__lt=now - requeue_after
+    )
 
 
 def _publish(task: str, object_id: int, queue: str, what: str) -> bool:

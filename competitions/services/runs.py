@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from competitions.models import Run, RunStatistics, Submission, TaskScore, Team
@@ -20,7 +19,7 @@ from competitions.services import archive_checks, notifications, snapshots
 from competitions.services import audits as audit_service
 from competitions.services import canaries as canary_service
 from competitions.services.eligibility import attempt_budget
-from competitions.services.queueing import enqueue_run_on_commit, send_run
+from competitions.services.queueing import enqueue_run_on_commit, send_run, unsent_or_lost
 from evaluator.runner.outcome import without_worker_paths
 
 log = logging.getLogger(__name__)
@@ -376,10 +375,7 @@ def reconcile(now=None) -> ReconcileReport:
     requeue_after = timedelta(seconds=settings.PODIUM_REQUEUE_AFTER_S)
     stale_after = timedelta(seconds=settings.PODIUM_STALE_AFTER_S)
     report = ReconcileReport(requeued=[], failed=[])
-    lost = Run.objects.filter(status=Run.Status.QUEUED).filter(
-        Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
-        | Q(enqueued_at__lt=now - requeue_after)
-    )
+    lost = Run.objects.filter(status=Run.Status.QUEUED).filter(unsent_or_lost(now, requeue_after))
     for run_id, queue in lost.values_list("pk", "queue"):
         if send_run(run_id, queue):
             report.requeued.append(run_id)

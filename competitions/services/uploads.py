@@ -61,11 +61,11 @@ def archive_problem(upload, *, within_s: float | None = None) -> str | None:
         return None
     limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
     try:
-        if hasattr(upload, "temporary_file_path"):
-            validate_image_archive(upload.temporary_file_path(), limit, within_s=within_s)
+        if local := _local_path(upload):
+            validate_image_archive(local, limit, within_s=within_s)
         else:
-            # Small uploads stay in memory, stored ones are in the artifact store (maybe on
-            # another machine); the validator streams from a local path.
+            # Small uploads stay in memory, a stored one may be in a store on another machine;
+            # the validator streams from a local path.
             with tempfile.NamedTemporaryFile(suffix=".tar") as copy:
                 upload.seek(0)
                 for chunk in upload.chunks():
@@ -77,3 +77,14 @@ def archive_problem(upload, *, within_s: float | None = None) -> str | None:
     finally:
         upload.seek(0)
     return None
+
+
+def _local_path(upload) -> str | None:
+    """Where the upload lies on this machine's disk, if it does: a large upload's temporary
+    file, or a stored file in a file-system artifact store (read where it lies, not copied)."""
+    if hasattr(upload, "temporary_file_path"):
+        return upload.temporary_file_path()
+    try:
+        return upload.path  # FieldFile: NotImplementedError for stores that are not a disk
+    except (AttributeError, NotImplementedError, ValueError):
+        return None
