@@ -243,6 +243,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Submit model containers, follow runs and read leaderboards.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Deep links would put a link inside each operation's expand button (a control within a
+    # control, which screen readers and keyboards cannot use apart); the page works without them.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 PODIUM_API_ANON_RATE = os.environ.get("PODIUM_API_ANON_RATE", "300/minute")
