@@ -16,6 +16,7 @@ from competitions.pareto import pareto_chart
 from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards
+from competitions.reads.editions import edition_place
 from competitions.reads.hardware import measured_hardware
 from competitions.reads.rewards import stage_rewards
 from competitions.services import starter_kit as kit
@@ -43,6 +44,7 @@ def competition(request, slug):
             "competition": comp,
             "rule_words": efficiency_rule.describe(boards.rule_of(comp)),
             "phases": [(p, board_state(p, timezone.now())) for p in comp.phases.all()],
+            "edition": edition_place(comp),
         },
     )
 
