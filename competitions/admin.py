@@ -11,6 +11,7 @@ from competitions.models import (
     Membership,
     Phase,
     Run,
+    Series,
     Stage,
     Submission,
     TaskScore,
@@ -57,12 +58,19 @@ class CompetitionAdmin(admin.ModelAdmin):
         ("Hardware and timing", {"fields": ["hardware_queue", "timing_repeats"]}),
         ("Debug runs (per team)", {"fields": [("debug_runs_per_window", "debug_window_s")]}),
         ("Scoring", {"fields": ["scoring_convention"]}),
+        ("Edition", {"fields": [("series", "edition", "previous_edition")]}),
         (
             "Canary examples (a changed share rebuilds the splits)",
             {"fields": [("canary_percent", "canary_minimum", "canary_gap_points")]},
         ),
         ("Openness", {"fields": ["publish_code_after_close"]}),
     ]
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Phase)

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from competitions.services.invitations import MemberPasswordResetForm
-from competitions.views import debug, huddle, organiser, public, team, upload_gate
+from competitions.views import debug, editions, huddle, organiser, public, team, upload_gate
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -62,6 +62,11 @@ urlpatterns = [
     ),
     path("hall-of-fame/", huddle.hall_of_fame, name="hall-of-fame"),
     path("organiser/<slug:slug>/", organiser.organiser, name="organiser"),
+    path(
+        "organiser/<slug:slug>/next-edition/",
+        editions.organiser_next_edition,
+        name="organiser-next-edition",
+    ),
     path("organiser/<slug:slug>/what-if/", organiser.organiser_what_if, name="organiser-what-if"),
     path(
         "organiser/<slug:slug>/phases/<slug:phase_key>/stage/",

@@ -17,6 +17,7 @@ from competitions.models.competition import (
 from competitions.models.debug_runs import DebugRun
 from competitions.models.history import BoardSnapshot, DigestSent
 from competitions.models.runs import Run, RunStatistics, Submission, TaskScore, artifact_path
+from competitions.models.series import Series
 from competitions.models.stages import Stage
 from competitions.models.teams import Membership, NotificationPreference, Team
 from competitions.models.workers import WorkerTimingCheck
@@ -35,6 +36,7 @@ __all__ = [
     "Phase",
     "Run",
     "RunStatistics",
+    "Series",
     "Stage",
     "Submission",
     "TaskScore",

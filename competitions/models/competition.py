@@ -106,19 +106,37 @@ class Competition(models.Model):
     publish_code_after_close = models.BooleanField(
         default=False, help_text="After a phase closes, every team's code archive is downloadable."
     )
+    # Editions (services/editions.py): the series it belongs to, its number there, the edition
+    # it was started from, what the copy changed, and the versions it pins for comparability.
+    series = models.ForeignKey(
+        "competitions.Series",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="editions",
+    )
+    edition = models.PositiveSmallIntegerField(default=1)
+    previous_edition = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_editions"
+    )
+    edition_changes = models.JSONField(default=list, blank=True, editable=False)
+    edition_pins = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            _in_bounds(setting, "competition")
-            for setting in [
-                *rules.LIMITS.values(),
-                *rules.TIMING.values(),
-                *rules.DEBUG_RUNS.values(),
-                *rules.CANARIES.values(),
-            ]
+            *[
+                _in_bounds(setting, "competition")
+                for setting in [
+                    *rules.LIMITS.values(),
+                    *rules.TIMING.values(),
+                    *rules.DEBUG_RUNS.values(),
+                    *rules.CANARIES.values(),
+                ]
+            ],
+            models.UniqueConstraint(fields=["series", "edition"], name="unique_edition_in_series"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Reads of closed stages: the Hall of Fame (every competition's stage winners, from snapshots),
+"""Reads of closed stages for the Hall of Fame (reads/editions.py groups them; from snapshots),
 showing of each stage only what everyone may see of its phase's board now."""
 
 from __future__ import annotations
@@ -43,15 +43,3 @@ def public_view(stage: Stage) -> FameStage:
     if public.frozen:
         return FameStage(stage, stage.public_rows, True)
     return FameStage(stage, stage.rows, False)
-
-
-def hall_of_fame() -> list[HallEntry]:
-    stages = Stage.objects.select_related("phase__competition").order_by(
-        "phase__competition__title", "phase__order", "closed_at"
-    )
-    by_competition: dict[int, HallEntry] = {}
-    for stage in stages:
-        competition = stage.phase.competition
-        entry = by_competition.setdefault(competition.pk, HallEntry(competition, []))
-        entry.stages.append(public_view(stage))
-    return list(by_competition.values())

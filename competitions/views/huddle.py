@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from competitions.pareto import pareto_chart
 from competitions.presenters import chart_data
 from competitions.reads import boards
+from competitions.reads.editions import hall_of_fame as hall_of_fame_read
 from competitions.reads.history import ranks_in, snapshot_at
-from competitions.reads.stages import hall_of_fame as hall_of_fame_read
 
 DEFAULT_LOOKBACK = dt.timedelta(days=7)
 PANEL_SECONDS = (15, 3, 300)  # default, least, most seconds a panel stays (?every=N)
@@ -112,4 +112,4 @@ def standings_svg(request, slug, phase_key):
 
 @require_GET
 def hall_of_fame(request):
-    return render(request, "competitions/hall_of_fame.html", {"entries": hall_of_fame_read()})
+    return render(request, "competitions/hall_of_fame.html", {"groups": hall_of_fame_read()})

@@ -78,6 +78,7 @@ MATRIX = {
     "organiser-close-stage": Case(
         "post", "/organiser/xf/phases/eval/stage/", (LOGIN, 403, 403, 302)
     ),
+    "organiser-next-edition": Case("post", "/organiser/xf/next-edition/", (LOGIN, 403, 403, 302)),
     "organiser-limits": Case("post", "/organiser/xf/limits/", (LOGIN, 403, 403, 302), LIMITS),
     "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
     "organiser-audit": Case(
