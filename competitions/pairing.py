@@ -177,19 +177,30 @@ def propose_pairs(
     left = [k for k, var in spare.items() if solver.value(var)]
     if left:
         groups = _join(groups, left[0], by_key, trios[0] if trios else None)
+    proposal = judge_teams(people, groups, locks)
+    proposal.teams.sort(key=lambda t: (-len(t.unmet), t.members[0].name.lower()))
+    proposal.optimal = status == cp_model.OPTIMAL
+    proposal.solve_s = solver.wall_time
+    return proposal
+
+
+def judge_teams(
+    people: Sequence[Person],
+    groups: Iterable[Sequence[str]],
+    locked: Iterable[Sequence[str]] = (),
+) -> Proposal:
+    """Teams given by email (the solver's, or as the organiser edited them), each judged against
+    the constraints, in the order given; the proposal says why what is unmet is unmet."""
+    by_key = {p.key: p for p in people}
+    locks = {tuple(sorted(e.lower() for e in team)) for team in locked}
     teams = []
     for g in groups:
-        members = tuple(by_key[k] for k in g)
+        members = tuple(by_key[k.lower()] for k in g)
         met, unmet = _judge(members)
-        locked = tuple(sorted(g)) in locks
-        teams.append(Team(members, _pair_strength(members) / STRENGTH_SCALE, locked, met, unmet))
-    teams.sort(key=lambda t: (-len(t.unmet), t.members[0].name.lower()))
-    return Proposal(
-        teams,
-        unmet=_why_unmet(people, teams),
-        optimal=status == cp_model.OPTIMAL,
-        solve_s=solver.wall_time,
-    )
+        strength = _pair_strength(members) / STRENGTH_SCALE
+        teams.append(Team(members, strength, tuple(sorted(p.key for p in members)) in locks,
+                          met, unmet))  # fmt: skip
+    return Proposal(teams, unmet=_why_unmet(people, teams))
 
 
 def spare_of(spare: dict, key: str) -> list:
@@ -283,14 +294,36 @@ def _why_unmet(people: Sequence[Person], teams: list[Team]) -> list[str]:
     return reasons
 
 
-def import_rows(teams: Sequence[Team], names: dict[tuple[str, ...], str] | None = None) -> str:
+def import_rows(
+    teams: Sequence[Team],
+    names: dict[tuple[str, ...], str] | None = None,
+    *,
+    accounts: dict[str, str] | None = None,
+    reserved: Iterable[str] = (),
+) -> str:
     """The proposal as the team import's CSV (team,username,email). A team without a chosen name
-    is called after its members until the pair picks one."""
+    is called after its members until the pair picks one. `accounts` maps an email to the
+    username it already has; other usernames avoid `reserved` (taken by someone else)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["team", "username", "email"])
+    accounts = accounts or {}
+    taken: set[str] = set(reserved) | set(accounts.values())
     for team in teams:
         name = (names or {}).get(team.emails) or " & ".join(p.name for p in team.members)
         for person in team.members:
-            writer.writerow([name, person.key.split("@")[0], person.email])
+            username = accounts.get(person.key) or _username(person, taken)
+            writer.writerow([name, username, person.email])
     return out.getvalue()
+
+
+def _username(person: Person, taken: set[str]) -> str:
+    """The part of the address before the @, numbered when two people in the file share it
+    (ada@x.org and ada@y.org are two people, not one account)."""
+    base = person.key.split("@")[0]
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}{number}"
+    taken.add(name)
+    return name

@@ -4,7 +4,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from competitions.services.invitations import MemberPasswordResetForm
-from competitions.views import debug, editions, huddle, organiser, public, team, upload_gate
+from competitions.views import (
+    debug,
+    editions,
+    huddle,
+    organiser,
+    pairing,
+    public,
+    team,
+    upload_gate,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -40,6 +49,7 @@ urlpatterns = [
     path("team/", team.team_page, name="team"),
     path("team/attempts.csv", team.attempts_csv, name="team-attempts-csv"),
     path("team/emails/", team.email_preference, name="team-emails"),
+    path("team/name/", team.team_name, name="team-name"),
     path("team/token/", team.create_token, name="create-token"),
     path("team/token/revoke/", team.revoke_token, name="revoke-token"),
     path("c/<slug:slug>/how-to-submit/", public.how_to_submit, name="how-to-submit"),
@@ -72,6 +82,12 @@ urlpatterns = [
         "organiser/<slug:slug>/phases/<slug:phase_key>/stage/",
         organiser.organiser_close_stage,
         name="organiser-close-stage",
+    ),
+    path("organiser/<slug:slug>/pairing/", pairing.pairing, name="organiser-pairing"),
+    path(
+        "organiser/<slug:slug>/pairing/<slug:action>/",
+        pairing.pairing_action,
+        name="organiser-pairing-action",
     ),
     path("organiser/<slug:slug>/limits/", organiser.organiser_limits, name="organiser-limits"),
     path("organiser/<slug:slug>/rule/", organiser.organiser_rule, name="organiser-rule"),

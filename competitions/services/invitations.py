@@ -41,6 +41,33 @@ def send_invitation(user, team_name: str, site_url: str | None = None) -> None:
     send_mail(subject, body, None, [user.email])
 
 
+class InvitationFailed(Exception):
+    """The accounts exist but an invitation could not be sent; the message says what to do."""
+
+
+def invite_imported(report, site_url: str | None = None) -> list:
+    """Send an invitation to each account a team import created (`report`, an ImportReport)
+    that has an address one reaches; the users invited, in order."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__in=report.users_created).order_by("username")
+    invited = []
+    for user in users.prefetch_related("teams"):
+        if not user.email or user.username in report.unreachable:
+            continue  # no address that an invitation reaches (the report warns)
+        team = user.teams.first()
+        try:
+            send_invitation(user, team.name if team else "", site_url)
+        except OSError as error:
+            raise InvitationFailed(
+                f"the accounts were created but the invitation to {user.email} failed "
+                f"({error}); check EMAIL_HOST and friends, then send links with "
+                "'Forgot password?' on the login page"
+            ) from None
+        invited.append(user)
+    return invited
+
+
 class MemberPasswordResetForm(PasswordResetForm):
     """Django's reset form, which also reaches invited members who never set a password.
 

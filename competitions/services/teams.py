@@ -88,6 +88,11 @@ def import_teams(text: str) -> ImportReport:
             user.set_unusable_password()
             user.save()
             report.users_created.append(user.username)
+        elif user.email and user.email.lower() != row["email"].lower():
+            raise TeamImportError(
+                f"line {row['line']}: the username {user.username} belongs to another account "
+                f"({user.email}); give {row['email']} another username"
+            )
         membership = Membership.objects.filter(user=user).select_related("team").first()
         if membership is None:
             Membership.objects.create(user=user, team=team)
@@ -113,3 +118,33 @@ def _valid_email(address: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+class TeamNameFixed(ValueError):
+    """A team's name cannot change any more; the message says why and who can."""
+
+
+def name_is_open(team: Team) -> bool:
+    """A team chooses its name until its first submission: after it, boards, snapshots and mails
+    carry the name, so it stays (organisers can still change it in the admin)."""
+    return not team.submissions.exists()
+
+
+def slug_for(name: str, team: Team) -> str:
+    """The web address and file-name part for `name`; a name with no Latin letter or digit
+    (Cyrillic, say) gets one from the team's number."""
+    return slugify(name)[:100] or f"team-{team.pk}"
+
+
+@transaction.atomic
+def rename_team(team: Team, name: str) -> Team:
+    """`team` takes the name its members chose (validated by forms.TeamNameForm)."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if not name_is_open(team):
+        raise TeamNameFixed(
+            f"Your team's name is fixed since its first submission: it is {team.name!r} on the "
+            "boards. Ask the organisers if it must change."
+        )
+    team.name, team.slug = name, slug_for(name, team)
+    team.save(update_fields=["name", "slug"])
+    return team

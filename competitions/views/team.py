@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions.exports import attempts_rows, csv_response
-from competitions.forms import SubmissionForm
+from competitions.forms import SubmissionForm, TeamNameForm
 from competitions.models import Phase, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
@@ -31,6 +31,7 @@ from competitions.services.eligibility import (
 )
 from competitions.services.notifications import has_opted_out, set_opt_out
 from competitions.services.submissions import Artifact, submit_as
+from competitions.services.teams import TeamNameFixed, name_is_open, rename_team
 from competitions.services.uploads import oversized
 
 LOG_TAIL_CHARS = 20_000
@@ -89,6 +90,9 @@ def team_page(request):
         "token_created_at": tokens.token_created_at(request.user),
         "docker_workers": settings.PODIUM_DOCKER_WORKERS,
         "rewards": team_rewards(team.name, request.user) if team else [],
+        "name_form": TeamNameForm(team, initial={"name": team.name})
+        if team is not None and name_is_open(team)
+        else None,
     }
     return render(request, "competitions/team.html", context)
 
@@ -106,6 +110,26 @@ def email_preference(request):
         if wanted
         else "Emails are off: Podium will not email you; this page still shows everything.",
     )
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def team_name(request):
+    """The team's members choose its name, until its first submission."""
+    team = team_of(request.user)
+    if team is None:
+        raise Http404("you are not in a team")
+    form = TeamNameForm(team, request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name not changed: " + " ".join(form.errors["name"]))
+        return redirect("team")
+    try:
+        team = rename_team(team, form.cleaned_data["name"])
+    except TeamNameFixed as refusal:
+        messages.error(request, str(refusal))
+        return redirect("team")
+    messages.success(request, f"Your team is now called {team.name}.")
     return redirect("team")
 
 

@@ -65,6 +65,7 @@ MATRIX = {
     "team": Case("get", "/team/", (LOGIN, 200, 200, 200)),
     "team-attempts-csv": Case("get", "/team/attempts.csv", (LOGIN, 200, 200, 404)),
     "team-emails": Case("post", "/team/emails/", (LOGIN, 302, 302, 302), {"emails": "on"}),
+    "team-name": Case("post", "/team/name/", (LOGIN, 302, 302, 404), {"name": "Renamed"}),
     "submit": Case("post", "/team/submit/xf/eval/", (LOGIN, 302, 302, 403), REF),
     # The proxy's question before it reads an upload (204: a team member may send a body).
     "upload-allowed": Case("get", "/uploads/allowed/", (401, 204, 204, 403)),
@@ -79,6 +80,10 @@ MATRIX = {
         "post", "/organiser/xf/phases/eval/stage/", (LOGIN, 403, 403, 302)
     ),
     "organiser-next-edition": Case("post", "/organiser/xf/next-edition/", (LOGIN, 403, 403, 302)),
+    "organiser-pairing": Case("get", "/organiser/xf/pairing/", (LOGIN, 403, 403, 200)),
+    "organiser-pairing-action": Case(
+        "post", "/organiser/xf/pairing/discard/", (LOGIN, 403, 403, 302)
+    ),
     "organiser-limits": Case("post", "/organiser/xf/limits/", (LOGIN, 403, 403, 302), LIMITS),
     "organiser-rule": Case("post", "/organiser/xf/rule/", (LOGIN, 403, 403, 302), RULE),
     "organiser-audit": Case(

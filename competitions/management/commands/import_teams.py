@@ -3,10 +3,9 @@ each new member gets an invitation email with a link to choose a password."""
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from competitions.services.invitations import send_invitation
+from competitions.services.invitations import InvitationFailed, invite_imported
 from competitions.services.teams import TeamImportError, import_teams
 
 
@@ -44,17 +43,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))
         if no_invite:
             return
-        users = get_user_model().objects.filter(username__in=report.users_created)
-        for user in users.prefetch_related("teams"):
-            if not user.email or user.username in report.unreachable:
-                continue  # no address that an invitation reaches (warned above)
-            team = user.teams.first()
-            try:
-                send_invitation(user, team.name if team else "", site_url)
-            except OSError as error:
-                raise CommandError(
-                    f"the accounts were created but the invitation to {user.email} failed "
-                    f"({error}); check EMAIL_HOST and friends, then send links with "
-                    "'Forgot password?' on the login page"
-                ) from None
+        try:
+            invited = invite_imported(report, site_url)
+        except InvitationFailed as error:
+            raise CommandError(str(error)) from None
+        for user in invited:
             self.stdout.write(f"  invitation sent to {user.username} <{user.email}>")
