@@ -18,7 +18,7 @@ from competitions.models import Competition, Run, Series
 from competitions.services.competitions import _fresh_seed, load_competition
 from competitions.spec import CompetitionSpec
 from evaluator import rules
-from evaluator.runner.docker_runner import BASE_IMAGE
+from evaluator.runner.image_names import BASE_IMAGE
 
 
 class EditionRefused(ValueError):

@@ -20,7 +20,7 @@ _EXPORTS = {
     "parse_digest_reference": "artifacts",
     "pull_image": "artifacts",
     "validate_image_archive": "artifacts",
-    "BASE_IMAGE": "docker_runner",
+    "BASE_IMAGE": "image_names",
     "DockerRunner": "docker_runner",
     "StartupOverhead": "docker_runner",
     "remove_leftovers": "leftovers",

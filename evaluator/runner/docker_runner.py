@@ -17,6 +17,7 @@ from pathlib import Path
 import docker
 import requests
 
+from .image_names import BASE_IMAGE
 from .judging import archive_bound, judge, prepare_directories
 from .limits import Limits
 from .lockdown import (
@@ -45,7 +46,6 @@ from .timestamps import docker_duration_s
 log = logging.getLogger(__name__)
 ENGINE_FAILED = "platform error while running the container"
 
-BASE_IMAGE = "podium/base:bookworm"
 # Time allowed for Docker to act on a kill or removal before the run counts as a platform fault.
 DOCKER_GRACE_S = 60
 

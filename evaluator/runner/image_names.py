@@ -15,6 +15,8 @@ _HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io"}
 # Names the platform's own images live under (base image, examples, loaded team images):
 # a team image may never carry one, whatever the spelling.
 RESERVED_PREFIXES = ("podium/", "podium-")
+# The platform's own helper image (output copies, lockdown probes); an edition pins it.
+BASE_IMAGE = "podium/base:bookworm"
 NAME_MAX_CHARS = 255  # Docker's limit on a repository name
 
 # The grammar of github.com/distribution/reference, restricted to what a pinned image needs.
