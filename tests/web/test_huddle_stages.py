@@ -145,6 +145,10 @@ def test_a_stage_winners_reward_shows_on_the_board_and_the_team_page(world):
     bob = Client()
     bob.login(username="bob", password=PASSWORD)
     assert "Stage 1 winner · 10 pts" in bob.get("/team/").content.decode()
+    fame = Client().get("/hall-of-fame/").content.decode()
+    beta_place = fame.split('data-team="Beta"')[1].split("</li>")[0]
+    assert 'data-testid="fame-reward"' in beta_place and "Stage 1 winner · 10 pts" in beta_place
+    assert "fame-reward" not in fame.split('data-team="Alpha"')[1].split("</li>")[0]
 
 
 def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
@@ -156,6 +160,7 @@ def test_a_hidden_stages_reward_names_no_winner_to_the_public(world):
     ada = Client()
     ada.login(username="ada", password=PASSWORD)
     assert "Final winner" not in ada.get("/team/").content.decode()
+    assert "Final winner" not in Client().get("/hall-of-fame/").content.decode()
 
 
 def test_the_next_stages_board_says_who_built_on_shared_code(world):
