@@ -8,9 +8,11 @@ machine.
 """
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +54,14 @@ CHECKPOINTS = {
     "multilingual-small": ("--model", "tiny", "--epochs", "4", "--train-languages", DEMO_LANGUAGES,
                            "--max-train-examples", "1000"),
 }  # fmt: skip
+# What the demo trains by default, so that a fresh 2-core machine is ready in minutes: the same
+# recipes on a quarter of the data-epochs (the recipe's last option wins). `--full-recipe` trains
+# the ones above.
+QUICK = {
+    "baseline": ("--epochs", "2"),
+    "multilingual": ("--epochs", "2", "--max-train-examples", "600"),
+    "multilingual-small": ("--epochs", "2", "--max-train-examples", "400"),
+}
 
 MODELS = (
     DemoModel(
@@ -89,23 +99,82 @@ class DemoStepFailed(RuntimeError):
     """A step of the demo's set-up failed; the message ends with the step's last output."""
 
 
-def _train(name: str, checkpoint: Path, say: Callable[[str], None]) -> None:
+PROGRESS_EVERY_S = 15  # the demo is never silent for longer while a checkpoint trains
+
+
+def training_steps(log: Path) -> tuple[int, int | None]:
+    """(steps done, steps in all) from the log the recipe writes; (0, None) before it starts."""
+    total, step = None, 0
+    with contextlib.suppress(FileNotFoundError):
+        for line in log.read_text().splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:  # the line the recipe is writing now
+                continue
+            if event.get("event") == "start":
+                total = event["total_steps"]
+            elif "step" in event:
+                step = event["step"]
+    return step, total
+
+
+def progress_line(step: int, total: int | None, seconds_per_step: float | None) -> str:
+    """ "step 120 of 480 (25%), about 3 min left"; the time left once a rate was measured."""
+    if not total:
+        return "preparing the data and the model"
+    said = f"step {step} of {total} ({100 * step // total}%)"
+    if step >= total:
+        return said + ", scoring the dev split"
+    if seconds_per_step is None:
+        return said
+    return f"{said}, about {_duration(seconds_per_step * (total - step))} left"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def recipe(name: str, full: bool) -> tuple[str, ...]:
+    return CHECKPOINTS[name] + (() if full else QUICK[name])
+
+
+def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) -> None:
     if (checkpoint / "podium_baseline.json").exists():
         say(f"  checkpoint {name!r}: already trained")
         return
-    args = CHECKPOINTS[name]
+    args = recipe(name, full)
     command = [
         sys.executable, "-m", "baselines.mbert.train", "--data", "synthetic", "--size", "small",
         "--out", str(checkpoint), "--quiet", *args,
     ]  # fmt: skip
     say(f"  checkpoint {name!r}: training ({' '.join(args)}) …")
     started = time.monotonic()
-    answer = subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True
-    )
-    if answer.returncode != 0:
-        tail = "\n".join((answer.stdout + answer.stderr).strip().splitlines()[-15:])
-        raise DemoStepFailed(f"training checkpoint {name!r} failed:\n{tail}")
+    first: tuple[float, int] | None = None  # when a step was first seen, and which
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **QUIET_ENV}, stdout=output, stderr=output,
+            text=True,
+        )  # fmt: skip
+        try:
+            while process.poll() is None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=PROGRESS_EVERY_S)
+                    break
+                step, total = training_steps(checkpoint / "train_log.jsonl")
+                now, rate = time.monotonic(), None
+                if first is None and step:
+                    first = (now, step)
+                elif first is not None and step > first[1]:
+                    rate = (now - first[0]) / (step - first[1])
+                say(f"  checkpoint {name!r}: {progress_line(step, total, rate)}")
+        finally:  # a stopped demo (Ctrl-C, SIGTERM) leaves no training behind
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if process.returncode != 0:
+            output.seek(0)
+            tail = "\n".join(output.read().strip().splitlines()[-15:])
+            raise DemoStepFailed(f"training checkpoint {name!r} failed:\n{tail}")
     say(f"  checkpoint {name!r}: trained in {time.monotonic() - started:.0f} s")
 
 
@@ -123,11 +192,13 @@ def seed(
     *,
     evaluate: Callable[[int], object] | None = None,
     prepare: Callable[[Phase], object] | None = None,
+    full_recipe: bool = False,
 ) -> Competition:
     """Load the demo competition, its teams and users; with `prepare` (a phase in, its hidden
     split built and verified by the worker's prepare_splits), build the splits teams submit to;
     with `evaluate` (a run id in, the run evaluated by a worker), also train, submit and evaluate
-    the demo models (without it: no pre-made runs, only the competition, teams and accounts)."""
+    the demo models (without it: no pre-made runs, only the competition, teams and accounts),
+    by the quick recipes unless `full_recipe`."""
     competition = load_competition(
         parse_competition((ROOT / "examples/demo.yaml").read_text())
     ).competition
@@ -144,7 +215,7 @@ def seed(
     if evaluate is None:
         return competition
     with _seed_mail_unprinted():
-        _evaluate_models(competition, say, evaluate)
+        _evaluate_models(competition, say, evaluate, full_recipe)
     return competition
 
 
@@ -175,7 +246,10 @@ def _seed_mail_unprinted():
 
 
 def _evaluate_models(
-    competition: Competition, say: Callable[[str], None], evaluate: Callable[[int], object]
+    competition: Competition,
+    say: Callable[[str], None],
+    evaluate: Callable[[int], object],
+    full_recipe: bool,
 ) -> None:
     phase = competition.phases.get(key="eval")
     work = Path(settings.VAR_DIR) / "demo"
@@ -183,9 +257,10 @@ def _evaluate_models(
         team = create_team(model.team, is_reference=model.reference)
         if phase.submissions.filter(team=team).exists():
             continue
-        checkpoint = work / model.checkpoint if model.checkpoint else None
-        if checkpoint is not None:
-            _train(model.checkpoint, checkpoint, say)
+        checkpoint = None
+        if model.checkpoint:
+            checkpoint = work / (model.checkpoint + ("" if full_recipe else "-quick"))
+            _train(model.checkpoint, checkpoint, say, full_recipe)
         submission = submit(
             team,
             phase,

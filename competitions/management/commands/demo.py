@@ -33,6 +33,11 @@ class Command(BaseCommand):
             help="no pre-made runs: only the competition, its teams and accounts (no training)",
         )
         parser.add_argument(
+            "--full-recipe",
+            action="store_true",
+            help="train the demo's checkpoints by the baseline's full recipe (slower)",
+        )
+        parser.add_argument(
             "--no-docker",
             action="store_true",
             help="do not use a Docker engine even if there is one",
@@ -41,7 +46,7 @@ class Command(BaseCommand):
             "--quiet", action="store_true", help="print only the address and logins"
         )
 
-    def handle(self, *args, port, no_serve, no_models, no_docker, quiet, **options):
+    def handle(self, *args, port, no_serve, no_models, full_recipe, no_docker, quiet, **options):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _exit_on_sigterm)
         started = time.monotonic()
@@ -58,7 +63,9 @@ class Command(BaseCommand):
         try:
             here = entry.WorkerContext.from_settings()  # the demo's own runs, in this process
             evaluate = None if no_models else (lambda run_id: entry.evaluate_one(run_id, here))
-            competition = demo.seed(say=say, evaluate=evaluate, prepare=entry.prepare_phase)
+            competition = demo.seed(
+                say=say, evaluate=evaluate, prepare=entry.prepare_phase, full_recipe=full_recipe
+            )
         except demo.DemoStepFailed as error:
             raise CommandError(str(error)) from None
         if not quiet:
