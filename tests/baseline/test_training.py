@@ -1,14 +1,28 @@
-"""The tiny offline baseline learns the synthetic tasks and its entrypoint honours the contract."""
+"""The tiny offline baseline learns the synthetic tasks, its entrypoint honours the contract, and
+the canary check does not flag it (one trained checkpoint serves all three: training is the slow
+part of the suite)."""
 
 import argparse
 import json
+import subprocess
+import sys
 
 import pytest
 
 from baselines.mbert import predict, train
 from baselines.mbert.metrics import majority_score
 from baselines.mbert.model import MultiTaskModel, checkpoint_for_task, read_config
-from evaluator.contract import load_manifest, read_gold, read_predictions, write_split
+from evaluator import rules
+from evaluator.canary import CanaryPlan
+from evaluator.canary_scoring import set_apart, verdict
+from evaluator.contract import (
+    load_canaries,
+    load_manifest,
+    read_gold,
+    read_predictions,
+    score_output,
+    write_split,
+)
 from evaluator.data import open_source
 from evaluator.registry import get_task
 
@@ -70,6 +84,34 @@ def test_predict_writes_valid_contract_output(trained, tmp_path):
         assert len(rows) == len(gold[key])
         if get_task(key[0]).is_tagging:
             assert [len(r) for r in rows] == [len(g) for g in gold[key]]
+
+
+CANARY_TASKS = {"xnli": ["en", "de", "ar"], "pawsx": ["en", "de", "fr"],
+                "udpos": ["en", "de", "ru"], "panx": ["en", "de", "fr", "ru"]}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_baseline_is_not_flagged_by_the_canary_check(trained, tmp_path):
+    """On a split with canaries, the baseline's score on the canaries stays within the margin of
+    its score on the examples they were made from, on every judged task."""
+    source = open_source({"source": "synthetic", "seed": 0, "size": 100})
+    plan = CanaryPlan(percent=3, minimum=5, seed=20261202)
+    manifest = write_split(
+        source, CANARY_TASKS, "validation", tmp_path / "in", tmp_path / "gold", canaries=plan
+    )
+    (tmp_path / "out").mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "baselines.mbert.predict", "--checkpoint", str(trained),
+         "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--device", "cpu"],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    scored = score_output(tmp_path / "out", tmp_path / "gold", manifest)
+    _, _, apart = set_apart(scored.scores, scored.stats, load_canaries(tmp_path / "gold"), "xtreme")
+    figures = {task: f.as_json() for task, f in apart.items()}
+    margin = rules.CANARIES["canary_gap_points"].default
+    decided = verdict(figures, {}, margin, rules.CANARY_JUDGED_MINIMUM)
+    assert set(decided.judged) >= {"panx", "udpos", "pawsx"}, figures
+    assert not decided.flagged, decided.reasons
 
 
 def test_predict_explains_a_missing_manifest(tmp_path, capsys):
