@@ -139,8 +139,11 @@ class DockerExecutor:
             info = validate_image_archive(archive, settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES)
             self.steps["check_s"] = _since(started)
             started = time.monotonic()
-            image_id = load_image_archive(self.client, archive)
+            # Loaded straight under the cache's tag, so no other slot's eviction can delete it
+            # as an untagged image before it is recorded; the record itself comes only after.
+            image_id = load_image_archive(self.client, archive, name=self.cache.tag(found))
             if image_id != info.image_id:
+                self.cache.forget(found)
                 raise ArtifactError(f"docker load produced {image_id}, not {info.image_id}")
             # Recorded only now, checked and loaded: a worker killed before this trusts nothing.
             self.cache.add(found, image_id)

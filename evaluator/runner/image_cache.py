@@ -59,7 +59,8 @@ class ImageCache:
             return entry.image_id
 
     def add(self, digest: str, image_id: str) -> str:
-        """Record a freshly loaded and checked image under its digest's tag; returns the tag."""
+        """Record a freshly loaded and checked image under its digest's tag (tagged here unless
+        the load already named it so); returns the tag."""
         tag = self.tag(digest)
         repository, name = tag.rsplit(":", 1)
         self.client.api.tag(image_id, repository, name)
@@ -70,14 +71,22 @@ class ImageCache:
 
     def trim(self) -> list[str]:
         """Remove least recently used images until the rest fit the budget; the digests
-        removed. Called after a run, so the image just used is the last to go."""
+        removed. Called after a run, so the image just used is the last to go. An image some
+        container (running or stopped, any slot's) still uses is never removed: it waits for
+        a later trim, the cache over budget meanwhile."""
         removed = []
         with self._entries() as entries:
+            in_use = self._images_in_use()
             by_age = sorted(entries, key=lambda d: entries[d].last_used)
-            while by_age and sum(e.size_bytes for e in entries.values()) > self.budget_bytes:
-                digest = by_age.pop(0)
-                entries.pop(digest)
+            for digest in by_age:
+                if sum(e.size_bytes for e in entries.values()) <= self.budget_bytes:
+                    break
+                if entries[digest].image_id in in_use:
+                    continue
                 self._untag(digest)
+                if self._tagged_id(digest) == entries[digest].image_id:
+                    continue  # Docker kept it (a container appeared since): still cached
+                entries.pop(digest)
                 removed.append(digest)
         return removed
 
@@ -100,6 +109,15 @@ class ImageCache:
             return self.client.images.get(self.tag(digest)).id
         except docker.errors.ImageNotFound:
             return None
+
+    def _images_in_use(self) -> set[str]:
+        return {c.get("ImageID", "") for c in self.client.api.containers(all=True)}
+
+    def forget(self, digest: str) -> None:
+        """Drop a digest's entry and tag (an image that failed its check after loading)."""
+        with self._entries() as entries:
+            entries.pop(digest, None)
+        self._untag(digest)
 
     def _untag(self, digest: str) -> None:
         # Docker deletes the image with its last tag; one also tagged elsewhere (a worker's

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('competitions', '0018_board_history_stage_rewards'),
+        ('competitions', '0020_editions'),
     ]
 
     operations = [
