@@ -112,7 +112,7 @@ class DockerExecutor:
     def _from_archive(self, submission: Submission | DebugRun, scratch: Path) -> str:
         """The archive's image, from this worker's cache when an archive with the same sha256
         was loaded before; else fetched (hashed on the way), checked layer by layer, loaded."""
-        recorded = getattr(submission, "image_archive_sha256", "")  # a debug upload has none
+        recorded = submission.image_archive_sha256  # "" for a debug run's own upload
         started = time.monotonic()
         if recorded and (image_id := self.cache.get(recorded)):
             self._cached = recorded
