@@ -116,7 +116,7 @@ class DockerExecutor:
         started = time.monotonic()
         if recorded and (image_id := self.cache.get(recorded)):
             self._cached = recorded
-            self.steps.update(image_cache="hit", fetch_s=0.0, load_s=_since(started))
+            self.steps.update(image_cache="hit", load_s=_since(started))  # nothing fetched
             return image_id
         archive, found = download_artifact(submission.image_archive.name, scratch / "artifact")
         self.steps["fetch_s"] = _since(started)
@@ -303,8 +303,11 @@ def remove_worker_leftovers(worker: WorkerContext) -> int:
         log.warning("leftovers not checked: %s", error)
         return 0
     # The image cache's images survive while Docker holds each with the id recorded for it.
-    keep = frozenset(image_cache(client, worker).valid_tags())
+    cache = image_cache(client, worker)
+    keep = frozenset(cache.valid_tags())
     removed = remove_leftovers(client, owner=worker.owner, keep=keep)
+    with contextlib.suppress(Exception):
+        cache.trim()  # a budget lowered while the worker was down holds from its first run
     if removed:
         log.warning(
             "removed %d container(s)/volume(s)/image(s) left in slot %s", removed, worker.owner
