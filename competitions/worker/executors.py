@@ -139,8 +139,8 @@ class DockerExecutor:
             info = validate_image_archive(archive, settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES)
             self.steps["check_s"] = _since(started)
             started = time.monotonic()
-            # Loaded straight under the cache's tag, so no other slot's eviction can delete it
-            # as an untagged image before it is recorded; the record itself comes only after.
+            # Tagged with the cache's name as soon as it is loaded (an untagged image is what
+            # another slot's eviction could delete); the record comes only after the id check.
             image_id = load_image_archive(self.client, archive, name=self.cache.tag(found))
             if image_id != info.image_id:
                 self.cache.forget(found)
