@@ -327,6 +327,9 @@ PODIUM_CPUSET = os.environ.get("PODIUM_CPUSET") or None
 PODIUM_WORKER_SLOT = os.environ.get("PODIUM_WORKER_SLOT", "")
 PODIUM_RUNNER = os.environ.get("PODIUM_RUNNER", "docker")
 PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS = env_bool("PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS", False)
+# Disk a worker slot may keep loaded team images in, so a second run of the same archive is not
+# fetched or loaded again (evaluator/runner/image_cache.py); least recently used go first. 0: none.
+PODIUM_IMAGE_CACHE_BYTES = int(os.environ.get("PODIUM_IMAGE_CACHE_BYTES", str(40 * 1024**3)))
 # Off where no worker has Docker (the demo without an engine): pages say image runs wait queued.
 PODIUM_DOCKER_WORKERS = env_bool("PODIUM_DOCKER_WORKERS", True)
 PODIUM_PLATFORM_RETRIES = int(os.environ.get("PODIUM_PLATFORM_RETRIES", "3"))

@@ -84,6 +84,11 @@ class RunSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     runtime_s = serializers.FloatField(allow_null=True)
     runtime_measurements = serializers.ListField(child=serializers.FloatField())
+    steps = serializers.DictField(
+        help_text="Where the worker's time went: fetch_s (sha256 checked while fetching), "
+        "check_s (layer check), load_s (docker load, or the image cache's look-up), image_cache "
+        "(hit or miss), timed_s (the timed window, every repeat), scoring_s; {} before a run ends."
+    )
     energy_kwh = serializers.FloatField(allow_null=True)
     overall_score = serializers.FloatField(allow_null=True)
     scores_hidden = serializers.BooleanField(
@@ -142,6 +147,7 @@ def run_payload(run: Run | None, *, scores_hidden: bool, viewer=None) -> dict | 
         "finished_at": run.finished_at,
         "runtime_s": run.runtime_s,
         "runtime_measurements": run.runtime_measurements or [],
+        "steps": run.steps or {},
         "energy_kwh": run.energy_kwh,
         "overall_score": None if scores_hidden else run.overall_score,
         "scores_hidden": scores_hidden,

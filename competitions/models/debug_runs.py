@@ -80,6 +80,12 @@ class DebugRun(models.Model):
     trusted_command = None
 
     @property
+    def image_archive_sha256(self) -> str:
+        """The digest the platform recorded for a submission's archive; "" for an upload of the
+        debug run's own (the worker hashes it while fetching)."""
+        return self.submission.image_archive_sha256 if self.submission_id else ""
+
+    @property
     def owns_archive(self) -> bool:
         """An uploaded archive is this run's own, removed when it ends; a submission's is not."""
         return bool(self.image_archive) and self.submission_id is None

@@ -105,6 +105,10 @@ class Run(models.Model):
     runtime_s = models.FloatField(null=True, blank=True, help_text="Median test-phase wall time.")
     runtime_measurements = models.JSONField(default=list, blank=True)
     startup_overhead_s = models.FloatField(null=True, blank=True)
+    # Where the worker's time went, in seconds: fetch_s (store to worker, sha256 checked on the
+    # way), check_s (layer check), load_s (docker load, or the cache look-up), image_cache
+    # ("hit"/"miss"), timed_s (every timed repeat), scoring_s. Empty for runs before it.
+    steps = models.JSONField(default=dict, blank=True)
     energy_kwh = models.FloatField(null=True, blank=True)
     energy_method = models.CharField(max_length=100, blank=True)
     hardware = models.JSONField(default=dict, blank=True)

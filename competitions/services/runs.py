@@ -167,6 +167,7 @@ class RunResult:
     predictions_digest: str = ""  # evaluator.same_predictions.combined of the scored output
     timing_flag: str = ""  # for the organisers: timings not counted and why ("" when none)
     canaries: dict = field(default_factory=dict)  # task -> TaskCanaries.as_json(), scored apart
+    steps: dict = field(default_factory=dict)  # seconds per step on the worker (Run.steps)
 
 
 @survives_database_outage
@@ -180,6 +181,7 @@ def finish_run(run: Run, result: RunResult) -> bool:
         runtime_s=result.runtime_s,
         runtime_measurements=result.runtime_measurements,
         startup_overhead_s=result.startup_overhead_s,
+        steps=result.steps,
         hardware=result.hardware,
         hardware_id=result.hardware_id,
         energy_kwh=result.energy_kwh,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from competitions.models import Phase, Run, Submission, Team, artifact_path
 from competitions.permissions import team_of
+from competitions.services import archive_store
 from competitions.services.eligibility import (
     ArchiveRefused,
     ArtifactStoreUnavailable,
@@ -156,13 +157,17 @@ def submit(
     stored = Submission(team=team, phase=phase)
     storage = stored.image_archive.storage
     image_name = code_name = ""
+    wrote_image = False  # a copy stored before for the same bytes is never removed here
     try:
         if artifact.image_file:
-            image_name = _store(
-                storage,
-                artifact_path(stored, _name("image", artifact.image_file)),
-                artifact.image_file,
-            )
+            image_name = archive_store.stored_copy(storage, artifact.image_file, archive_sha)
+            if not image_name:
+                image_name = _store(
+                    storage,
+                    archive_store.image_archive_name(artifact.image_file, archive_sha),
+                    artifact.image_file,
+                )
+                wrote_image = True
         if artifact.code_file:
             code_name = _store(
                 storage,
@@ -170,8 +175,8 @@ def submit(
                 artifact.code_file,
             )
     except ArtifactStoreUnavailable:
-        if image_name:
-            storage.delete(image_name)
+        if wrote_image:
+            archive_store.release_image_archive(storage, image_name)
         raise
     try:
         with transaction.atomic():
@@ -207,9 +212,10 @@ def submit(
             )
             (check_archive_on_commit if checking else enqueue_run_on_commit)(run)
     except BaseException as error:
-        for name in (image_name, code_name):
-            if name:
-                stored.image_archive.storage.delete(name)
+        if wrote_image:
+            archive_store.release_image_archive(storage, image_name)
+        if code_name:
+            storage.delete(code_name)
         if isinstance(error, IntegrityError):
             raise AttemptsExhausted(
                 "another submission of your team was being recorded at the same moment; try again"
@@ -224,7 +230,7 @@ def _store(storage, name: str, file: File) -> str:
         return storage.save(name, file)
     except OSError as error:
         # A disk that fills up mid-write leaves a partial file under the name asked for (names
-        # are unique, so it can only be this upload's).
+        # are unique, or an image archive's digest that had no copy stored: this upload's).
         with contextlib.suppress(Exception):
             storage.delete(name)
         raise ArtifactStoreUnavailable(
@@ -235,11 +241,8 @@ def _store(storage, name: str, file: File) -> str:
 
 
 def _name(kind: str, file: File) -> str:
+    """A code archive's stored name (an image archive's is its digest: archive_store)."""
     original = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
-    suffix = (
-        ".tar.gz" if original.endswith((".tar.gz", ".tgz")) else ".tar" if kind == "image" else ""
-    )
-    if kind == "code":
-        suffix = "." + original.split(".", 1)[1] if "." in original else ".zip"
+    suffix = "." + original.split(".", 1)[1] if "." in original else ".zip"
     # A random part keeps names unique, so a failed save can remove exactly what it wrote.
     return f"{kind}-{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"

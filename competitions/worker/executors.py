@@ -5,12 +5,11 @@ Both executors follow the `Executor` protocol. They bridge a Submission (Django)
 """
 
 import contextlib
+import hashlib
 import logging
 import os
-import shutil
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +29,7 @@ from evaluator.runner.artifacts import (
 from evaluator.runner.docker_runner import DockerRunner
 from evaluator.runner.engine import DockerUnavailable, docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
+from evaluator.runner.image_cache import ImageCache
 from evaluator.runner.leftovers import remove_leftovers, team_image_name
 from evaluator.runner.limits import Limits
 from evaluator.runner.outcome import RunOutcome
@@ -54,13 +54,24 @@ class Executor(Protocol):
         """Remove what this executor added (an image it loaded); never raises."""
 
 
-def download_artifact(name: str, directory: Path) -> Path:
-    """Stream an artifact from the store to this worker's disk (never assumed to be shared)."""
+def download_artifact(name: str, directory: Path) -> tuple[Path, str]:
+    """Stream an artifact from the store to this worker's disk (never assumed to be shared),
+    hashing it on the way: the path and the sha256 of the bytes written."""
     directory.mkdir(parents=True, exist_ok=True)
     fd, path = tempfile.mkstemp(dir=directory, suffix="-" + Path(name).name)
+    digest = hashlib.sha256()
     with os.fdopen(fd, "wb") as target, default_storage.open(name, "rb") as source:
-        shutil.copyfileobj(source, target, length=1024 * 1024)
-    return Path(path)
+        while block := source.read(1024 * 1024):
+            digest.update(block)
+            target.write(block)
+    return Path(path), digest.hexdigest()
+
+
+def image_cache(client, worker: WorkerContext) -> ImageCache:
+    """This worker slot's image cache, its record kept in the worker's own directory."""
+    slug = team_image_name(worker.owner, "x").split("/", 1)[1].split(":")[0]
+    record = Path(worker.work_dir) / "image-cache" / f"{slug}.json"
+    return ImageCache(client, worker.owner, record, settings.PODIUM_IMAGE_CACHE_BYTES)
 
 
 class DockerExecutor:
@@ -75,7 +86,10 @@ class DockerExecutor:
                 f"the worker cannot reach Docker: {error}", Run.Fault.PLATFORM
             ) from None
         self.runner = DockerRunner(self.client, owner=worker.owner)
-        self._name = ""
+        self.cache = image_cache(self.client, worker)
+        # Seconds of each preparation step and whether the image cache had it (shown on the run).
+        self.steps: dict = {}
+        self._cached = ""
         self.image, self._loaded = self._prepare(submission, scratch)
 
     def _prepare(self, submission: Submission | DebugRun, scratch: Path) -> tuple[str, bool]:
@@ -93,16 +107,49 @@ class DockerExecutor:
                 ) from None
             except ArtifactError as error:
                 raise RunFailed(str(error), Run.Fault.TEAM) from None
-        archive = download_artifact(submission.image_archive.name, scratch / "artifact")
+        return self._from_archive(submission, scratch), False
+
+    def _from_archive(self, submission: Submission | DebugRun, scratch: Path) -> str:
+        """The archive's image, from this worker's cache when an archive with the same sha256
+        was loaded before; else fetched (hashed on the way), checked layer by layer, loaded."""
+        recorded = submission.image_archive_sha256  # "" for a debug run's own upload
+        started = time.monotonic()
+        if recorded and (image_id := self.cache.get(recorded)):
+            self._cached = recorded
+            self.steps.update(image_cache="hit", load_s=_since(started))  # nothing fetched
+            return image_id
+        archive, found = download_artifact(submission.image_archive.name, scratch / "artifact")
+        self.steps["fetch_s"] = _since(started)
         try:
+            if recorded and found != recorded:
+                # The store changed under the platform (or a disk went bad): never run it.
+                raise RunFailed(
+                    "the stored image archive does not match the sha256 recorded when it was "
+                    f"uploaded (recorded {recorded[:16]}…, stored {found[:16]}…); it was not "
+                    "loaded or run; the organisers must check the artifact store",
+                    Run.Fault.PLATFORM,
+                )
+            started = time.monotonic()
+            if not recorded and (image_id := self.cache.get(found)):
+                self._cached = found
+                self.steps.update(image_cache="hit", load_s=_since(started))
+                return image_id
+            # The layer check again, as Docker will read the layers (the worker trusts no
+            # upload-time check alone), then loaded under no name of the archive's own.
             info = validate_image_archive(archive, settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES)
-            # Only an image this run added is removed afterwards: an identical image may be in
-            # use by another run, or be one of the worker's own.
-            present = _image_exists(self.client, info.image_id)
-            # Loaded under the worker's own name, never the archive's tags (which could re-point
-            # a tag the worker or another team relies on); close() removes the name.
-            self._name = team_image_name(self.worker.owner, uuid.uuid4().hex[:12])
-            return load_image_archive(self.client, archive, name=self._name), not present
+            self.steps["check_s"] = _since(started)
+            started = time.monotonic()
+            # Tagged with the cache's name as soon as it is loaded (an untagged image is what
+            # another slot's eviction could delete); the record comes only after the id check.
+            image_id = load_image_archive(self.client, archive, name=self.cache.tag(found))
+            if image_id != info.image_id:
+                self.cache.forget(found)
+                raise ArtifactError(f"docker load produced {image_id}, not {info.image_id}")
+            # Recorded only now, checked and loaded: a worker killed before this trusts nothing.
+            self.cache.add(found, image_id)
+            self._cached = found
+            self.steps.update(image_cache="miss", load_s=_since(started))
+            return image_id
         except ArtifactError as error:
             raise RunFailed(f"the image archive was refused: {error}", Run.Fault.TEAM) from None
         finally:
@@ -134,10 +181,11 @@ class DockerExecutor:
         self.runner.stop(reason)
 
     def close(self) -> None:
-        # A leftover image costs disk, not correctness: never fail a scored run over it.
-        if self._name:
+        # A leftover image costs disk, not correctness: never fail a scored run over it. A cached
+        # image stays for the next run of its archive while the cache's budget allows.
+        if self._cached:
             with contextlib.suppress(Exception):
-                self.client.images.remove(self._name)
+                self.cache.trim()
         if self._loaded:
             with contextlib.suppress(Exception):
                 self.client.images.remove(self.image, force=False)
@@ -169,14 +217,8 @@ def _killed_from_outside(client, outcome: RunOutcome) -> bool:
         return False
 
 
-def _image_exists(client, image_id: str) -> bool:
-    import docker
-
-    try:
-        client.images.get(image_id)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)
 
 
 # The empty-container start-up cost of this worker process, re-measured every few minutes.
@@ -260,7 +302,12 @@ def remove_worker_leftovers(worker: WorkerContext) -> int:
     except DockerUnavailable as error:  # a worker without Docker still serves process runs
         log.warning("leftovers not checked: %s", error)
         return 0
-    removed = remove_leftovers(client, owner=worker.owner)
+    # The image cache's images survive while Docker holds each with the id recorded for it.
+    cache = image_cache(client, worker)
+    keep = frozenset(cache.valid_tags())
+    removed = remove_leftovers(client, owner=worker.owner, keep=keep)
+    with contextlib.suppress(Exception):
+        cache.trim()  # a budget lowered while the worker was down holds from its first run
     if removed:
         log.warning(
             "removed %d container(s)/volume(s)/image(s) left in slot %s", removed, worker.owner

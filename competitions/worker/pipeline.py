@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -149,6 +150,7 @@ def _evaluate(
         if not run_service.advance(run, Run.Status.RUNNING):
             raise RunFailed("the run was cancelled before it started", Run.Fault.PLATFORM)
         same_work = SameAsFirst(scratch / "output-1", split.manifest)
+        started = time.monotonic()
         timed = run_timed(
             executor,
             given.input_dir,
@@ -161,7 +163,9 @@ def _evaluate(
         )
         if run_service.is_cancelled(run.pk):
             raise RunFailed("the run was cancelled", Run.Fault.PLATFORM)
+        timed_s = time.monotonic() - started
         run_service.advance(run, Run.Status.SCORING)
+        started = time.monotonic()
         try:
             # Checked and scored against the gold in the team's order: messages name its lines.
             scored = score_output(
@@ -180,6 +184,11 @@ def _evaluate(
             scored.scores, stats, load_canaries(split.gold_dir), competition.scoring_convention
         )
         fingerprint = {**executor.fingerprint(), "gpu_windows": timed.gpu_windows}
+        steps = {
+            **getattr(executor, "steps", {}),
+            "timed_s": round(timed_s, 3),
+            "scoring_s": round(time.monotonic() - started, 3),
+        }
     finally:
         executor.close()
     return run_service.RunResult(
@@ -197,6 +206,7 @@ def _evaluate(
         predictions_digest=combined(digest) if digest is not None else "",
         timing_flag=timed.flag,
         canaries={task: figures.as_json() for task, figures in canaries.items()},
+        steps=steps,
         statistics=run_service.Statistics(
             data=example_stats.to_bytes(stats),
             split_key=split.key,

@@ -19,13 +19,13 @@ def team_image_name(owner: str, key: str) -> str:
     return f"{TEAM_IMAGES}/{slug}:{key}"
 
 
-def remove_leftovers(client, owner: str = "default") -> int:
+def remove_leftovers(client, owner: str = "default", keep: frozenset[str] = frozenset()) -> int:
     """Remove what a crashed worker `owner` left behind; returns how many objects.
 
     Containers (with their anonymous volumes) and volumes carrying its owner label, and the
     team images it loaded under its own name. Call it when a worker starts, before it takes a
     run: nothing a runner creates survives a clean run, so anything found belongs to a run that
-    died with it.
+    died with it, except the tags in `keep`: the image cache's, checked against its record.
     """
     removed = 0
     labels = {"label": [LABEL, f"{OWNER_LABEL}={owner}"]}
@@ -38,7 +38,7 @@ def remove_leftovers(client, owner: str = "default") -> int:
     repository = team_image_name(owner, "x").rsplit(":", 1)[0]
     for image in client.images.list(name=repository):
         for tag in image.tags:
-            if tag.startswith(repository + ":"):
+            if tag.startswith(repository + ":") and tag not in keep:
                 with contextlib.suppress(docker.errors.NotFound):
                     client.images.remove(tag)
                 removed += 1

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from competitions.models import Run, Submission
+from competitions.services.archive_store import release_image_archive
 from tests.archives import write_archive
 from tests.factories import DIGEST, api_client, finish
 
@@ -49,10 +50,35 @@ def test_upload_is_stored_through_the_storage_api(world, artifact_store):
     )
     assert response.status_code == 201, response.content
     submission = Submission.objects.get(pk=response.json()["id"])
-    assert submission.image_archive.name.startswith("submissions/xf/alpha/image-")
-    assert (artifact_store / submission.image_archive.name).read_bytes() == tiny_image_tar()
     assert len(submission.image_archive_sha256) == 64
+    assert submission.image_archive.name == f"images/sha256/{submission.image_archive_sha256}.tar"
+    assert (artifact_store / submission.image_archive.name).read_bytes() == tiny_image_tar()
     assert submission.code_archive.name.endswith(".zip")
+
+
+def test_identical_archives_are_stored_once_and_kept_while_referenced(world, artifact_store):
+    client = api_client(world.ada)
+    ids = []
+    for name in ("first.tar", "again.tar"):
+        upload = io.BytesIO(tiny_image_tar())
+        upload.name = name
+        response = client.post(SUBMIT, {"image": upload}, format="multipart")
+        assert response.status_code == 201, response.content
+        ids.append(response.json()["id"])
+    first, again = Submission.objects.get(pk=ids[0]), Submission.objects.get(pk=ids[1])
+    assert first.image_archive.name == again.image_archive.name
+    stored = [path for path in artifact_store.rglob("*") if path.is_file()]
+    assert stored == [artifact_store / first.image_archive.name]
+    # Removing one attempt's reference leaves the bytes the other still runs from.
+    storage, name = first.image_archive.storage, first.image_archive.name
+    first.runs.all().delete()
+    first.delete()
+    assert not release_image_archive(storage, name)
+    assert storage.exists(name)
+    again.runs.all().delete()
+    again.delete()
+    assert release_image_archive(storage, name)
+    assert not storage.exists(name)
 
 
 def test_attempts_exhausted_is_refused_with_409_and_a_reason(world):
