@@ -7,15 +7,25 @@ The sample's score says nothing about the real one: it only proves the plumbing 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator.contract import SAMPLE_DATA, PredictionError, score_output, write_sample
 from evaluator.data import open_source
-from evaluator.runner import DockerRunner, Limits
+from evaluator.runner.limits import Limits
 
 GPU_DEVICE_KIND = "nvidia.com/gpu"
+MAX_ARCHIVE_BYTES = 64 * 1024**3
+PASSED_WORDS = "the image follows the submission contract"
+FAILED_WORDS = "the image does not follow the submission contract (see above)"
+
+
+class CheckRefused(ValueError):
+    """The check cannot start (no such image, a bad archive, limits beyond this machine)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,43 @@ def limits_beyond_host(limits: Limits, host: HostCapacity) -> list[str]:
     return problems
 
 
+def rules_from_file(path) -> tuple[dict[str, list[str]], Limits]:
+    """A competition's tasks and limits from the starter kit's competition.json."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        tasks = {str(task): [str(lang) for lang in langs] for task, langs in data["tasks"].items()}
+        return tasks, Limits(**data["limits"])
+    except FileNotFoundError:
+        raise CheckRefused(f"{path}: no such file (the starter kit has competition.json)") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise CheckRefused(
+            f"{path}: not a competition file ({error}); use the starter kit's competition.json"
+        ) from None
+
+
+def fit_to_host(limits: Limits, host: HostCapacity, gpu: int | None) -> Limits:
+    """Without a competition: the default limits, capped to what this machine has."""
+    return dataclasses.replace(
+        limits,
+        cpus=min(limits.cpus, host.cpus),
+        memory_mb=min(limits.memory_mb, host.memory_mb // 2),
+        gpus=limits.gpus if gpu is not None else 0,
+    )
+
+
+def refuse_limits_beyond_host(limits: Limits, host: HostCapacity) -> None:
+    """Docker refuses a run asking for more than the machine has; say so before trying."""
+    problems = limits_beyond_host(limits, host)
+    if problems:
+        raise CheckRefused(
+            "this machine cannot run the check with the competition's limits: "
+            + "; ".join(problems)
+            + ". That is a limit of this machine, not a fault of your image. Run the check "
+            "with the smaller limits suggested (the sample's runtime then says less about "
+            "the platform's) or on a machine as large as the workers (a worker host)."
+        )
+
+
 @dataclass
 class CheckReport:
     image: str
@@ -92,7 +139,7 @@ class CheckReport:
 
 
 def check_image(
-    runner: DockerRunner,
+    runner,
     image: str,
     tasks: dict[str, list[str]],
     limits: Limits,
@@ -121,3 +168,62 @@ def check_image(
     report.sample_overall = scores.overall
     report.passed = True
     return report
+
+
+def check_local(
+    client,
+    image: str,
+    tasks: dict[str, list[str]],
+    limits: Limits,
+    *,
+    fit: bool = False,
+    overrides: dict | None = None,
+    per_language: int = 5,
+    gpu: int | None = None,
+) -> tuple[list[str], CheckReport]:
+    """The whole local check: `image` is an image name or a `docker save` archive on disk.
+
+    `fit` caps the limits to this machine (no competition named); `overrides` ({"cpus": …,
+    "memory_mb": …}) replace the competition's. An image loaded from an archive is removed when
+    the check is done. Returns notes for the user and the report; raises CheckRefused.
+    """
+    import docker
+
+    from evaluator.runner import ArtifactError, DockerRunner, load_image_archive
+
+    notes = []
+    host = capacity_from_docker_info(client.info())
+    if fit:
+        fitted = fit_to_host(limits, host, gpu)
+        if fitted != limits:
+            notes.append(
+                f"no competition given: the platform's default limits, fitted to this machine "
+                f"({fitted.cpus:g} CPUs, {fitted.memory_mb:,} MiB, {fitted.gpus} GPU)"
+            )
+        limits = fitted
+    limits = dataclasses.replace(limits, **{k: v for k, v in (overrides or {}).items() if v})
+    refuse_limits_beyond_host(limits, host)
+    loaded = None  # an image this check added from an archive: removed when it is done
+    if Path(image).is_file():
+        present = {found.id for found in client.images.list(all=True)}
+        try:
+            image_id = load_image_archive(client, image, MAX_ARCHIVE_BYTES)
+        except ArtifactError as error:
+            raise CheckRefused(f"{image}: {error}") from None
+        image, loaded = image_id, (None if image_id in present else image_id)
+    else:
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            raise CheckRefused(
+                f"no local image {image!r}: build it (docker build -t {image} .) or give a .tar"
+            ) from None
+    try:
+        report = check_image(
+            DockerRunner(client), image, tasks, limits, per_language=per_language, gpu=gpu
+        )
+    finally:
+        if loaded is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                client.images.remove(loaded, force=True)
+    return notes, report
