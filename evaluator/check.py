@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,12 +126,26 @@ class CheckReport:
     sample_scores: dict[str, float] = field(default_factory=dict)
     sample_overall: float | None = None
     logs: str = ""
+    sample_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # task: {lang: n}
+    archive_check_s: float | None = None  # an archive: its checks, as the site checks an upload
+    load_s: float | None = None  # an archive: `docker load`, outside a run's timed window
+
+    @property
+    def sample_examples(self) -> int:
+        return sum(sum(counts.values()) for counts in self.sample_counts.values())
 
     def lines(self) -> list[str]:
         verdict = "PASSED" if self.passed else "FAILED"
         out = [f"{self.image}: {verdict}"]
+        if self.archive_check_s is not None:
+            out.append(f"  upload check of the archive: {self.archive_check_s:.2f} s")
+        if self.load_s is not None:
+            out.append(f"  docker load of the archive: {self.load_s:.2f} s (before the timing)")
         if self.runtime_s is not None:
-            out.append(f"  test phase on the sample: {self.runtime_s:.2f} s")
+            out.append(
+                f"  test phase on the sample: {self.runtime_s:.2f} s "
+                f"({self.sample_examples:,} examples)"
+            )
         out += [f"  problem: {problem}" for problem in self.problems]
         if self.sample_overall is not None:
             tasks = ", ".join(f"{t} {v:.1f}" for t, v in self.sample_scores.items())
@@ -154,6 +169,9 @@ def check_image(
         manifest = write_sample(
             open_source(SAMPLE_DATA), tasks, root / "input", root / "gold", per_language
         )
+        report.sample_counts = {
+            task: dict(entry["counts"]) for task, entry in manifest["tasks"].items()
+        }
         outcome = runner.run(image, root / "input", root / "output", limits, gpu=gpu)
         report.runtime_s, report.logs = outcome.duration_s, outcome.logs
         if not outcome.ok:
@@ -189,7 +207,12 @@ def check_local(
     """
     import docker
 
-    from evaluator.runner import ArtifactError, DockerRunner, load_image_archive
+    from evaluator.runner import (
+        ArtifactError,
+        DockerRunner,
+        load_image_archive,
+        validate_image_archive,
+    )
 
     notes = []
     host = capacity_from_docker_info(client.info())
@@ -204,10 +227,16 @@ def check_local(
     limits = dataclasses.replace(limits, **{k: v for k, v in (overrides or {}).items() if v})
     refuse_limits_beyond_host(limits, host)
     loaded = None  # an image this check added from an archive: removed when it is done
+    timings = {}
     if Path(image).is_file():
         present = {found.id for found in client.images.list(all=True)}
         try:
-            image_id = load_image_archive(client, image, MAX_ARCHIVE_BYTES)
+            started = time.monotonic()
+            expected = validate_image_archive(image, MAX_ARCHIVE_BYTES).image_id
+            timings["archive_check_s"] = time.monotonic() - started
+            started = time.monotonic()
+            image_id = load_image_archive(client, image, expected=expected)
+            timings["load_s"] = time.monotonic() - started
         except ArtifactError as error:
             raise CheckRefused(f"{image}: {error}") from None
         image, loaded = image_id, (None if image_id in present else image_id)
@@ -226,4 +255,47 @@ def check_local(
         if loaded is not None:
             with contextlib.suppress(docker.errors.APIError):
                 client.images.remove(loaded, force=True)
-    return notes, report
+    return notes, dataclasses.replace(report, **timings)
+
+
+@dataclass(frozen=True)
+class RunEstimate:
+    """A hidden split's run time guessed from the sample's: scaled by the examples' ratio."""
+
+    seconds: float
+    split_examples: int
+    sample_examples: int
+    sample_s: float
+    split_name: str
+    time_limit_s: float
+
+    def line(self) -> str:
+        text = (
+            f"  predicted run: about {self.seconds:.1f} s on the {self.split_name} split of "
+            f"{self.split_examples:,} examples, scaled from the sample's "
+            f"{self.sample_examples:,} examples ({self.sample_s:.2f} s): a rough guide"
+        )
+        if self.seconds > self.time_limit_s:
+            text += f"; over the time limit of {self.time_limit_s:g} s"
+        return text
+
+
+def estimate_run(
+    report: CheckReport, split_counts: dict, split_name: str, time_limit_s: float
+) -> RunEstimate | None:
+    """The sample's test phase scaled to a split of `split_counts` ({task: {lang: n}}) examples.
+
+    Linear in the number of examples: the model's fixed start-up is scaled too, so a model that
+    loads slowly is over-estimated. None without a timed sample or a split's counts.
+    """
+    split_examples = sum(sum(counts.values()) for counts in split_counts.values())
+    if report.runtime_s is None or not report.sample_examples or not split_examples:
+        return None
+    return RunEstimate(
+        seconds=report.runtime_s * split_examples / report.sample_examples,
+        split_examples=split_examples,
+        sample_examples=report.sample_examples,
+        sample_s=report.runtime_s,
+        split_name=split_name,
+        time_limit_s=time_limit_s,
+    )
