@@ -80,12 +80,13 @@ def limits_beyond_host(limits: Limits, host: HostCapacity) -> list[str]:
     return problems
 
 
-def rules_from_file(path) -> tuple[dict[str, list[str]], Limits]:
-    """A competition's tasks and limits from the starter kit's competition.json."""
+def rules_from_file(path) -> tuple[dict[str, list[str]], Limits, dict[str, dict]]:
+    """A competition's tasks, limits and hidden splits' sizes ({phase title: {task: {language:
+    examples}}}) from the starter kit's competition.json."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         tasks = {str(task): [str(lang) for lang in langs] for task, langs in data["tasks"].items()}
-        return tasks, Limits(**data["limits"])
+        return tasks, Limits(**data["limits"]), dict(data.get("splits") or {})
     except FileNotFoundError:
         raise CheckRefused(f"{path}: no such file (the starter kit has competition.json)") from None
     except (ValueError, TypeError, KeyError, AttributeError) as error:

@@ -253,8 +253,9 @@ def check_command(args) -> tuple[bool, str]:
     from evaluator.runner.engine import DockerUnavailable, docker_client
 
     try:
+        splits: dict = {}
         if args.rules:
-            tasks, limits = check.rules_from_file(args.rules)
+            tasks, limits, splits = check.rules_from_file(args.rules)
         else:
             tasks = {task_id: list(spec.languages) for task_id, spec in TASKS.items()}
             limits = check.Limits()
@@ -272,6 +273,9 @@ def check_command(args) -> tuple[bool, str]:
     except (check.CheckRefused, DockerUnavailable) as error:
         raise CliError(str(error)) from None
     lines = notes + report.lines()
+    for title, counts in splits.items() if report.passed else ():
+        estimate = check.estimate_run(report, counts, title, limits.time_limit_s)
+        lines += [estimate.line()] if estimate else []
     if not report.passed and report.logs:
         lines.append("  last output of the container:\n" + report.logs[-2000:])
     lines.append(check.PASSED_WORDS if report.passed else check.FAILED_WORDS)

@@ -111,6 +111,12 @@ def estimated_split(competition: Competition, phase_key: str | None = None):
     if not phases:
         return None, {}
     phase = next((p for p in phases if p.is_open), phases[0])
+    return phase, split_counts(phase)
+
+
+def split_counts(phase) -> dict[str, dict[str, int]]:
+    """{task: {language: examples}} of the phase's hidden split as a run reads it; {} until it is
+    built and verified for the current data."""
     if not split_state(phase).ready:
-        return phase, {}
-    return phase, dict((phase.split_summary or {}).get("counts", {}))
+        return {}
+    return dict((phase.split_summary or {}).get("counts", {}))

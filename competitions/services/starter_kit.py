@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from competitions.reads.data_section import split_counts
 from competitions.services.debug_runs import duration_words
 from evaluator.contract import SAMPLE_DATA, write_sample
 from evaluator.data import open_source
@@ -116,11 +117,15 @@ def _requirements() -> str:
 
 
 def _competition_file(competition) -> str:
-    """The tasks and limits `python -m evaluator.cli check --rules` runs an image with."""
+    """The tasks and limits `python -m evaluator.cli check --rules` runs an image with, and the
+    hidden splits' sizes it scales the sample's timing to (those built; the competition page
+    shows them too)."""
+    splits = {p.title: split_counts(p) for p in competition.phases.all()}
     rules = {
         "competition": competition.slug,
         "tasks": competition.task_languages(),
         "limits": dataclasses.asdict(competition.limits()),
+        "splits": {title: counts for title, counts in splits.items() if counts},
     }
     return json.dumps(rules, indent=2) + "\n"
 
@@ -164,7 +169,8 @@ def _readme(competition) -> str:
         "  python -m evaluator.cli score sample/gold predictions\n\n"
         "Check an image against the contract: run exactly as a worker runs it (lockdown, this\n"
         "competition's tasks and limits) on a public sample, its output checked as the platform\n"
-        "checks it; no attempt used:\n\n"
+        "checks it, and the run on each built hidden split predicted from the sample's timing\n"
+        "(a rough guide); no attempt used:\n\n"
         "  docker build -t my-model docker/examples/valid\n"
         "  python -m evaluator.cli check my-model --rules competition.json\n"
         "  docker save my-model | gzip > my-model.tar.gz\n"

@@ -4,6 +4,7 @@ image against the contract as a worker runs it."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -26,7 +27,13 @@ CHECK = "python -m evaluator.cli check {image} --rules competition.json"
 
 @pytest.fixture
 def kit(competition, artifact_store, tmp_path_factory):
-    """The competition's kit as a team extracts it, in a folder outside the repository."""
+    """The competition's kit as a team extracts it, in a folder outside the repository (its final
+    phase's hidden split built, of 30 examples a language)."""
+    final = competition.phases.get(key="final")
+    tasks = competition.task_languages()
+    counts = {task: dict.fromkeys(langs, 30) for task, langs in tasks.items()}
+    final.split_summary = {"counts": counts, "problems": []}
+    final.save(update_fields=["split_summary"])
     with default_storage.open(starter_kit(competition), "rb") as handle:
         team = tmp_path_factory.mktemp("team")
         with tarfile.open(fileobj=handle, mode="r:gz") as archive:
@@ -84,6 +91,13 @@ def test_the_kit_checks_an_image_against_the_contract_without_the_repository(kit
     assert "follows the submission contract" in passed.stdout
     for task in rules["tasks"]:
         assert task in passed.stdout.split("sample scores")[1]
+    # The run on the final's hidden split predicted from the sample's timing, as check_submission.
+    timed = re.search(r"test phase on the sample: ([\d.]+) s \(([\d,]+) examples", passed.stdout)
+    sample_s, sample_n = float(timed[1]), int(timed[2].replace(",", ""))
+    split_n = 30 * sum(len(langs) for langs in rules["tasks"].values())
+    found = re.search(r"about ([\d.]+) s on the Final split of ([\d,]+) examples", passed.stdout)
+    assert found and int(found[2].replace(",", "")) == split_n, passed.stdout
+    assert abs(float(found[1]) - sample_s * split_n / sample_n) <= 0.005 * split_n / sample_n + 0.05
     refused = shell(kit, CHECK.format(image="podium-example/bad-exit:latest"))
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "FAILED" in refused.stdout and "exited with code 3" in refused.stdout

@@ -73,8 +73,10 @@ class Command(BaseCommand):
     def _estimate(self, split, limits, report) -> list[str]:
         """The sample's timing scaled to the hidden split a run of this image would read."""
         phase, counts = split
-        if phase is None or not report.passed:
+        if not report.passed:
             return []
+        if phase is None:
+            return ["  no prediction of the run: give --competition SLUG to scale to its split"]
         estimate = estimate_run(report, counts, phase.title, limits.time_limit_s)
         if estimate is None:
             return [f"  no prediction of the run: the {phase.title} split is not built yet"]
