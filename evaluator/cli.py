@@ -1,7 +1,9 @@
-"""Command-line front ends: a local public sample, scoring a prediction folder, re-ranking.
+"""Command-line front ends: a local public sample, scoring a prediction folder, re-ranking, and
+checking an image against the contract.
 
-Used by `python manage.py score|rerank` and `python -m evaluator.cli sample|score|rerank`; every
-error a user can cause is raised as CliError with a message that says what to fix.
+Used by `python manage.py score|rerank` and `python -m evaluator.cli sample|score|rerank|check`
+(the starter kit runs these without the platform's repository); every error a user can cause is
+raised as CliError with a message that says what to fix.
 """
 
 from __future__ import annotations
@@ -242,6 +244,44 @@ def format_ranking(result: dict) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- check
+
+
+def check_command(args) -> tuple[bool, str]:
+    """Run the image on a public sample as a worker would; (passed, what to print)."""
+    from evaluator import check
+    from evaluator.runner.engine import DockerUnavailable, docker_client
+
+    try:
+        splits: dict = {}
+        if args.rules:
+            tasks, limits, splits = check.rules_from_file(args.rules)
+        else:
+            tasks = {task_id: list(spec.languages) for task_id, spec in TASKS.items()}
+            limits = check.Limits()
+        client = docker_client()
+        notes, report = check.check_local(
+            client,
+            args.image,
+            tasks,
+            limits,
+            fit=not args.rules,
+            overrides={"cpus": args.cpus, "memory_mb": args.memory_mb},
+            per_language=args.per_language,
+            gpu=args.gpu,
+        )
+    except (check.CheckRefused, DockerUnavailable) as error:
+        raise CliError(str(error)) from None
+    lines = notes + report.lines()
+    for title, counts in splits.items() if report.passed else ():
+        estimate = check.estimate_run(report, counts, title, limits.time_limit_s)
+        lines += [estimate.line()] if estimate else []
+    if not report.passed and report.logs:
+        lines.append("  last output of the container:\n" + report.logs[-2000:])
+    lines.append(check.PASSED_WORDS if report.passed else check.FAILED_WORDS)
+    return report.passed, "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -305,8 +345,27 @@ def main(argv=None) -> int:
     )
     rerank_parser.add_argument("file")
     rerank_parser.add_argument("--json", action="store_true", help="print JSON")
+    check = sub.add_parser(
+        "check",
+        formatter_class=defaults,
+        help="run an image on a public sample exactly as a worker would and check its /output",
+        description="IMAGE is a local image name or a `docker save` .tar/.tar.gz. Costs no "
+        "attempt; the sample's score says nothing about the real one.",
+    )
+    check.add_argument("image")
+    check.add_argument(
+        "--rules", help="the competition's tasks and limits (the starter kit's competition.json)"
+    )
+    check.add_argument("--per-language", type=int, default=5, help="sample examples per language")
+    check.add_argument("--gpu", type=int, help="GPU index to pass to the container")
+    check.add_argument("--cpus", type=float, help="fewer CPUs than the competition's")
+    check.add_argument("--memory-mb", type=int, help="less memory than the competition's")
     args = parser.parse_args(argv)
     try:
+        if args.command == "check":
+            passed, text = check_command(args)
+            print(text)
+            return 0 if passed else 1
         if args.command == "sample":
             print(sample_command(args))
         elif args.command == "score":

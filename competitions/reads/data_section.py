@@ -100,3 +100,23 @@ def split_sizes(competition: Competition) -> list[SplitSize]:
             SplitSize(phase.title, phase.key, phase.get_split_display(), state.ready, per_task)
         )
     return sizes
+
+
+def estimated_split(competition: Competition, phase_key: str | None = None):
+    """(phase, {task: {language: examples}}) of the hidden split a run would read: the phase
+    named, else the open one, else the first; counts empty while its split is not ready."""
+    phases = list(competition.phases.all())
+    if phase_key:
+        phases = [p for p in phases if p.key == phase_key]
+    if not phases:
+        return None, {}
+    phase = next((p for p in phases if p.is_open), phases[0])
+    return phase, split_counts(phase)
+
+
+def split_counts(phase) -> dict[str, dict[str, int]]:
+    """{task: {language: examples}} of the phase's hidden split as a run reads it; {} until it is
+    built and verified for the current data."""
+    if not split_state(phase).ready:
+        return {}
+    return dict((phase.split_summary or {}).get("counts", {}))

@@ -193,14 +193,18 @@ def _same_member_for_go(found: int, expected: int, previous: str) -> None:
         )
 
 
-def load_image_archive(client, path, max_bytes: int | None = None, *, name: str = "") -> str:
+def load_image_archive(
+    client, path, max_bytes: int | None = None, *, name: str = "", expected: str | None = None
+) -> str:
     """`docker load` the archive under no name of its own; returns the image id.
 
-    The archive is validated first when `max_bytes` is given. Its tags never reach the engine
+    The archive is validated first when `max_bytes` is given; `expected` is the image id of an
+    archive validated already (the load must produce it). Its tags never reach the engine
     (see `untagged_archive`), so it cannot re-point a tag that exists on the worker, the
     platform's or another team's; with `name` ("repository:tag") the image is tagged so.
     """
-    expected = validate_image_archive(path, max_bytes).image_id if max_bytes else None
+    if max_bytes:
+        expected = validate_image_archive(path, max_bytes).image_id
     images = client.images.load(untagged_archive(path))
     ids = {image.id for image in images}  # one image with several tags is one image
     if len(ids) != 1:

@@ -18,7 +18,7 @@ def test_how_to_page_from_the_competition_page_with_working_downloads(browser, s
     expect(page).to_have_url(f"{url}/c/xf/how-to-submit/")
     expect(page.get_by_test_id("contract")).to_contain_text("What the container must leave")
     expect(page.get_by_test_id("limits")).to_contain_text("Time limit")
-    expect(page.locator("pre", has_text="check_submission myteam/model:1").first).to_be_visible()
+    expect(page.get_by_test_id("local-test")).to_contain_text("evaluator.cli check myteam/model:1")
     expect(page.get_by_test_id("local-test")).to_contain_text("docker build -t myteam/model:1")
     for testid, suffix in (
         ("starter-kit", "starter-xf.tar.gz"),

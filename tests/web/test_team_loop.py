@@ -33,7 +33,7 @@ def test_how_to_page_shows_contract_limits_downloads_and_commands(world, client)
     assert "What the container must leave" in page  # the contract, from docs/
     assert "1234 s" in page and "5678 MB" in page
     assert "/c/xf/starter-kit.tar.gz" in page and "/c/xf/sample-input.tar.gz" in page
-    assert "check_submission myteam/model:1 --competition xf" in page
+    assert "evaluator.cli check myteam/model:1 --rules podium-starter-xf/competition.json" in page
     assert "podium submit --competition xf --phase eval" in page
     assert "<script" not in page.split("The submission contract")[1]  # raw HTML never passed
 
@@ -58,6 +58,11 @@ def test_starter_kit_holds_the_baseline_loader_contract_and_the_rules(
         "evaluator/data/synthetic.py",
         "docs/submission-contract.md",
         "docker/examples/valid/Dockerfile",
+        "evaluator/cli.py",
+        "evaluator/check.py",
+        "competition.json",
+        "requirements.txt",
+        "sample/gold/panx/test-de.tsv",
     ):
         assert top + needed in files, needed
     readme = files[top + "README.txt"].decode()

@@ -1,5 +1,7 @@
 """`check_submission`: teams test an image on a public sample before spending an attempt."""
 
+import re
+import time
 from io import StringIO
 
 import docker
@@ -19,6 +21,42 @@ def test_valid_image_passes_with_its_sample_runtime(built_images, competition):
     output = check("podium-example/valid:latest", "--competition", competition.slug)
     assert "PASSED" in output and "follows the submission contract" in output
     assert "test phase on the sample:" in output
+    # The splits recorded without counts: nothing to scale the sample's timing to.
+    assert "no prediction of the run: the Evaluation split is not built yet" in output
+
+
+def test_the_run_on_the_hidden_split_is_predicted_from_the_samples_timing(
+    built_images, competition
+):
+    final = competition.phases.get(key="final")
+    final.split_summary = {
+        "counts": {task: {lang: 40 + i for i, lang in enumerate(langs)}
+                   for task, langs in competition.task_languages().items()},
+        "problems": [],
+    }  # fmt: skip
+    final.save(update_fields=["split_summary"])
+    split_examples = sum(sum(c.values()) for c in final.split_summary["counts"].values())
+    output = check(
+        "podium-example/valid:latest", "--competition", competition.slug, "--phase", "final"
+    )
+    timed = re.search(r"test phase on the sample: ([\d.]+) s \(([\d,]+) examples", output)
+    sample_s, sample_n = float(timed[1]), int(timed[2].replace(",", ""))
+    languages = sum(len(langs) for langs in competition.task_languages().values())
+    assert sample_n >= 5 * languages  # --per-language 5, canaries aside
+    found = re.search(
+        r"predicted run: about ([\d.]+) s on the Final split of ([\d,]+) examples, scaled from "
+        r"the sample's ([\d,]+) examples \(([\d.]+) s\): a rough guide",
+        output,
+    )
+    assert found, output
+    predicted, examples = float(found[1]), int(found[2].replace(",", ""))
+    assert examples == split_examples and int(found[3].replace(",", "")) == sample_n
+    assert float(found[4]) == sample_s
+    ratio = split_examples / sample_n
+    assert abs(predicted - sample_s * ratio) <= 0.005 * ratio + 0.05
+    # A phase that is not there is refused before any run.
+    with pytest.raises(CommandError, match="has no phase 'nope'"):
+        check("podium-example/valid:latest", "--competition", competition.slug, "--phase", "nope")
 
 
 def test_failing_image_is_explained(built_images):
@@ -93,9 +131,17 @@ def test_an_archive_is_checked_and_what_it_loaded_is_removed(built_images, docke
     with pytest.raises(docker.errors.ImageNotFound):
         docker_client.images.get(image.id)
 
-    assert "follows the submission contract" in check(str(archive))
+    started = time.monotonic()
+    output = check(str(archive))
+    took = time.monotonic() - started
+    assert "follows the submission contract" in output
     with pytest.raises(docker.errors.ImageNotFound):
         docker_client.images.get(image.id)
+    # The upload's checks and the load are timed apart, within what the whole check took.
+    checked = float(re.search(r"upload check of the archive: ([\d.]+) s", output)[1])
+    loaded = float(re.search(r"docker load of the archive: ([\d.]+) s", output)[1])
+    ran = float(re.search(r"test phase on the sample: ([\d.]+) s", output)[1])
+    assert checked > 0 and loaded > 0 and checked + loaded + ran <= took
 
     # An archive of an image already on the machine leaves it there.
     kept = docker_client.images.get("podium-example/valid:latest")

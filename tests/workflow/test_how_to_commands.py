@@ -1,7 +1,8 @@
 """The how-to page's local test works as written: its commands, taken from the rendered page and
 pasted into a shell on this machine (the page's downloads beside them, the starter kit's smallest
-valid image as the team's folder), build the image, run it locked down as user 65534 and score its
-output with the platform's scorer."""
+valid image as the team's folder, nothing of the platform's repository importable), build the
+image, run it locked down as user 65534, score its output with the kit's scorer and check the
+image with the kit's check."""
 
 import html
 import io
@@ -52,12 +53,15 @@ def test_the_pages_local_test_builds_runs_and_scores_the_example_image(
     sample = f"podium-sample-{competition.slug}.tar.gz"
     assert f"tar xzf {sample}" in commands
     (tmp_path / sample).write_bytes(_download(client, f"/c/{competition.slug}/sample-input.tar.gz"))
-    # The platform's scorer: its repository on the path, as the page says; `python` as on a
-    # team's machine.
+    assert f"tar xzf podium-starter-{competition.slug}.tar.gz" in commands
+    (tmp_path / f"podium-starter-{competition.slug}.tar.gz").write_bytes(kit)
+    # `python` as on a team's machine: this interpreter's packages, none of the repository's code.
+    assert ROOT not in tmp_path.parents
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DJANGO"))}
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
     try:
         done = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", commands],
@@ -75,5 +79,7 @@ def test_the_pages_local_test_builds_runs_and_scores_the_example_image(
         for task in competition.task_languages():
             assert task in done.stdout, done.stdout
         assert re.search(r"overall\D+\d", done.stdout, re.I), done.stdout
+        # The kit's check ran the image as a worker would, with the competition's limits.
+        assert f"{TAG}: PASSED" in done.stdout and "follows the submission contract" in done.stdout
     finally:
         subprocess.run(["docker", "rmi", "-f", TAG], capture_output=True)
