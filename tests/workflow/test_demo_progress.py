@@ -31,4 +31,3 @@ def test_the_line_says_the_step_the_share_and_the_time_left_once_measured():
     assert progress_line(120, 480, 0.1) == "step 120 of 480 (25%), about 36 s left"
     assert progress_line(120, 480, 1.0) == "step 120 of 480 (25%), about 6 min left"
     assert progress_line(480, 480, 1.0) == "step 480 of 480 (100%), scoring the dev split"
-
