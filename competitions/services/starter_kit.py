@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from competitions.reads.data_section import split_counts
+from competitions.reads.data_section import split_counts, training_source
 from competitions.services.debug_runs import duration_words
 from evaluator.contract import SAMPLE_DATA, write_sample
 from evaluator.data import open_source
@@ -146,9 +146,17 @@ def _readme(competition) -> str:
         f"  {task}: {', '.join(languages)}"
         for task, languages in competition.task_languages().items()
     )
+    words, loader = training_source(competition)
     return (
         f"Starter kit for {competition.title} ({competition.slug})\n\n"
         f"Tasks and languages:\n{tasks}\n\n"
+        f"Training data: {words}\n"
+        "Load it with the supplied data loader (baselines/mbert/data.py), the one the supplied\n"
+        "baseline trains with; it needs the baseline's packages:\n\n"
+        "  pip install -r docker/baseline/requirements.txt\n\n"
+        "then, in Python, from this folder:\n\n"
+        "  from baselines.mbert.data import load_examples\n"
+        f'  rows = load_examples({loader}, "TASK", ["en"], "train")["en"]\n\n'
         f"Limits of every run: {competition.time_limit_s} s, {competition.memory_mb} MB memory, "
         f"{competition.cpus} CPU(s), {competition.gpus} GPU(s), {competition.output_mb} MB output; "
         f"hardware queue {competition.hardware_queue!r}.\n\n"

@@ -113,3 +113,17 @@ def test_the_kits_requirements_are_pinned_as_the_platforms(kit):
     for line in listed:
         name, version = line.split("==")
         assert pins[name] == version, line
+
+
+def test_the_kits_readme_says_where_the_training_data_is_and_its_loader_line_runs(kit):
+    readme = (kit / "README.txt").read_text()
+    assert "Training data: Synthetic mini-XTREME data" in readme  # the demo YAML's `data:`
+    lines = [line.strip() for line in readme.splitlines() if "load_examples" in line]
+    assert lines[0] == "from baselines.mbert.data import load_examples"
+    assert "pip install -r docker/baseline/requirements.txt" in readme
+    program = "\n".join(lines).replace('"TASK"', '"pawsx"') + "\nprint(len(rows))"
+    (kit.parent / "loader.py").write_text(program)
+    # The loader needs the baseline's packages (torch): the virtualenv's interpreter has them.
+    loaded = shell(kit, f'{sys.executable} -c "$(cat ../loader.py)"')
+    assert loaded.returncode == 0, loaded.stderr
+    assert int(loaded.stdout) > 0
