@@ -55,8 +55,7 @@ CHECKPOINTS = {
                            "--max-train-examples", "1000"),
 }  # fmt: skip
 # What the demo trains by default, so that a fresh 2-core machine is ready in minutes: the same
-# recipes on a quarter of the data-epochs (the recipe's last option wins). `--full-recipe` trains
-# the ones above.
+# recipes on a quarter of the data-epochs. `--full-recipe` trains the ones above.
 QUICK = {
     "baseline": ("--epochs", "2"),
     "multilingual": ("--epochs", "2", "--max-train-examples", "600"),
@@ -135,7 +134,11 @@ def _duration(seconds: float) -> str:
 
 
 def recipe(name: str, full: bool) -> tuple[str, ...]:
-    return CHECKPOINTS[name] + (() if full else QUICK[name])
+    """The checkpoint's training options, the quick recipe's values in place of the full one's."""
+    options = dict(zip(CHECKPOINTS[name][::2], CHECKPOINTS[name][1::2], strict=True))
+    if not full:
+        options.update(zip(QUICK[name][::2], QUICK[name][1::2], strict=True))
+    return tuple(part for pair in options.items() for part in pair)
 
 
 def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) -> None:
@@ -149,7 +152,7 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) 
     ]  # fmt: skip
     say(f"  checkpoint {name!r}: training ({' '.join(args)}) …")
     started = time.monotonic()
-    first: tuple[float, int] | None = None  # when a step was first seen, and which
+    seen: list[tuple[float, int]] = []
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **QUIET_ENV}, stdout=output, stderr=output,
@@ -161,11 +164,12 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) 
                     process.wait(timeout=PROGRESS_EVERY_S)
                     break
                 step, total = training_steps(checkpoint / "train_log.jsonl")
-                now, rate = time.monotonic(), None
-                if first is None and step:
-                    first = (now, step)
-                elif first is not None and step > first[1]:
-                    rate = (now - first[0]) / (step - first[1])
+                if step and (not seen or step > seen[-1][1]):
+                    seen.append((time.monotonic(), step))  # when each new step was first seen
+                rate = None
+                if len(seen) > 1:
+                    (t0, s0), (t1, s1) = seen[0], seen[-1]
+                    rate = (t1 - t0) / (s1 - s0)
                 say(f"  checkpoint {name!r}: {progress_line(step, total, rate)}")
         finally:  # a stopped demo (Ctrl-C, SIGTERM) leaves no training behind
             if process.poll() is None:

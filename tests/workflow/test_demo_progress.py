@@ -3,7 +3,7 @@ newcomer never waits in silence (issue 23.5)."""
 
 import json
 
-from competitions.services.demo import progress_line, training_steps
+from competitions.services.demo import CHECKPOINTS, progress_line, recipe, training_steps
 
 
 def write_log(path, *events, partial=""):
@@ -31,3 +31,12 @@ def test_the_line_says_the_step_the_share_and_the_time_left_once_measured():
     assert progress_line(120, 480, 0.1) == "step 120 of 480 (25%), about 36 s left"
     assert progress_line(120, 480, 1.0) == "step 120 of 480 (25%), about 6 min left"
     assert progress_line(480, 480, 1.0) == "step 480 of 480 (100%), scoring the dev split"
+
+
+def test_the_quick_recipe_replaces_the_full_ones_values_and_full_is_one_flag_away():
+    quick, full = recipe("multilingual", full=False), recipe("multilingual", full=True)
+    assert full == CHECKPOINTS["multilingual"]
+    options = dict(zip(quick[::2], quick[1::2], strict=True))
+    assert options["--epochs"] == "2" and options["--max-train-examples"] == "600"
+    assert quick.count("--epochs") == 1  # said once in the demo's line, as the recipe runs it
+    assert options["--train-languages"] == dict(zip(full[::2], full[1::2]))["--train-languages"]
