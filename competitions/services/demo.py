@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -182,6 +183,25 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) 
     say(f"  checkpoint {name!r}: trained in {time.monotonic() - started:.0f} s")
 
 
+@contextlib.contextmanager
+def _ticking(say: Callable[[str], None], doing: str):
+    """Say `doing` and the seconds so far every PROGRESS_EVERY_S while the block runs (a run of
+    the demo's slowest team takes minutes and prints nothing of its own)."""
+    done, started = threading.Event(), time.monotonic()
+
+    def tick():
+        while not done.wait(PROGRESS_EVERY_S):
+            say(f"{doing}, {time.monotonic() - started:.0f} s so far …")
+
+    ticker = threading.Thread(target=tick, name="demo-ticker", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+
+
 def _command(model: DemoModel, checkpoint: Path | None) -> list[str]:
     if checkpoint is None:
         return majority.local_command()
@@ -271,7 +291,8 @@ def _evaluate_models(
             Artifact(trusted_command=_command(model, checkpoint)),
             description=model.description,
         )
-        evaluate(submission.runs.get().pk)
+        with _ticking(say, f"  {model.team}: evaluating"):
+            evaluate(submission.runs.get().pk)
         run = submission.runs.get()
         if run.overall_score is not None:
             say(

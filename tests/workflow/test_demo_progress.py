@@ -2,7 +2,10 @@
 newcomer never waits in silence (issue 23.5)."""
 
 import json
+import re
+import threading
 
+from competitions.services import demo
 from competitions.services.demo import CHECKPOINTS, progress_line, recipe, training_steps
 
 
@@ -40,3 +43,19 @@ def test_the_quick_recipe_replaces_the_full_ones_values_and_full_is_one_flag_awa
     assert options["--epochs"] == "2" and options["--max-train-examples"] == "600"
     assert quick.count("--epochs") == 1  # said once in the demo's line, as the recipe runs it
     assert options["--train-languages"] == dict(zip(full[::2], full[1::2]))["--train-languages"]
+
+
+def test_a_long_step_says_it_is_still_going_until_it_ends(monkeypatch):
+    monkeypatch.setattr(demo, "PROGRESS_EVERY_S", 0.01)
+    said, twice = [], threading.Event()
+
+    def say(line):
+        said.append(line)
+        if len(said) == 2:
+            twice.set()
+
+    with demo._ticking(say, "  Neurotic Networks: evaluating"):
+        assert twice.wait(timeout=30)
+    assert all(re.fullmatch(r"  Neurotic Networks: evaluating, \d+ s so far …", s) for s in said)
+    # the ticker ended with the block: it says nothing more
+    assert not any(t.name == "demo-ticker" and t.is_alive() for t in threading.enumerate())
