@@ -34,6 +34,7 @@ PAGES = {
     "hall-of-fame": (None, "/hall-of-fame/"),
     "organiser": ("olga", "/organiser/xf/"),
     "organiser-confirm-publish": ("olga", "/organiser/xf/phases/eval/publish/confirm/"),
+    "organiser-pairing": ("olga", "/organiser/xf/pairing/"),
     "api-docs": (None, "/api/v1/docs/"),
 }
 # Pages reached under another name: the final phase's board before it is published, a member's
@@ -47,7 +48,8 @@ NOT_PAGES = {
     "logout", "team-emails", "create-token", "revoke-token", "submit", "debug-start",
     "cancel-run", "organiser-close-stage", "organiser-limits", "organiser-rule",
     "organiser-audit", "organiser-audit-cancel", "organiser-phase-rules", "organiser-teams-see",
-    "organiser-phase-action", "organiser-run-action",
+    "organiser-phase-action", "organiser-run-action", "organiser-next-edition",
+    "organiser-pairing-action", "team-name",
     # Files and fragments: CSV, SVG, archives, the what-if section's htmx refresh, the proxy's check.
     "leaderboard-csv", "team-attempts-csv", "starter-kit", "sample-input", "code-download",
     "huddle-standings-svg", "organiser-what-if", "upload-allowed", "healthz", "api-schema",

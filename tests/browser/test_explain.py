@@ -73,7 +73,9 @@ def test_board_pareto_chart_explains_each_move(browser, board_site, screenshots)
     assert page.evaluate(f"{chart}.$pareto.arrows.map(a => a.team)") == ["Beta"]
     assert page.evaluate(f"{chart}.$pareto.baseline[0].team") == "mBERT baseline"
 
-    # Hover Beta's point: its reason sentence shows.
+    # Hover Beta's point: its reason sentence shows (the chart scrolled into view, as a reader
+    # scrolls to it).
+    page.locator("#pareto-chart").scroll_into_view_if_needed()
     box = page.locator("#pareto-chart").bounding_box()
     x, y = page.evaluate(
         f"(() => {{ const m = {chart}.getDatasetMeta(1).data[0]; return [m.x, m.y]; }})()"
