@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from competitions.countdown import phase_countdown
 from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm, TeamNameForm
 from competitions.models import Phase, Submission
@@ -59,6 +60,7 @@ def team_page(request):
                 {
                     "phase": phase,
                     "accepts": refusal is None,
+                    "countdown": phase_countdown(phase, now),
                     # Open by its schedule, but the data is not ready: the team is told so.
                     "preparing": answer(refusal).message
                     if isinstance(refusal, SplitNotReady)
