@@ -18,6 +18,7 @@ from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards, data_section
 from competitions.reads.editions import edition_place
+from competitions.reads.faq import faq_for
 from competitions.reads.hardware import measured_hardware
 from competitions.reads.rewards import stage_rewards
 from competitions.services import starter_kit as kit
@@ -51,6 +52,7 @@ def competition(request, slug):
             "task_data": data_section.task_data(comp),
             "training": data_section.training_source(comp),
             "split_sizes": data_section.split_sizes(comp),
+            "faq": faq_for(comp),
             "edition": edition_place(comp),
         },
     )
