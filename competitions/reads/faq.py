@@ -66,10 +66,18 @@ def _final(phase: Phase, competition: Competition) -> str:
         if phase.results_visibility == Phase.Visibility.ON_PUBLISH
         else "scores show on its board as runs finish"
     )
+    selection = (
+        " Instead of uploading, your team may select one of its finished evaluation runs on its "
+        "team page (Select for final): the platform runs that same stored image on the final "
+        "split as the attempt; a team selects once."
+        if phase.final_from_selection
+        else ""
+    )
     return (
         f"{phase.title} runs your image on the final test split, which no team sees: {shown}. "
         f"It allows {_times(phase.max_attempts, 'attempt', 'attempts')} per team, and each run "
         f"is timed {_times(competition.timing_repeats, 'time', 'times')} (the median counts)."
+        + selection
     )
 
 

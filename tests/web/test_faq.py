@@ -108,6 +108,8 @@ def test_the_yaml_sets_the_faq_and_the_final_selection_and_refuses_it_off_the_fi
     assert report.competition.phases.get(key="final").final_from_selection
     page = client.get("/c/faqcomp/").content.decode()
     assert "<strong>Who may enter?</strong> Fellows only." in page
+    Competition.objects.filter(slug="faqcomp").update(faq="")  # the default says it is offered
+    assert "(Select for final)" in client.get("/c/faqcomp/").content.decode()
     with pytest.raises(SpecError, match=r"phases\[0\].*final phase \(split: test\) only"):
         parse_competition(
             YAML.replace("split: validation}", "split: validation, final_from_selection: true}")
