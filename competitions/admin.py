@@ -33,7 +33,7 @@ class PhaseInline(admin.StackedInline):
     fields = [
         ("key", "title", "split", "order"),
         ("opens", "closes", "is_open"),
-        ("max_attempts", "failed_runs_count"),
+        ("max_attempts", "failed_runs_count", "final_from_selection"),
         ("leaderboard_policy", "results_visibility"),
         ("frozen_at", "published_at"),
     ]
@@ -64,6 +64,7 @@ class CompetitionAdmin(admin.ModelAdmin):
             {"fields": [("canary_percent", "canary_minimum", "canary_gap_points")]},
         ),
         ("Openness", {"fields": ["publish_code_after_close"]}),
+        ("Competition page", {"fields": ["faq"]}),
     ]
 
 

@@ -104,19 +104,22 @@ def chart_data(board: Board, history: dict[str, list[AttemptPoint]]) -> dict:
     }
 
 
-@functools.cache
-def contract_html() -> str:
-    """docs/submission-contract.md as HTML, the one text of the contract (the page and the repo).
-
-    Raw HTML in the file is escaped, not passed through: the output is safe to mark as such.
-    """
-    text = (Path(settings.BASE_DIR) / "docs/submission-contract.md").read_text(encoding="utf-8")
-    # The page has its own title; the file's first heading would repeat it.
-    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+def markdown_html(text: str) -> str:
+    """Markdown as the site shows it (the contract, a competition's FAQ): CommonMark with tables,
+    raw HTML escaped rather than passed through, so the output is safe to mark as such; long
+    commands and wide tables scroll in their own box, never widening a phone's page."""
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    # The site's scrolling blocks, so a long command or a wide table never widens a phone's page.
     html = html.replace("<pre>", '<pre class="logs">').replace(
         "<table>", '<div class="table-wrap"><table>'
     )
     html = html.replace("</table>", "</table></div>")
     return mark_safe(html)  # noqa: S308 - escaped by markdown-it (html=False)
+
+
+@functools.cache
+def contract_html() -> str:
+    """docs/submission-contract.md as HTML, the one text of the contract (the page and the repo)."""
+    text = (Path(settings.BASE_DIR) / "docs/submission-contract.md").read_text(encoding="utf-8")
+    # The page has its own title; the file's first heading would repeat it.
+    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+    return markdown_html(text)

@@ -122,6 +122,7 @@ class PhaseSpec(_Strict):
     leaderboard: Literal["best", "latest"] = rules.PHASE_DEFAULTS["leaderboard_policy"]
     # None: the split's default (rules.VISIBILITY_BY_SPLIT).
     results: Literal["live", "on_publish"] | None = None
+    final_from_selection: bool = False  # a final phase: teams may select an evaluation run
 
     @field_validator("max_attempts")
     @classmethod
@@ -142,6 +143,8 @@ class PhaseSpec(_Strict):
     @model_validator(mode="after")
     def _window(self) -> "PhaseSpec":
         if problem := rules.window_problem(self.opens, self.closes):
+            raise ValueError(problem)
+        if problem := rules.selection_problem(self.split, self.final_from_selection):
             raise ValueError(problem)
         return self
 
@@ -229,6 +232,7 @@ class CompetitionSpec(_Strict):
     slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
     title: str
     description: str = ""
+    faq: str = ""  # Markdown; empty: the page's default FAQ, written from these rules
     timezone: str = "UTC"
     tasks: dict[str, TaskSpec]
     data: DataSpec = DataSpec()

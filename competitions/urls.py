@@ -56,6 +56,11 @@ urlpatterns = [
     path("c/<slug:slug>/starter-kit.tar.gz", public.starter_kit, name="starter-kit"),
     path("c/<slug:slug>/sample-input.tar.gz", public.sample_input, name="sample-input"),
     path("team/submit/<slug:slug>/<slug:phase_key>/", team.submit_view, name="submit"),
+    path(
+        "team/select/<slug:slug>/<slug:phase_key>/",
+        team.select_for_final_view,
+        name="select-for-final",
+    ),
     # Asked by the proxy before it reads a submission's body (docker/nginx.conf.template).
     path("uploads/allowed/", upload_gate.upload_allowed, name="upload-allowed"),
     path("runs/<int:run_id>/", team.run_detail, name="run"),

@@ -153,6 +153,17 @@ def window_problem(opens, closes) -> str | None:
     return None
 
 
+def selection_problem(split: str, final_from_selection: bool) -> str | None:
+    """Selecting an earlier run for the final (Kaggle's "select for final") is a final phase's
+    setting: the selected runs come from the competition's evaluation (validation) phases."""
+    if final_from_selection and split != "test":
+        return (
+            "final_from_selection applies to a final phase (split: test) only: there teams may "
+            "select one of their evaluation runs instead of uploading"
+        )
+    return None
+
+
 # What a team reads of its runs' logs on the hidden splits (evaluator/redaction.py): every line
 # holding a word of at least HIDDEN_TEXT_MIN_CHARS characters from the split's input, or a whole
 # input sentence at least that long, is taken out; the rest is cut to its last TEAM_LOG_CHARS.

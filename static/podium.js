@@ -241,8 +241,31 @@
     drawCharts();
   });
 
+  /* Countdowns to a phase's close ([data-closes]): the words competitions/countdown.py writes
+     on the server, kept ticking here (the page reads right without this script too). */
+  function countdownWords(closes, now) {
+    var left = Math.floor((closes - now) / 1000);
+    if (left <= 0) return "closed";
+    var days = Math.floor(left / 86400), hours = Math.floor((left % 86400) / 3600);
+    var minutes = Math.floor((left % 3600) / 60), words;
+    if (days) words = days + (days === 1 ? " day" : " days") + (hours ? " " + hours + " h" : "");
+    else if (hours) words = hours + " h" + (minutes ? " " + minutes + " min" : "");
+    else if (minutes) words = minutes + " min";
+    else words = "under a minute";
+    return "closes in " + words;
+  }
+  function tickCountdowns() {
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-closes]"), function (el) {
+      var words = el.querySelector(".countdown-words");
+      var text = countdownWords(Date.parse(el.dataset.closes), now);
+      if (words && words.textContent !== text) words.textContent = text;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), wireUpload);
     drawCharts();
+    if (document.querySelector("[data-closes]")) { tickCountdowns(); setInterval(tickCountdowns, 1000); }
   });
 })();

@@ -32,6 +32,12 @@ class ImageRequestSerializer(serializers.Serializer):
     )
 
 
+class SelectForFinalRequestSerializer(serializers.Serializer):
+    run = serializers.IntegerField(
+        min_value=1, help_text="A finished evaluation run of your team (its number)."
+    )
+
+
 class SubmitRequestSerializer(ImageRequestSerializer):
     code = serializers.FileField(
         required=False,

@@ -23,6 +23,11 @@ urlpatterns = [
         name="api-submit",
     ),
     path(
+        "competitions/<slug:slug>/phases/<slug:key>/select-for-final/",
+        views.SelectForFinalView.as_view(),
+        name="api-select-for-final",
+    ),
+    path(
         "submissions/<int:submission_id>/",
         views.SubmissionDetailView.as_view(),
         name="api-submission",

@@ -18,6 +18,7 @@ from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottl
 from competitions.permissions import board_view, is_organiser
 from competitions.reads import boards
 from competitions.services.eligibility import ArchiveRefused, SubmissionRefused, answer
+from competitions.services.final_selection import select_for_final
 from competitions.services.submissions import Artifact, may_submit, submit_as
 from competitions.services.uploads import oversized
 
@@ -140,6 +141,43 @@ class SubmitView(APIView):
             if isinstance(refusal, ArchiveRefused):
                 body["errors"] = {"image": [str(refusal)]}
             return Response(body, status=said.status)
+        payload = s.submission_payload(submission, request.user)
+        return Response(s.SubmissionSerializer(payload).data, status=status.HTTP_201_CREATED)
+
+
+class SelectForFinalView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AnonThrottle, UserThrottle]
+
+    @extend_schema(
+        operation_id="select_for_final",
+        summary="Select one of your finished evaluation runs for the final (uses the attempt)",
+        parameters=[SLUG, KEY],
+        request=s.SelectForFinalRequestSerializer,
+        responses={
+            201: s.SubmissionSerializer,
+            400: _error("Invalid input: the detail says which field and why."),
+            401: _error("Not authenticated: send `Authorization: Token <key>`."),
+            403: _error("Not in a team, the phase is closed, or it does not offer selection."),
+            404: _error("No such competition or phase."),
+            409: _error("Selected already, no attempt left, or not your finished evaluation run."),
+        },
+    )
+    def post(self, request, slug: str, key: str):
+        phase = boards.phase_for(slug, key)
+        if phase is None:
+            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        form = s.SelectForFinalRequestSerializer(data=request.data)
+        if not form.is_valid():
+            return Response(
+                {"detail": _summary(form.errors), "errors": form.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            submission = select_for_final(request.user, phase, form.validated_data["run"])
+        except SubmissionRefused as refusal:
+            said = answer(refusal)  # the same status and words as the team page's
+            return Response({"detail": said.message}, status=said.status)
         payload = s.submission_payload(submission, request.user)
         return Response(s.SubmissionSerializer(payload).data, status=status.HTTP_201_CREATED)
 

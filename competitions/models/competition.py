@@ -106,6 +106,13 @@ class Competition(models.Model):
     publish_code_after_close = models.BooleanField(
         default=False, help_text="After a phase closes, every team's code archive is downloadable."
     )
+    faq = models.TextField(
+        "FAQ",
+        blank=True,
+        default="",
+        help_text="Questions and answers for the competition page, in Markdown (raw HTML is "
+        "escaped). Empty: the page shows a default FAQ written from this competition's rules.",
+    )
     # Editions (services/editions.py): the series it belongs to, its number there, the edition
     # it was started from, what the copy changed, and the versions it pins for comparability.
     series = models.ForeignKey(
@@ -257,6 +264,14 @@ class Phase(models.Model):
         blank=True,
         help_text="Ended for good by the organisers (cannot be reopened; code may be shared).",
     )
+    # Kaggle's "select for final" (services/final_selection.py): on a final phase, a team may
+    # spend its attempt on the image of one of its finished evaluation runs instead of uploading.
+    final_from_selection = models.BooleanField(
+        "Final from a selected run",
+        default=False,
+        help_text="Final phase only: a team may select one of its finished evaluation-phase runs; "
+        "the platform runs that same image on this split as the team's attempt.",
+    )
 
     class Meta:
         ordering = ["competition", "order", "id"]
@@ -266,6 +281,10 @@ class Phase(models.Model):
             models.CheckConstraint(
                 condition=Q(opens__isnull=True) | Q(closes__isnull=True) | Q(closes__gt=F("opens")),
                 name="phase_closes_after_opens",
+            ),
+            models.CheckConstraint(  # rules.selection_problem, in the database too
+                condition=Q(final_from_selection=False) | Q(split="test"),
+                name="phase_selection_only_on_final",
             ),
         ]
 
@@ -280,6 +299,8 @@ class Phase(models.Model):
     def clean(self) -> None:
         if problem := rules.window_problem(self.opens, self.closes):
             raise ValidationError({"closes": f"Close the phase after it opens. ({problem})"})
+        if problem := rules.selection_problem(self.split, self.final_from_selection):
+            raise ValidationError({"final_from_selection": problem})
 
     def accepts_submissions(self, now) -> bool:
         if not self.is_open or self.frozen_at is not None or self.ended_at is not None:

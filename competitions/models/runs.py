@@ -37,6 +37,15 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     disqualified = models.BooleanField(default=False)
+    # "Select for final" (services/final_selection.py): the evaluation run whose stored image
+    # this final attempt runs, instead of an upload.
+    selected_from = models.ForeignKey(
+        "competitions.Run",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="selected_for",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +63,12 @@ class Submission(models.Model):
             models.CheckConstraint(
                 condition=Q(training_gpu_hours__isnull=True) | Q(training_gpu_hours__gte=0),
                 name="submission_gpu_hours_non_negative",
+            ),
+            # A team selects once per phase; a selection given back (platform fault) frees it.
+            models.UniqueConstraint(
+                fields=["team", "phase"],
+                condition=Q(selected_from__isnull=False, counts_as_attempt=True),
+                name="one_selection_per_team_and_phase",
             ),
         ]
 

@@ -50,6 +50,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
         {
             "title": spec.title,
             "description": spec.description,
+            "faq": spec.faq,
             "timezone": spec.timezone,
             "data_config": spec.data.to_config(),
             "time_limit_s": spec.limits.time_limit_s,
@@ -99,6 +100,7 @@ def load_competition(spec: CompetitionSpec) -> LoadReport:
                 "failed_runs_count": phase_spec.failed_runs_count,
                 "leaderboard_policy": phase_spec.leaderboard,
                 "results_visibility": phase_spec.visibility,
+                "final_from_selection": phase_spec.final_from_selection,
             },
             f"phase {phase_spec.key}",
             changes,

@@ -31,6 +31,7 @@ def rules_of(competition: Competition) -> dict:
     rule = getattr(competition, "efficiency_rule", None)
     return {
         "description": competition.description,
+        "faq": competition.faq,
         "timezone": competition.timezone,
         "tasks": {
             task: {"languages": langs} for task, langs in competition.task_languages().items()
@@ -45,6 +46,7 @@ def rules_of(competition: Competition) -> dict:
                 "failed_runs_count": p.failed_runs_count,
                 "leaderboard": p.leaderboard_policy,
                 "results": p.results_visibility,
+                "final_from_selection": p.final_from_selection,
             }
             for p in competition.phases.order_by("order", "id")
         ],

@@ -65,6 +65,21 @@ class ArtifactStoreUnavailable(SubmissionRefused):
     prefix = "Upload not stored"
 
 
+class SelectionNotOffered(SubmissionRefused):
+    """The phase takes uploads only: its organisers did not allow selecting an earlier run."""
+
+    status = 403
+    prefix = "Select for final not offered"
+
+
+class SelectionRefused(SubmissionRefused):
+    """This run cannot be selected for the final (not the team's finished evaluation run, or the
+    team has selected already)."""
+
+    status = 409
+    prefix = "Selection refused"
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int

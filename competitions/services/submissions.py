@@ -40,6 +40,18 @@ class Artifact:
     image_ref: str = ""
     code_file: File | None = None
     trusted_command: list[str] | None = None
+    # "Select for final": the image (and code) an earlier run of the team ran, as stored then;
+    # nothing is uploaded or copied (services/final_selection.py builds it).
+    selected_from: Run | None = None
+
+    @classmethod
+    def of_run(cls, run: Run) -> "Artifact":
+        chosen = run.submission
+        return cls(
+            image_ref=chosen.image_ref,
+            trusted_command=chosen.trusted_command,
+            selected_from=run,
+        )
 
 
 def _check_image_ref(reference: str) -> str:
@@ -130,8 +142,9 @@ def submit(
     now = now or timezone.now()
     if (closed := phase_refusal(team, phase, now)) is not None:
         raise closed
+    chosen = artifact.selected_from.submission if artifact.selected_from else None
     problem = one_image_problem(
-        archive=bool(artifact.image_file),
+        archive=bool(artifact.image_file or (chosen and chosen.image_archive)),
         reference=bool(artifact.image_ref),
         command=artifact.trusted_command is not None,
     )
@@ -148,6 +161,8 @@ def submit(
     if gpu_hours_problem:
         raise SubmissionRefused(gpu_hours_problem)
     archive_sha = _sha256(artifact.image_file) if artifact.image_file else ""
+    if chosen is not None:  # the stored files are the earlier attempt's: shared, never deleted
+        archive_sha = chosen.image_archive_sha256
 
     if attempt_budget(team, phase).exhausted:
         raise no_attempts_left(team, phase)
@@ -193,10 +208,11 @@ def submit(
                 team=team,
                 phase=phase,
                 attempt_number=(last or 0) + 1,
-                image_archive=image_name,
+                image_archive=image_name or (chosen.image_archive.name if chosen else ""),
                 image_archive_sha256=archive_sha,
                 image_ref=image_ref,
-                code_archive=code_name,
+                code_archive=code_name or (chosen.code_archive.name if chosen else ""),
+                selected_from=artifact.selected_from,
                 trusted_command=artifact.trusted_command,
                 description=description,
                 training_gpu_hours=training_gpu_hours,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from competitions.countdown import phase_countdown
 from competitions.exports import board_rows, csv_response
 from competitions.models import Competition
 from competitions.pareto import pareto_chart
@@ -17,6 +18,7 @@ from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards, data_section
 from competitions.reads.editions import edition_place
+from competitions.reads.faq import faq_for
 from competitions.reads.hardware import measured_hardware
 from competitions.reads.rewards import stage_rewards
 from competitions.services import starter_kit as kit
@@ -37,16 +39,20 @@ def competition(request, slug):
         Competition.objects.select_related("efficiency_rule").prefetch_related("phases", "tasks"),
         slug=slug,
     )
+    now = timezone.now()
+    phases = [(p, board_state(p, now)) for p in comp.phases.all()]
     return render(
         request,
         "competitions/competition.html",
         {
             "competition": comp,
             "rule_words": efficiency_rule.describe(boards.rule_of(comp)),
-            "phases": [(p, board_state(p, timezone.now())) for p in comp.phases.all()],
+            "phases": phases,
+            "countdowns": [(p, c) for p, _ in phases if (c := phase_countdown(p, now))],
             "task_data": data_section.task_data(comp),
             "training": data_section.training_source(comp),
             "split_sizes": data_section.split_sizes(comp),
+            "faq": faq_for(comp),
             "edition": edition_place(comp),
         },
     )

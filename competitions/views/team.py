@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from competitions.countdown import phase_countdown
 from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm, TeamNameForm
 from competitions.models import Phase, Submission
@@ -29,6 +30,7 @@ from competitions.services.eligibility import (
     attempts_used,
     phase_refusal,
 )
+from competitions.services.final_selection import offer, select_for_final
 from competitions.services.notifications import has_opted_out, set_opt_out
 from competitions.services.submissions import Artifact, submit_as
 from competitions.services.teams import TeamNameFixed, name_is_open, rename_team
@@ -59,6 +61,8 @@ def team_page(request):
                 {
                     "phase": phase,
                     "accepts": refusal is None,
+                    "countdown": phase_countdown(phase, now),
+                    "selection": offer(team, phase, now),
                     # Open by its schedule, but the data is not ready: the team is told so.
                     "preparing": answer(refusal).message
                     if isinstance(refusal, SplitNotReady)
@@ -239,6 +243,30 @@ def submit_view(request, slug, phase_key):
     messages.success(request, text)  # shown on the team page the browser goes to next
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"ok": True, "message": text, "redirect": "/team/"}, status=201)
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def select_for_final_view(request, slug, phase_key):
+    """Kaggle's "select for final": the team's attempt runs an earlier run's image (confirmed)."""
+    phase = boards.phase_for(slug, phase_key)
+    if phase is None:
+        raise Http404("no such phase")
+    if request.POST.get("confirmed") != "yes":
+        return _submit_answer(
+            request, 400, "Not selected: tick the box that says the selection uses the attempt."
+        )
+    try:
+        run_id = int(request.POST.get("run", ""))
+    except ValueError:
+        return _submit_answer(request, 400, "Selection refused: say which run (its number).")
+    try:
+        submission = select_for_final(request.user, phase, run_id)
+    except SubmissionRefused as refusal:
+        said = answer(refusal)  # the same status and words as the API's
+        return _submit_answer(request, said.status, said.message)
+    messages.success(request, f"Run {run_id} selected. {submitted_message(submission)}")
     return redirect("team")
 
 

@@ -49,7 +49,7 @@ NOT_PAGES = {
     "cancel-run", "organiser-close-stage", "organiser-limits", "organiser-rule",
     "organiser-audit", "organiser-audit-cancel", "organiser-phase-rules", "organiser-teams-see",
     "organiser-phase-action", "organiser-run-action", "organiser-next-edition",
-    "organiser-pairing-action", "team-name",
+    "organiser-pairing-action", "team-name", "select-for-final",
     # Files and fragments: CSV, SVG, archives, the what-if section's htmx refresh, the proxy's check.
     "leaderboard-csv", "team-attempts-csv", "starter-kit", "sample-input", "code-download",
     "huddle-standings-svg", "organiser-what-if", "upload-allowed", "healthz", "api-schema",

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from competitions.models import DebugRun, Submission, TimingAudit
+from competitions.models import DebugRun, Phase, Submission, TimingAudit
 from tests.factories import DIGEST, finish, logged_in, submit_ref
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,12 @@ MATRIX = {
     # The proxy's question before it reads an upload (204: a team member may send a body).
     "upload-allowed": Case("get", "/uploads/allowed/", (401, 204, 204, 403)),
     "run": Case("get", "/runs/{run}/", (LOGIN, HIDDEN, 200, 200)),
+    "select-for-final": Case(
+        "post",
+        "/team/select/xf/final/",
+        (LOGIN, 302, 302, 403),
+        {"run": "{run}", "confirmed": "yes"},
+    ),
     "cancel-run": Case("post", "/runs/{queued_run}/cancel/", (LOGIN, HIDDEN, 302, 302)),
     "code-download": Case("get", "/submissions/{submission}/code/", (LOGIN, HIDDEN, 200, 200)),
     "organiser": Case("get", "/organiser/xf/", (LOGIN, 403, 403, 200)),
@@ -109,6 +115,13 @@ MATRIX = {
     ),
     "api-submit": Case(
         "post", "/api/v1/competitions/xf/phases/eval/submissions/", (401, 201, 201, 403), REF
+    ),
+    # The final allows selecting (the fixture): another team's run is not one's own to select.
+    "api-select-for-final": Case(
+        "post",
+        "/api/v1/competitions/xf/phases/final/select-for-final/",
+        (401, 409, 201, 403),
+        {"run": "{run}"},
     ),
     "api-submission": Case("get", "/api/v1/submissions/{submission}/", (401, 404, 200, 200)),
     "api-leaderboard": Case(
@@ -166,6 +179,7 @@ def objects(world, settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
+    Phase.objects.filter(pk=world.final.pk).update(final_from_selection=True)
     finished = submit_ref(world.alpha, world.eval)
     run = finish(finished, overall=70.0, runtime=10.0)
     finished.code_archive.save("code.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
@@ -209,7 +223,10 @@ def _check(response, expected, role, name):
 def test_matrix(name, role, world, objects):
     case = MATRIX[name]
     url = case.url.format(**objects)
-    data = {k.format(**objects): v for k, v in (case.data or {}).items()}
+    data = {
+        k.format(**objects): v.format(**objects) if isinstance(v, str) else v
+        for k, v in (case.data or {}).items()
+    }
     client = _client(world, role)
     response = (
         getattr(client, case.method)(url, data) if data else getattr(client, case.method)(url)
