@@ -14,7 +14,7 @@ import re
 from django.db import transaction
 from django.utils.text import slugify
 
-from competitions.models import Competition, Run, Series
+from competitions.models import Competition, Run, Series, WorkerTimingCheck
 from competitions.services.competitions import _fresh_seed, load_competition
 from competitions.spec import CompetitionSpec
 from evaluator import rules
@@ -132,9 +132,19 @@ def comparability_pins(competition: Competition) -> dict:
         "hardware_fingerprint": hardware or "",
         "hardware_queue": competition.hardware_queue,
         "scoring_convention": competition.scoring_convention,
-        "base_image": BASE_IMAGE,
+        "base_image": _base_image(hardware),
         "baseline_version": baseline_version,
     }
+
+
+def _base_image(hardware: str | None) -> str:
+    """The helper image by the id the latest worker of that hardware recorded at start
+    ("podium/base:bookworm@sha256:…"), its name alone when no such worker has recorded one."""
+    checks = WorkerTimingCheck.objects.filter(hardware_id=hardware or "").order_by("-measured_at")
+    for recorded in checks.values_list("hardware", flat=True)[:20]:
+        if recorded.get("base_image_id"):
+            return f"{BASE_IMAGE}@{recorded['base_image_id']}"
+    return BASE_IMAGE
 
 
 EDITION_SUFFIX = r"\s*·\s*edition \d+$"

@@ -4,6 +4,7 @@ worker's own cores and recorded for organisers."""
 import logging
 
 from django.conf import settings
+from docker.errors import ImageNotFound
 
 from competitions.models import WorkerTimingCheck
 from competitions.worker.context import WorkerContext
@@ -11,6 +12,7 @@ from competitions.worker.executors import remove_worker_leftovers
 from evaluator.runner.docker_runner import DockerRunner
 from evaluator.runner.engine import docker_client
 from evaluator.runner.fingerprint import hardware_fingerprint
+from evaluator.runner.image_names import BASE_IMAGE
 from evaluator.runner.timing_check import check_timing
 
 log = logging.getLogger(__name__)
@@ -31,9 +33,15 @@ def check_worker_timing(
     )
     measured = check_timing(runner, repeats=repeats, sleep_s=sleep_s, cpuset=worker.cpuset)
     fingerprint = hardware_fingerprint(client, gpu=worker.gpu)
+    # The helper image the worker copies outputs with, by id: an edition pins it (services/
+    # editions.py). Beside the fingerprint, not in it: a rebuilt helper is not other hardware.
+    try:
+        base_image_id = client.images.get(BASE_IMAGE).id
+    except ImageNotFound:  # pulled on first use by the runner: nothing to pin yet
+        base_image_id = ""
     return WorkerTimingCheck.objects.create(
         worker=worker.name,
-        hardware=fingerprint,
+        hardware={**fingerprint, "base_image_id": base_image_id},
         hardware_id=str(fingerprint.get("fingerprint_id", "")),
         cpuset=worker.cpuset or "",
         sleep_s=measured.sleep_s,

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from competitions.models import Competition, Series, Team
+from competitions.models import Competition, Series, Team, WorkerTimingCheck
 from competitions.services.editions import (
     EditionRefused,
     edition_differences,
@@ -69,6 +69,24 @@ def test_next_edition_of_the_demo_is_a_closed_copy_with_a_new_seed(competition, 
         start_next_edition(competition)
     third = start_next_edition(new)
     assert (third.slug, third.edition, third.title.endswith("· edition 3")) == ("demo-3", 3, True)
+
+
+def test_the_edition_pins_the_helper_image_its_hardwares_worker_recorded(competition):
+    team = Team.objects.create(name="Pinned", slug="pinned", is_reference=True)
+    finish(submit_ref(team, competition.phases.get(key="eval")), 60.0, 10.0, hardware="f" * 16)
+    WorkerTimingCheck.objects.create(
+        worker="other@x", hardware={"base_image_id": "sha256:" + "0" * 64}, hardware_id="e" * 16,
+        sleep_s=1.0,
+    )  # fmt: skip
+    WorkerTimingCheck.objects.create(
+        worker="gpu0@x", hardware={"base_image_id": "sha256:" + "1" * 64}, hardware_id="f" * 16,
+        sleep_s=1.0,
+    )  # fmt: skip
+    pins = start_next_edition(competition).edition_pins
+    assert pins["hardware_fingerprint"] == "f" * 16
+    assert pins["base_image"] == "podium/base:bookworm@sha256:" + "1" * 64
+    page = Client().get("/c/demo-2/").content.decode()
+    assert "base image podium/base:bookworm@sha256:" + "1" * 64 in page
 
 
 def test_the_new_editions_splits_prepare_with_its_own_seed(competition, artifact_store):

@@ -6,6 +6,8 @@ from django.core.management import CommandError, call_command
 from competitions.models import WorkerTimingCheck
 from competitions.worker.context import WorkerContext
 from competitions.worker.startup import check_timing_at_start
+from evaluator.runner.engine import docker_client
+from evaluator.runner.image_names import BASE_IMAGE
 from tests.factories import wait_for
 
 # Judges timing spread: it runs alone, after the parallel part (pyproject's `exclusive`).
@@ -24,6 +26,8 @@ def test_docker_worker_records_its_timing_at_start(settings, tmp_path, built_ima
     assert (stored.worker, stored.cpuset, len(stored.spin_windows)) == ("gpu0@test", "0", 2)
     assert stored.cv_percent is not None and stored.jitter_ms is not None
     assert stored.hardware["cpu_cores"] >= 1 and stored.hardware_id
+    # The helper image, by id, beside the fingerprint (an edition pins it).
+    assert stored.hardware["base_image_id"] == docker_client().images.get(BASE_IMAGE).id
 
 
 def test_start_check_is_skipped_or_survives_without_docker(settings, tmp_path, monkeypatch):
