@@ -10,7 +10,7 @@ from django.db.models import Max
 from competitions.models import Competition, Series, Stage
 from competitions.permissions import board_view
 from competitions.reads.counting import finished_runs
-from competitions.reads.stages import HallEntry, public_view
+from competitions.reads.stages import HallEntry, public_view, published_standings
 from competitions.services.editions import edition_differences, rules_of
 
 
@@ -94,6 +94,9 @@ def hall_of_fame() -> list[FameSeries]:
         competition = stage.phase.competition
         entry = entries.setdefault(competition.pk, HallEntry(competition, []))
         entry.stages.append(public_view(stage))
+    for standing in published_standings():
+        competition = standing.stage.phase.competition
+        entries.setdefault(competition.pk, HallEntry(competition, [])).stages.append(standing)
     groups: dict[object, FameSeries] = {}
     for entry in entries.values():
         competition = entry.competition

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from competitions.models import Competition, Stage
+from django.db.models import Count
+
+from competitions.models import Competition, Membership, Phase, Stage
 from competitions.permissions import board_view
+from competitions.reads import boards
 
 
 @dataclass
@@ -14,6 +17,7 @@ class FameStage:
     stage: Stage
     rows: list[dict]  # what everyone may see, in final order; empty while the scores are hidden
     cut_off: bool  # the board is frozen: these rows are the board as it stood at freezing
+    published: bool = False  # a published phase never closed as a stage: its board as it is now
 
     @property
     def podium(self) -> list[dict]:
@@ -43,3 +47,50 @@ def public_view(stage: Stage) -> FameStage:
     if public.frozen:
         return FameStage(stage, stage.public_rows, True)
     return FameStage(stage, stage.rows, False)
+
+
+def published_standings() -> list[FameStage]:
+    """Each published phase that was never closed as a stage (a final is often published, not
+    closed): its board as everyone sees it now, as an unsaved stage dated by the publication."""
+    phases = (
+        Phase.objects.filter(published_at__isnull=False)
+        .annotate(recorded=Count("stages"))
+        .filter(recorded=0)
+        .select_related("competition")
+    )
+    standings = []
+    for phase in phases:
+        board = boards.leaderboard(phase, viewer=None)
+        if board.scores_hidden or not board.rows:
+            continue
+        rows = fame_rows(board.rows, team_members([row.team for row in board.rows]))
+        metric = board.rule.metric if board.rule else "runtime"
+        stage = Stage(phase=phase, closed_at=phase.published_at, metric=metric, rows=rows)
+        standings.append(FameStage(stage, rows, False, published=True))
+    return standings
+
+
+def team_members(teams: list[str]) -> dict[str, list[str]]:
+    """Each team's members by name, as the Hall of Fame lists them."""
+    members: dict[str, list[str]] = {}
+    memberships = Membership.objects.filter(team__name__in=teams)
+    for membership in memberships.select_related("user", "team").order_by("user__username"):
+        user = membership.user
+        members.setdefault(membership.team.name, []).append(user.get_full_name() or user.username)
+    return members
+
+
+def fame_rows(rows: list[boards.Row], members: dict[str, list[str]]) -> list[dict]:
+    """A board's rows as a stage records them."""
+    return [
+        {
+            "team": row.team,
+            "members": members.get(row.team, []),
+            "score": row.overall,
+            "efficiency": row.efficiency,
+            "performance_rank": row.performance_rank,
+            "final_rank": row.final_rank,
+            "reason": row.reason,
+        }
+        for row in rows
+    ]

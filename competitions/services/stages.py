@@ -4,8 +4,9 @@ closed; whether the stage's code is shared follows the competition's setting."""
 from django.db import transaction
 from django.utils import timezone
 
-from competitions.models import Membership, Phase, Stage
+from competitions.models import Phase, Stage
 from competitions.reads import boards
+from competitions.reads.stages import fame_rows, team_members
 from competitions.services import organiser as organiser_service
 from evaluator import rules
 
@@ -35,7 +36,7 @@ def close_stage(phase: Phase, by, now=None, *, reward_points: int = 0, reward_ba
         )
     # Anonymous: the board's own visibility (hidden scores, a frozen cut-off) decides what it holds.
     public = boards.leaderboard(phase, viewer=None)
-    members = _members([row.team for row in board.rows])
+    members = team_members([row.team for row in board.rows])
     organiser_service.close_phase(phase)
     return Stage.objects.create(
         phase=phase,
@@ -43,32 +44,8 @@ def close_stage(phase: Phase, by, now=None, *, reward_points: int = 0, reward_ba
         closed_by=by,
         metric=board.rule.metric if board.rule else "runtime",
         code_shared=phase.competition.publish_code_after_close,
-        rows=_snapshot(board.rows, members),
-        public_rows=_snapshot(public.rows, members),
+        rows=fame_rows(board.rows, members),
+        public_rows=fame_rows(public.rows, members),
         reward_points=reward_points,
         reward_badge=reward_badge,
     )
-
-
-def _members(teams: list[str]) -> dict[str, list[str]]:
-    members: dict[str, list[str]] = {}
-    memberships = Membership.objects.filter(team__name__in=teams)
-    for membership in memberships.select_related("user", "team").order_by("user__username"):
-        user = membership.user
-        members.setdefault(membership.team.name, []).append(user.get_full_name() or user.username)
-    return members
-
-
-def _snapshot(rows: list[boards.Row], members: dict[str, list[str]]) -> list[dict]:
-    return [
-        {
-            "team": row.team,
-            "members": members.get(row.team, []),
-            "score": row.overall,
-            "efficiency": row.efficiency,
-            "performance_rank": row.performance_rank,
-            "final_rank": row.final_rank,
-            "reason": row.reason,
-        }
-        for row in rows
-    ]

@@ -92,3 +92,22 @@ def test_a_live_stage_stays_on_the_hall_of_fame(world):
     close_as_stage("eval")
     podium = fame().split('data-testid="fame-stage"')[1]
     assert "Alpha" in podium and "80.00" in podium
+
+
+def test_a_published_final_never_closed_as_a_stage_is_on_the_hall_of_fame(world):
+    named(world)
+    finish(submit_ref(world.alpha, world.final), overall=81.25, runtime=123.5)
+    finish(submit_ref(world.beta, world.final), overall=77.75, runtime=9.5)
+    assert "81.25" not in fame()  # hidden until published, and no stage was closed
+    organiser.publish_phase(Phase.objects.get(pk=world.final.pk))
+    assert not Stage.objects.filter(phase=world.final).exists()
+    page = fame()
+    standing = page.split('data-testid="fame-stage"')[1]
+    assert "not closed as a stage" in standing
+    board = Client().get("/c/xf/leaderboard/final/").content.decode()
+    ranked = sorted(("Alpha", "Beta"), key=lambda team: board.index(f'data-team="{team}"'))
+    assert sorted(ranked, key=lambda team: standing.index(f'data-team="{team}"')) == ranked
+    assert "Ada Lovelace" in standing and "81.25" in standing and "77.75" in standing
+    # Withdrawn, it is hidden again.
+    organiser.withdraw_publication(Phase.objects.get(pk=world.final.pk))
+    assert "81.25" not in fame()
