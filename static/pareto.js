@@ -55,9 +55,20 @@
     };
   }
 
+  /* A label inside the plot: moved left where it would run past the right edge (a phone's
+     narrow chart clipped "could pass" and the baseline's name); where it went is kept on the
+     chart for the browser test. */
+  function label(chart, text, px, py) {
+    var ctx = chart.ctx, area = chart.chartArea, width = ctx.measureText(text).width;
+    var at = Math.max(area.left + 2, Math.min(px, area.right - width - 2));
+    ctx.fillText(text, at, py);
+    chart.$paretoLabels.push({ text: text, x: at, width: width, right: area.right });
+  }
+
   /* Shaded pass regions under the points; arrows and team names over them. */
   var extras = {
     id: "paretoExtras",
+    beforeDraw: function (chart) { chart.$paretoLabels = []; },
     beforeDatasetsDraw: function (chart) {
       var data = chart.$pareto, x = chart.scales.x, y = chart.scales.y, area = chart.chartArea;
       if (!data) return;
@@ -80,7 +91,7 @@
         ctx.globalAlpha = 1;
         ctx.fillStyle = colours.good;
         ctx.font = "11px system-ui, sans-serif";
-        ctx.fillText(r.team + " could pass", left + 4, Math.max(top, area.top) + 12);
+        label(chart, r.team + " could pass", left + 4, Math.max(top, area.top) + 12);
       });
       ctx.restore();
     },
@@ -113,11 +124,11 @@
       ctx.fillStyle = colours.ink;
       data.points.forEach(function (p) {
         if (p.x === null) return;
-        ctx.fillText(p.team, x.getPixelForValue(p.x) + 8, y.getPixelForValue(p.y) + 14);
+        label(chart, p.team, x.getPixelForValue(p.x) + 8, y.getPixelForValue(p.y) + 14);
       });
       ctx.fillStyle = colours.ref;
       data.baseline.forEach(function (b) {
-        ctx.fillText(b.team, x.getPixelForValue(b.x) + 9, y.getPixelForValue(b.y) - 8);
+        label(chart, b.team, x.getPixelForValue(b.x) + 9, y.getPixelForValue(b.y) - 8);
       });
       ctx.restore();
     },

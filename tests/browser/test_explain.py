@@ -115,6 +115,13 @@ def test_board_pareto_chart_explains_each_move(browser, board_site, screenshots)
     page.reload()
     until(page, "window.Chart && Chart.getChart('pareto-chart')")
     shoot(page, screenshots, "pareto", "[data-testid=pareto]")
+    # At phone width every label the chart draws ends inside the plot (none clipped).
+    page.set_viewport_size({"width": 390, "height": 900})
+    until(page, f"{chart}.width < 390 && {chart}.$paretoLabels.length > 0")
+    labels = page.evaluate(f"{chart}.$paretoLabels")
+    assert {"Alpha", "Beta", "mBERT baseline"} <= {label["text"] for label in labels}, labels
+    clipped = [label for label in labels if label["x"] + label["width"] > label["right"]]
+    assert clipped == [], clipped
     assert violations == [], violations
 
 
