@@ -49,6 +49,14 @@ def test_huddle_shows_movement_since_a_week_ago_by_default(world):
         'data-png="pareto-chart"',
     ):
         assert needle in html
+    # The Pareto panel's caption is a sentence with the rule's own thresholds.
+    rule = world.competition.efficiency_rule
+    caption = html.split('id="pareto-reason"')[1].split("</p>")[0]
+    assert (
+        f"Each shaded area holds the teams a mover could pass: less than {rule.max_score_gap:g}"
+        in caption
+    )
+    assert f"{rule.min_efficiency_gap * 100:g}% slower than its slowest." in caption
     # A chosen date: since 8 days ago only Alpha and Gamma's first attempt had finished, too.
     since = (timezone.now() - dt.timedelta(days=8)).date().isoformat()
     again = Client().get(f"/c/xf/huddle/eval/?since={since}").context["standings"]
