@@ -47,6 +47,7 @@ def test_huddle_shows_movement_since_a_week_ago_by_default(world):
         'id="pareto-chart"',
         "huddle.js",
         'data-png="pareto-chart"',
+        'rel="icon" href="/static/favicon.svg"',  # no request for a missing /favicon.ico
     ):
         assert needle in html
     # The Pareto panel's caption is a sentence with the rule's own thresholds.
