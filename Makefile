@@ -16,14 +16,17 @@ XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loa
         bench-scoring bench-baseline bench-runner bench-scaleout bench-load \
         bench-pipeline bench-pairing bench-gpu bench-short clean
 
-# One line per step: pip's own output stays off unless a step fails (then it is shown).
+# One line per step (and one every 15 s while pip works): pip's own output stays off unless a
+# step fails (then it is shown).
 $(STAMP): requirements.txt constraints.txt
 	@test -x $(PY) || { echo "install: creating $(VENV) …"; $(PYTHON) -m venv $(VENV); }
 	@echo "install: upgrading pip …"
 	@$(PY) -m pip install -q --progress-bar off --upgrade pip
 	@echo "install: Python dependencies from requirements.txt (first time: a few minutes) …"
-	@start=$$(date +%s); $(PY) -m pip install -q --progress-bar off -r requirements.txt -c constraints.txt \
-	  && echo "install: done in $$(( $$(date +%s) - start )) s"
+	@start=$$(date +%s); $(PY) -m pip install -q --progress-bar off -r requirements.txt -c constraints.txt & pid=$$!; \
+	  while kill -0 $$pid 2>/dev/null; do sleep 1; s=$$(( $$(date +%s) - start )); \
+	    if [ $$(( s % 15 )) -eq 0 ] && kill -0 $$pid 2>/dev/null; then echo "install: still installing, $$s s so far …"; fi; done; \
+	  wait $$pid && echo "install: done in $$(( $$(date +%s) - start )) s"
 	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)

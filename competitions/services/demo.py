@@ -184,7 +184,7 @@ def _train(name: str, checkpoint: Path, say: Callable[[str], None], full: bool) 
 
 
 @contextlib.contextmanager
-def _ticking(say: Callable[[str], None], doing: str):
+def ticking(say: Callable[[str], None], doing: str):
     """Say `doing` and the seconds so far every PROGRESS_EVERY_S while the block runs (a run of
     the demo's slowest team takes minutes and prints nothing of its own)."""
     done, started = threading.Event(), time.monotonic()
@@ -291,7 +291,7 @@ def _evaluate_models(
             Artifact(trusted_command=_command(model, checkpoint)),
             description=model.description,
         )
-        with _ticking(say, f"  {model.team}: evaluating"):
+        with ticking(say, f"  {model.team}: evaluating"):
             evaluate(submission.runs.get().pk)
         run = submission.runs.get()
         if run.overall_score is not None:

@@ -212,7 +212,7 @@ def test_every_page_fits_390_px_and_follows_the_system_theme(browser, scored, sc
                 page.wait_for_function("Chart.getChart('runtime-chart') !== undefined")
                 # The columns that decide the order are on screen at every width.
                 for column in ("td.overall", "td.rerank"):
-                    cell = page.locator(f"[data-testid=board] tbody tr >> nth=0").locator(column)
+                    cell = page.locator("[data-testid=board] tbody tr >> nth=0").locator(column)
                     box = cell.bounding_box()
                     assert box and box["x"] + box["width"] <= width, (column, width, box)
             width_used = page.evaluate("document.scrollingElement.scrollWidth")

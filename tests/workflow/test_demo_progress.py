@@ -54,7 +54,7 @@ def test_a_long_step_says_it_is_still_going_until_it_ends(monkeypatch):
         if len(said) == 2:
             twice.set()
 
-    with demo._ticking(say, "  Neurotic Networks: evaluating"):
+    with demo.ticking(say, "  Neurotic Networks: evaluating"):
         assert twice.wait(timeout=30)
     assert all(re.fullmatch(r"  Neurotic Networks: evaluating, \d+ s so far …", s) for s in said)
     # the ticker ended with the block: it says nothing more

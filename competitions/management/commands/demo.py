@@ -105,7 +105,8 @@ class Command(BaseCommand):
             return False
         say(f"Docker: {engine.detail}; building the offline base image and example (cached) …")
         began = time.monotonic()
-        failure = demo_runtime.build_images()
+        with demo.ticking(say, "  building the images"):
+            failure = demo_runtime.build_images()
         if failure:
             self.stdout.write(
                 self.style.WARNING(
