@@ -46,6 +46,7 @@ OPERATIONS = [
     "POST /api/v1/submissions/{submission_id}/cancel/",
     "GET /api/v1/competitions/{slug}/leaderboard/",
     "POST /api/v1/competitions/{slug}/phases/{key}/submissions/",
+    "POST /api/v1/competitions/{slug}/phases/{key}/select-for-final/",
     "GET /api/v1/submissions/{submission_id}/",
     "POST /api/v1/competitions/{slug}/debug-runs/",
     "GET /api/v1/debug-runs/{debug_run_id}/",

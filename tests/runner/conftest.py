@@ -49,7 +49,11 @@ def assert_cleaned_up(docker_client):
 def _assert_cleaned_up(docker_client, outcome):
     """Nothing of the run may survive it: container, keeper and output volume are gone."""
     assert outcome.run_id
-    names = {c.name for c in docker_client.containers.list(all=True)}
+    names = {
+        n.lstrip("/")
+        for c in docker_client.containers.list(all=True, sparse=True)
+        for n in c.attrs["Names"]
+    }  # sparse: no inspect of a container another test removes
     assert f"podium-run-{outcome.run_id}" not in names
     assert f"podium-keeper-{outcome.run_id}" not in names
     volumes = {v.name for v in docker_client.volumes.list()}

@@ -55,8 +55,9 @@ def test_the_selected_runs_stored_image_is_what_the_final_run_uses(allowed, tmp_
     run = final.runs.get()
     assert run.status == Run.Status.QUEUED
     # What the worker downloads for the final run is the evaluation attempt's stored archive.
-    fetched = download_artifact(run.submission.image_archive.name, tmp_path / "worker")
+    fetched, sha256 = download_artifact(run.submission.image_archive.name, tmp_path / "worker")
     assert fetched.read_bytes() == b"pretend docker save output"
+    assert sha256 == final.image_archive_sha256  # the digest the worker checks before loading
     assert "selected: image of run" in answer and 'data-testid="selected-for-final"' in answer
 
 
