@@ -56,7 +56,10 @@ def test_fast_repeats_with_other_predictions_are_not_counted_and_flagged(
     # The gamer's board figure is its scored run's time, not its repeats' (which took ~0.4 s).
     board = leaderboard(phase, as_organiser=True)
     row = next(r for r in board.rows if r.team == team.name)
-    assert row.runtime_s >= WORK_S and row.runtime_measurements == [gamer.runtime_s]
+    assert row.runtime_s == gamer.runtime_s >= WORK_S
+    # Its fastest kept figure is the scored run's: no spoiled repeat lowers it (one slowed past it
+    # by a loaded machine may be kept, which only ever counts against the team).
+    assert min(row.runtime_measurements) == row.runtime_measurements[0] == gamer.runtime_s
     assert gamer.timing_flag.startswith("timed repeats not counted")
     assert "repeat 2" in gamer.timing_flag and "repeat 3" in gamer.timing_flag
     assert "holds other predictions than the scored run's" in gamer.timing_flag

@@ -71,7 +71,10 @@ def test_a_repeat_that_predicts_otherwise_is_not_counted(
     # It did game: the scored run worked 1.5 s, the repeats spoiled their predictions at once.
     assert "the first run" in timed.outcomes[0].logs and first >= 1.5
     assert all("a repeat" in o.logs for o in timed.outcomes[1:]), [o.logs for o in timed.outcomes]
-    assert timed.measurements == [first] and timed.kept == [first]
+    assert timed.measurements == [first]
+    # No faster figure is kept from a spoiled repeat; a repeat slowed past the scored run by a
+    # loaded machine is kept (it cannot help the team), so only a slower one may be in `kept`.
+    assert timed.kept[0] == first and min(timed.kept) == first, (timed.measured, timed.kept)
     assert timed.runtime_s == first  # its honest time, not the repeats' median
     assert [u.repeat for u in timed.uncounted] == [2, 3]
     assert "repeat 2" in timed.flag and "holds other predictions" in timed.flag
