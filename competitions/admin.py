@@ -127,6 +127,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["phase", "disqualified", "counts_as_attempt"]
     search_fields = ["team__name", "description"]
+    readonly_fields = ["image_archive_removed_at"]
     inlines = [RunInline]
 
 

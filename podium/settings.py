@@ -315,7 +315,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.send_digests",
         "schedule": _crontab(os.environ.get("PODIUM_DIGEST_CRON", "0 7 1")),
     },
+    # Retention of stored image archives (competitions/services/retention.py), daily at 03:30.
+    "prune-archives": {
+        "task": "competitions.tasks.prune_archives",
+        "schedule": _crontab(os.environ.get("PODIUM_RETENTION_CRON", "30 3 *")),
+    },
 }
+# Days a cancelled or given-back attempt's archive, and after a competition ended the archives of
+# runs that do not count, stay in the store before retention removes them (docs/operations.md).
+PODIUM_RETENTION_GRACE_DAYS = float(os.environ.get("PODIUM_RETENTION_GRACE_DAYS", "7"))
 
 # Worker side: where this worker keeps its own files, which GPU and cores it owns, how it runs.
 PODIUM_WORK_DIR = Path(os.environ.get("PODIUM_WORK_DIR", VAR_DIR / "worker"))

@@ -40,6 +40,8 @@ class DebugRun(models.Model):
     )
     image_archive = models.FileField(upload_to=debug_artifact_path, blank=True, max_length=300)
     image_ref = models.CharField(max_length=300, blank=True)
+    # Set when retention removed the submission's archive this ended debug run pointed at.
+    image_archive_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -64,7 +66,9 @@ class DebugRun(models.Model):
         indexes = [models.Index(fields=["team", "competition", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(image_archive="") | ~Q(image_ref=""),
+                condition=~Q(image_archive="")
+                | ~Q(image_ref="")
+                | Q(image_archive_removed_at__isnull=False),
                 name="debug_run_has_an_image",
             ),
             models.CheckConstraint(

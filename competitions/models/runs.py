@@ -22,6 +22,9 @@ class Submission(models.Model):
     )
     image_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
     image_archive_sha256 = models.CharField(max_length=64, blank=True)
+    # Set when the retention policy removed the stored archive (services/retention.py); the
+    # field above is then empty, and the run pages say so instead of linking to it.
+    image_archive_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     image_ref = models.CharField(
         max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
     )
@@ -57,7 +60,8 @@ class Submission(models.Model):
             models.CheckConstraint(
                 condition=~Q(image_archive="")
                 | ~Q(image_ref="")
-                | Q(trusted_command__isnull=False),
+                | Q(trusted_command__isnull=False)
+                | Q(image_archive_removed_at__isnull=False),
                 name="submission_has_an_image",
             ),
             models.CheckConstraint(

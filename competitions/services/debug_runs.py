@@ -126,6 +126,11 @@ def _of_submission(team: Team, competition: Competition, submission_id: int) -> 
         )
     if submission.trusted_command:
         raise DebugRunRefused("a local-command reference submission cannot be debugged")
+    if submission.image_archive_removed_at is not None:
+        raise DebugRunRefused(
+            f"submission {submission_id}'s image archive was removed by retention on "
+            f"{submission.image_archive_removed_at:%Y-%m-%d}; upload the archive again instead"
+        )
     return submission
 
 

@@ -24,6 +24,7 @@ RECONCILE_RUNS = "competitions.tasks.reconcile_runs"
 EVALUATE_DEBUG_RUN = "competitions.tasks.evaluate_debug_run"
 TAKE_SNAPSHOTS = "competitions.tasks.take_snapshots"
 SEND_DIGESTS = "competitions.tasks.send_digests"
+PRUNE_ARCHIVES = "competitions.tasks.prune_archives"
 
 log = logging.getLogger(__name__)
 

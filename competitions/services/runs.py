@@ -333,6 +333,11 @@ def rerun(submission: Submission) -> Run:
     submission = Submission.objects.select_related("phase").get(pk=submission.pk)
     if submission.runs.filter(status__in=Run.ACTIVE).exists():
         raise RunStateError(f"submission {submission.pk} already has a run in progress")
+    if submission.image_archive_removed_at is not None:
+        raise RunStateError(
+            f"submission {submission.pk}'s image archive was removed by retention on "
+            f"{submission.image_archive_removed_at:%Y-%m-%d}; there is nothing left to run"
+        )
     if not submission.counts_as_attempt:
         budget = attempt_budget(team, submission.phase)
         if budget.exhausted:

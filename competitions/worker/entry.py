@@ -16,13 +16,14 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from competitions.models import DebugRun, Run, TimingAudit
-from competitions.services import archive_checks, digests, runs, snapshots
+from competitions.services import archive_checks, digests, retention, runs, snapshots
 from competitions.services.debug_runs import reconcile_debug_runs
 from competitions.services.queueing import (
     AUDIT_TIMING,
     CHECK_ARCHIVE,
     EVALUATE_DEBUG_RUN,
     EVALUATE_RUN,
+    PRUNE_ARCHIVES,
     RECONCILE_RUNS,
     SEND_DIGESTS,
     TAKE_SNAPSHOTS,
@@ -100,6 +101,12 @@ def take_snapshots_task() -> int:
 def send_digests_task() -> int:
     """Weekly, before the huddle: every team's digest and the organisers'."""
     return len(digests.send_digests())
+
+
+@shared_task(name=PRUNE_ARCHIVES, ignore_result=True)
+def prune_archives_task() -> int:
+    """Daily: remove the stored image archives the retention policy lets go (idempotent)."""
+    return len(retention.prune_archives())
 
 
 @shared_task(name=AUDIT_TIMING, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
