@@ -27,6 +27,7 @@ from competitions.services.eligibility import (
     one_image_problem,
 )
 from competitions.services.queueing import send_debug_run
+from competitions.services.retention import removed_archive_problem
 from competitions.services.runs import LOG_LIMIT, bound_reason
 from competitions.services.uploads import archive_problem
 from evaluator.runner.artifacts import CheckTimeUp
@@ -126,11 +127,8 @@ def _of_submission(team: Team, competition: Competition, submission_id: int) -> 
         )
     if submission.trusted_command:
         raise DebugRunRefused("a local-command reference submission cannot be debugged")
-    if submission.image_archive_removed_at is not None:
-        raise DebugRunRefused(
-            f"submission {submission_id}'s image archive was removed by retention on "
-            f"{submission.image_archive_removed_at:%Y-%m-%d}; upload the archive again instead"
-        )
+    if problem := removed_archive_problem(submission):
+        raise DebugRunRefused(problem + "; upload the archive again instead")
     return submission
 
 

@@ -84,6 +84,16 @@ def competition_ended_at(phases: Sequence[Phase], now: datetime) -> datetime | N
     return max(ends)
 
 
+def removed_archive_problem(submission: Submission) -> str:
+    """What a re-run or a debug run of this submission is told once its archive was removed."""
+    removed = submission.image_archive_removed_at
+    if removed is None:
+        return ""
+    return (
+        f"submission {submission.pk}'s image archive was removed by retention on {removed:%Y-%m-%d}"
+    )
+
+
 def grace_period() -> timedelta:
     return timedelta(days=settings.PODIUM_RETENTION_GRACE_DAYS)
 

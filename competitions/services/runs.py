@@ -20,6 +20,7 @@ from competitions.services import audits as audit_service
 from competitions.services import canaries as canary_service
 from competitions.services.eligibility import attempt_budget
 from competitions.services.queueing import enqueue_run_on_commit, send_run, unsent_or_lost
+from competitions.services.retention import removed_archive_problem
 from evaluator.runner.outcome import without_worker_paths
 
 log = logging.getLogger(__name__)
@@ -333,11 +334,8 @@ def rerun(submission: Submission) -> Run:
     submission = Submission.objects.select_related("phase").get(pk=submission.pk)
     if submission.runs.filter(status__in=Run.ACTIVE).exists():
         raise RunStateError(f"submission {submission.pk} already has a run in progress")
-    if submission.image_archive_removed_at is not None:
-        raise RunStateError(
-            f"submission {submission.pk}'s image archive was removed by retention on "
-            f"{submission.image_archive_removed_at:%Y-%m-%d}; there is nothing left to run"
-        )
+    if problem := removed_archive_problem(submission):
+        raise RunStateError(problem)
     if not submission.counts_as_attempt:
         budget = attempt_budget(team, submission.phase)
         if budget.exhausted:
