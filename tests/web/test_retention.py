@@ -225,3 +225,14 @@ def test_the_beat_prunes_daily_through_a_task_the_worker_registers(
     cancel(upload(world.alpha, world.eval, archive_bytes(tmp_path, "beat")), world.ada)
     assert entry.prune_archives_task() == 1
     assert entry.prune_archives_task() == 0
+
+
+def test_a_competition_ends_when_its_last_phase_does():
+    now = timezone.now()
+    closed = Phase(closes=now - 3 * DAY)
+    ended_early = Phase(closes=now + DAY, ended_at=now - 2 * DAY)
+    still_open = Phase(closes=now + DAY)
+    assert retention.competition_ended_at([closed, ended_early], now) == now - 2 * DAY
+    assert retention.competition_ended_at([closed, still_open], now) is None
+    assert retention.competition_ended_at([Phase()], now) is None  # no close time, not ended
+    assert retention.competition_ended_at([], now) is None
