@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-MINUTE = 60
-HOUR = 60 * MINUTE
-DAY = 24 * HOUR
+from competitions.durations import duration_words
 
 
 def countdown_words(closes: datetime | None, now: datetime) -> str:
@@ -25,17 +23,7 @@ def countdown_words(closes: datetime | None, now: datetime) -> str:
     left = int((closes - now).total_seconds())
     if left <= 0:
         return "closed"
-    days, rest = divmod(left, DAY)
-    hours, rest = divmod(rest, HOUR)
-    minutes = rest // MINUTE
-    if days:
-        words = f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
-    elif hours:
-        words = f"{hours} h" + (f" {minutes} min" if minutes else "")
-    elif minutes:
-        words = f"{minutes} min"
-    else:
-        words = "under a minute"
+    words = duration_words(left, smallest="min") or "under a minute"
     return f"closes in {words}"
 
 

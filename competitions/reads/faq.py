@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from competitions.durations import duration_words
 from competitions.models import Competition, Phase
 from competitions.presenters import in_zone, markdown_html
 from competitions.reads.counting import rule_of
 from competitions.reads.data_section import training_source
-from competitions.services.debug_runs import duration_words
 from evaluator import efficiency_rule
 from evaluator.registry import METRIC_LABELS, get_task
 

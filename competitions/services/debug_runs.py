@@ -16,6 +16,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from competitions.durations import duration_words
 from competitions.models import Competition, DebugRun, Submission, Team
 from competitions.models.debug_runs import debug_artifact_path
 from competitions.permissions import team_of
@@ -47,17 +48,6 @@ class DebugRunTooSoon(DebugRunRefused):
     def __init__(self, message: str, retry_after_s: int):
         super().__init__(message)
         self.retry_after_s = retry_after_s
-
-
-def duration_words(seconds: int) -> str:
-    """Seconds in words a person reads at a glance: "14 min 5 s", "1 h 2 min", "40 s"."""
-    hours, rest = divmod(max(0, int(seconds)), 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    return f"{secs} s"
 
 
 def _counted(team: Team, competition: Competition, since):

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from baselines import majority
+from competitions.durations import duration_words
 from competitions.models import Competition, Phase
 from competitions.reads.organiser import split_state
 from competitions.services.competitions import load_competition
@@ -127,11 +128,7 @@ def progress_line(step: int, total: int | None, seconds_per_step: float | None) 
         return said + ", scoring the dev split"
     if seconds_per_step is None:
         return said
-    return f"{said}, about {_duration(seconds_per_step * (total - step))} left"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+    return f"{said}, about {duration_words(seconds_per_step * (total - step)) or '1 s'} left"
 
 
 def recipe(name: str, full: bool) -> tuple[str, ...]:

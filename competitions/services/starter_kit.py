@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from competitions.durations import duration_words
 from competitions.reads.data_section import split_counts, training_source
-from competitions.services.debug_runs import duration_words
 from evaluator.contract import SAMPLE_DATA, write_sample
 from evaluator.data import open_source
 

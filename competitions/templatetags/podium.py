@@ -3,6 +3,7 @@ zone."""
 
 from django import template
 
+from competitions import durations
 from competitions.presenters import in_zone
 from competitions.reads.run_logs import team_reason as _team_reason
 from evaluator.registry import METRIC_LABELS
@@ -37,9 +38,7 @@ def team_reason(run) -> str:
 @register.filter
 def duration_words(seconds) -> str:
     """900 -> "15 min", 3725 -> "1 h 2 min" (the words the debug-run refusal uses)."""
-    from competitions.services.debug_runs import duration_words as words
-
-    return words(int(seconds or 0))
+    return durations.duration_words(seconds or 0)
 
 
 @register.filter

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from competitions.countdown import countdown_words
+from competitions.durations import duration_words
 from competitions.models import Phase
 from tests.factories import logged_in
 
@@ -65,3 +66,23 @@ def test_the_team_page_counts_down_and_a_closed_phase_shows_none(world):
     assert 'data-testid="countdown"' not in page[page.index('data-phase="final"') :]
     Phase.objects.filter(pk=world.eval.pk).update(closes=datetime.now(UTC) - timedelta(hours=1))
     assert 'data-testid="countdown"' not in client.get("/team/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "smallest", "words"),
+    [
+        (40, "s", "40 s"),
+        (845, "s", "14 min 5 s"),
+        (900, "s", "15 min"),
+        (3725, "s", "1 h 2 min"),
+        (3605, "s", "1 h"),  # the next unit down is zero: nothing below it is shown
+        (90000, "s", "1 day 1 h"),
+        (2 * 86400 + 59, "s", "2 days"),
+        (59, "min", ""),  # under the smallest unit: the caller has its own words
+        (0, "s", ""),
+    ],
+)
+def test_every_duration_in_words_follows_the_countdowns_rule(seconds, smallest, words):
+    """One rule for the debug-run refusal, the FAQ, the kit's README, the demo's estimate and the
+    countdown (competitions/durations.py)."""
+    assert duration_words(seconds, smallest=smallest) == words
