@@ -22,6 +22,11 @@ class Submission(models.Model):
     )
     image_archive = models.FileField(upload_to=artifact_path, blank=True, max_length=300)
     image_archive_sha256 = models.CharField(max_length=64, blank=True)
+    # The image id (config digest) the platform's full layer check found in the archive whose
+    # sha256 is recorded above, set only when that check passed on exactly those bytes (at
+    # upload, or later in "checking"); the worker then loads without scanning again and the load
+    # must produce this id. "" when no check ran: the worker checks the archive itself.
+    checked_image_id = models.CharField(max_length=80, blank=True)
     image_ref = models.CharField(
         max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
     )
