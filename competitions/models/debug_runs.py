@@ -90,6 +90,12 @@ class DebugRun(models.Model):
         return self.submission.image_archive_sha256 if self.submission_id else ""
 
     @property
+    def checked_image_id(self) -> str:
+        """The image id the platform's check found in a submission's archive; "" for an upload
+        of the debug run's own (the worker checks it in full)."""
+        return self.submission.checked_image_id if self.submission_id else ""
+
+    @property
     def owns_archive(self) -> bool:
         """An uploaded archive is this run's own, removed when it ends; a submission's is not."""
         return bool(self.image_archive) and self.submission_id is None

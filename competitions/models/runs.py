@@ -25,6 +25,11 @@ class Submission(models.Model):
     # Set when the retention policy removed the stored archive (services/retention.py); the
     # field above is then empty, and the run pages say so instead of linking to it.
     image_archive_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The image id (config digest) the platform's full layer check found in the archive whose
+    # sha256 is recorded above, set only when that check passed on exactly those bytes (at
+    # upload, or later in "checking"); the worker then loads without scanning again and the load
+    # must produce this id. "" when no check ran: the worker checks the archive itself.
+    checked_image_id = models.CharField(max_length=80, blank=True)
     image_ref = models.CharField(
         max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
     )

@@ -4,10 +4,11 @@ The request that takes an upload checks its archive for PODIUM_UPLOAD_CHECK_INLI
 (competitions.services.submissions.submit_as): a bomb or a broken archive is refused at once.
 An archive that needs longer (a real multi-GB image, or an archive built to be slow to read) is
 stored, its attempt reserved, and its run left in "checking"; a worker reads the stored archive
-to the end here. Passed: the run is queued like any other. Refused: the run fails by the team's
-side with the same words an inline refusal gives, and the attempt is given back, as it would be
-had the refusal come at once. Idempotent: a second delivery, or a check of a run cancelled in
-the meantime, changes nothing.
+to the end here. Passed: the run is queued like any other, and the image id the check found is
+recorded when it read exactly the bytes whose sha256 was recorded at upload. Refused: the run
+fails by the team's side with the same words an inline refusal gives, and the attempt is given
+back, as it would be had the refusal come at once. Idempotent: a second delivery, or a check of
+a run cancelled in the meantime, changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils import timezone
 from competitions.models import Run, Submission
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_check, unsent_or_lost
-from competitions.services.uploads import archive_problem
+from competitions.services.uploads import check_upload
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,10 @@ def check_archive(run_id: int) -> str | None:
     run = Run.objects.select_related("submission").filter(pk=run_id).first()
     if run is None or run.status != Run.Status.CHECKING:
         return None
-    with run.submission.image_archive.open("rb") as stored:
-        problem = archive_problem(stored)
+    submission = run.submission
+    with submission.image_archive.open("rb") as stored:
+        check = check_upload(stored)
+    problem = check.problem
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
         if run.status != Run.Status.CHECKING:
@@ -60,6 +63,11 @@ def check_archive(run_id: int) -> str | None:
             run.status = Run.Status.QUEUED
             run.enqueued_at = None
             run.save(update_fields=["status", "enqueued_at"])
+            if check.passed and check.passed.sha256 == submission.image_archive_sha256:
+                # The worker may load these bytes without scanning them again (executors).
+                Submission.objects.filter(
+                    pk=submission.pk, image_archive_sha256=check.passed.sha256
+                ).update(checked_image_id=check.passed.image_id)
             enqueue_run_on_commit(run)
     log.info("run %s: archive check done, %s", run_id, run.status)
     return run.status

@@ -26,9 +26,9 @@ from competitions.services.eligibility import (
     refusal_now,
 )
 from competitions.services.queueing import check_archive_on_commit, enqueue_run_on_commit
-from competitions.services.uploads import archive_problem
+from competitions.services.uploads import check_upload
 from competitions.spec import training_gpu_hours_problem
-from evaluator.runner.artifacts import CheckTimeUp
+from evaluator.runner.artifacts import CheckTimeUp, ImageArchiveInfo
 from evaluator.runner.image_names import ImageNameError, check_image_reference
 
 
@@ -91,15 +91,14 @@ def submit_as(
     that time costs nothing and is answered at once; a longer check goes on off the request
     (the run waits in "checking": competitions.services.archive_checks)."""
     team = may_submit(user, phase)
-    checking = False
+    checking, passed = False, None
     try:
-        problem = archive_problem(
-            artifact.image_file, within_s=settings.PODIUM_UPLOAD_CHECK_INLINE_S
-        )
+        check = check_upload(artifact.image_file, within_s=settings.PODIUM_UPLOAD_CHECK_INLINE_S)
+        if check.problem:
+            raise ArchiveRefused(check.problem)
+        passed = check.passed
     except CheckTimeUp:
-        problem, checking = None, True
-    if problem:
-        raise ArchiveRefused(problem)
+        checking = True
     return submit(
         team,
         phase,
@@ -109,7 +108,19 @@ def submit_as(
         training_gpu_hours=training_gpu_hours,
         builds_on_shared_code=builds_on_shared_code,
         checking=checking,
+        passed=passed,
     )
+
+
+def _archive_digest(file: File | None, passed: ImageArchiveInfo | None) -> tuple[str, str]:
+    """(sha256, checked image id) to record for an uploaded archive: a check that passed read
+    the bytes once already and found the image; with none, the upload is hashed here and the
+    image id left to the worker's own check."""
+    if file is None:
+        return "", ""
+    if passed is not None and passed.sha256:
+        return passed.sha256, passed.image_id
+    return _sha256(file), ""
 
 
 def _sha256(file: File) -> str:
@@ -131,10 +142,13 @@ def submit(
     training_gpu_hours: float | None = None,
     builds_on_shared_code: bool = False,
     checking: bool = False,
+    passed: ImageArchiveInfo | None = None,
     now=None,
 ) -> Submission:
     """Reserve an attempt, store the artifact and queue one run; refused when no attempt is left.
     `checking`: the archive's check is not finished, the run waits for it (archive_checks).
+    `passed`: what the platform's layer check found reading `artifact.image_file` to its end
+    (its digest is recorded without reading the upload again, its image id as checked).
 
     The team row is locked for the reservation, so concurrent requests cannot exceed
     `max_attempts`; the unique (team, phase, attempt_number) constraint is the backstop.
@@ -160,9 +174,9 @@ def submit(
     gpu_hours_problem = training_gpu_hours_problem(training_gpu_hours)
     if gpu_hours_problem:
         raise SubmissionRefused(gpu_hours_problem)
-    archive_sha = _sha256(artifact.image_file) if artifact.image_file else ""
+    archive_sha, checked_id = _archive_digest(artifact.image_file, passed)
     if chosen is not None:  # the stored files are the earlier attempt's: shared, never deleted
-        archive_sha = chosen.image_archive_sha256
+        archive_sha, checked_id = chosen.image_archive_sha256, chosen.checked_image_id
 
     if attempt_budget(team, phase).exhausted:
         raise no_attempts_left(team, phase)
@@ -210,6 +224,7 @@ def submit(
                 attempt_number=(last or 0) + 1,
                 image_archive=image_name or (chosen.image_archive.name if chosen else ""),
                 image_archive_sha256=archive_sha,
+                checked_image_id=checked_id,
                 image_ref=image_ref,
                 code_archive=code_name or (chosen.code_archive.name if chosen else ""),
                 selected_from=artifact.selected_from,

@@ -1,11 +1,12 @@
 """Checking uploads: oversized ones from the headers before the body is read, then the archive."""
 
 import tempfile
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from evaluator.runner.artifacts import ArtifactError, validate_image_archive
+from evaluator.runner.artifacts import ArtifactError, ImageArchiveInfo, validate_image_archive
 
 # An upload's name ends up (after the first dot) in the stored file's name, which the file system
 # caps at 255 bytes and the database at 300 characters for the whole path: 100 bytes leaves room.
@@ -48,21 +49,30 @@ def human_bytes(count: int) -> str:
     return f"{count} B"
 
 
-def archive_problem(upload, *, within_s: float | None = None) -> str | None:
-    """Why an uploaded image archive cannot run (not a tar, links out, wrong platform...), or None.
+@dataclass(frozen=True)
+class UploadCheck:
+    """What the platform's check of an uploaded image archive found."""
+
+    problem: str | None = None  # why the archive cannot run; None when it passed or no check ran
+    # A check that passed on the whole upload: its image id and the sha256 of the bytes it read.
+    passed: ImageArchiveInfo | None = None
+
+
+def check_upload(upload, *, within_s: float | None = None) -> UploadCheck:
+    """Check an uploaded image archive (not a tar, links out, wrong platform...), in one read.
 
     Checked at upload time so that a broken archive is answered at once and never costs an
-    attempt; the worker checks the stored file again before `docker load`. With `within_s`, a
-    check that has not judged the archive in that time raises CheckTimeUp (the request then
-    leaves the rest to a worker: competitions.services.archive_checks). On unless
-    PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0 (see podium/settings.py).
+    attempt. With `within_s`, a check that has not judged the archive in that time raises
+    CheckTimeUp (the request then leaves the rest to a worker:
+    competitions.services.archive_checks). On unless PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0
+    (see podium/settings.py); then nothing is checked and nothing passed.
     """
     if upload is None or not settings.PODIUM_CHECK_UPLOADED_ARCHIVES:
-        return None
+        return UploadCheck()
     limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
     try:
         if local := _local_path(upload):
-            validate_image_archive(local, limit, within_s=within_s)
+            info = validate_image_archive(local, limit, within_s=within_s)
         else:
             # Small uploads stay in memory, a stored one may be in a store on another machine;
             # the validator streams from a local path.
@@ -71,12 +81,17 @@ def archive_problem(upload, *, within_s: float | None = None) -> str | None:
                 for chunk in upload.chunks():
                     copy.write(chunk)
                 copy.flush()
-                validate_image_archive(copy.name, limit, within_s=within_s)
+                info = validate_image_archive(copy.name, limit, within_s=within_s)
     except ArtifactError as error:
-        return str(error)
+        return UploadCheck(problem=str(error))
     finally:
         upload.seek(0)
-    return None
+    return UploadCheck(passed=info)
+
+
+def archive_problem(upload, *, within_s: float | None = None) -> str | None:
+    """Why an uploaded image archive cannot run, or None (`check_upload`'s verdict alone)."""
+    return check_upload(upload, within_s=within_s).problem
 
 
 def _local_path(upload) -> str | None:

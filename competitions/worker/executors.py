@@ -111,7 +111,8 @@ class DockerExecutor:
 
     def _from_archive(self, submission: Submission | DebugRun, scratch: Path) -> str:
         """The archive's image, from this worker's cache when an archive with the same sha256
-        was loaded before; else fetched (hashed on the way), checked layer by layer, loaded."""
+        was loaded before; else fetched (hashed on the way), checked layer by layer unless the
+        platform's check passed on exactly these bytes at upload, and loaded."""
         recorded = submission.image_archive_sha256  # "" for a debug run's own upload
         started = time.monotonic()
         if recorded and (image_id := self.cache.get(recorded)):
@@ -134,17 +135,30 @@ class DockerExecutor:
                 self._cached = found
                 self.steps.update(image_cache="hit", load_s=_since(started))
                 return image_id
-            # The layer check again, as Docker will read the layers (the worker trusts no
-            # upload-time check alone), then loaded under no name of the archive's own.
-            info = validate_image_archive(archive, settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES)
-            self.steps["check_s"] = _since(started)
+            # The image id Docker's load must produce: the one the platform's check found when
+            # it read exactly these bytes to their end (their digest was just verified), or, with
+            # no such check on record, the layer check's here, as Docker will read the layers.
+            expected = submission.checked_image_id if recorded else ""
+            if expected:
+                self.steps["check"] = "upload"
+            else:
+                limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
+                expected = validate_image_archive(archive, limit).image_id
+                self.steps["check_s"] = _since(started)
             started = time.monotonic()
             # Tagged with the cache's name as soon as it is loaded (an untagged image is what
             # another slot's eviction could delete); the record comes only after the id check.
             image_id = load_image_archive(self.client, archive, name=self.cache.tag(found))
-            if image_id != info.image_id:
+            if image_id != expected:
                 self.cache.forget(found)
-                raise ArtifactError(f"docker load produced {image_id}, not {info.image_id}")
+                if "check" in self.steps:  # the record and Docker disagree, not the archive
+                    raise RunFailed(
+                        f"docker load produced {image_id}, not the image {expected} that the "
+                        "platform's check recorded for this archive at upload; it was removed "
+                        "and not run; the organisers must check the database record",
+                        Run.Fault.PLATFORM,
+                    )
+                raise ArtifactError(f"docker load produced {image_id}, not {expected}")
             # Recorded only now, checked and loaded: a worker killed before this trusts nothing.
             self.cache.add(found, image_id)
             self._cached = found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import posixpath
@@ -50,6 +51,26 @@ class ImageArchiveInfo:
     compressed_bytes: int
     uncompressed_bytes: int
     layers: int
+    sha256: str = ""  # hex digest of the very bytes the check read, the whole file
+
+
+class _HashingReader:
+    """The archive file as read, hashed on the way (the check's one pass is also the digest's)."""
+
+    def __init__(self, raw) -> None:
+        self._raw, self.digest = raw, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def rest(self, deadline: float | None) -> str:
+        """Read what the check did not need (a tar's padding, a gzip trailer) into the digest."""
+        while self.read(1024 * 1024):
+            if deadline is not None and time.monotonic() > deadline:
+                raise CheckTimeUp
+        return self.digest.hexdigest()
 
 
 class _CountingReader:
@@ -111,7 +132,8 @@ def validate_image_archive(
     INFLATION_RATIO_MAX times the upload's size and each layer by that ratio to its own, so a
     small upload is stopped after a bounded read, not read to its end. Raises
     ArtifactError naming the problem and the fix, or CheckTimeUp when `within_s` seconds passed
-    before the archive was judged.
+    before the archive was judged. The file is read once: the info's `sha256` is the digest of
+    the bytes this check judged, to its last byte.
     """
     deadline = None if within_s is None else time.monotonic() + within_s
     path = Path(path)
@@ -123,14 +145,17 @@ def validate_image_archive(
         )
     bounds = bounds or LayerBounds(unpacked_bytes=max_bytes)
     budget = UnpackBudget(bounds, upload_bytes=size)
-    with path.open("rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
     members = ArchiveMembers(small={}, layers={}, links={}, names=set())
     try:
-        with path.open("rb") if not gzipped else gzip.open(path, "rb") as stream:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            hashing = _HashingReader(raw)
+            stream = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing
             counter = _CountingReader(stream, max_bytes, budget if gzipped else None, deadline)
             with tarfile.open(fileobj=counter, mode="r|", tarinfo=GoReadInfo) as archive:
                 _read_members(archive, members, budget)
+            sha256 = hashing.rest(deadline)
         reading = read_manifest(members, bounds.unpacked_bytes)
     except LayerRefused as error:
         raise ArtifactError(str(error)) from None
@@ -146,6 +171,7 @@ def validate_image_archive(
         compressed_bytes=size,
         uncompressed_bytes=max(counter.count, reading.written_bytes),
         layers=reading.layers,
+        sha256=sha256,
     )
 
 

@@ -8,6 +8,7 @@ given back, exactly as if the refusal had come at once. The tests elsewhere keep
 in the request (tests/conftest.py), so their answers never depend on the machine's speed.
 """
 
+import hashlib
 import time
 
 import pytest
@@ -23,6 +24,7 @@ from competitions.services.eligibility import ArchiveRefused, attempts_left
 from competitions.services.submissions import Artifact, submit_as
 from competitions.worker.context import WorkerContext
 from competitions.worker.entry import poll
+from evaluator.runner.artifacts import validate_image_archive
 from tests.archives import BAD_ARCHIVES, UNPACKED_LIMIT, write_archive
 
 SUBMIT = "/api/v1/competitions/demo/phases/eval/submissions/"
@@ -64,6 +66,7 @@ def test_an_archive_refused_by_the_later_check_gives_the_attempt_back_with_the_s
     assert run.fault == Run.Fault.TEAM
     assert words in run.failure_reason and str(inline.value) in run.failure_reason
     assert not submission.counts_as_attempt and attempts_left(team, phase) == 3
+    assert submission.checked_image_id == ""  # a refused archive never has a checked image
     assert "archive was refused" in given_back_reason(submission, run)
     assert archive_checks.check_archive(run.pk) is None  # a second delivery changes nothing
     assert [m.subject for m in mail.outbox] == [f"[Podium] Run {run.pk} failed"]
@@ -86,9 +89,15 @@ def test_a_sound_archive_waits_in_checking_then_queues_and_a_team_can_cancel_mea
     assert second.status == Run.Status.CANCELLED
     assert not Submission.objects.get(pk=second.submission_id).counts_as_attempt
 
+    checked = Submission.objects.get(pk=first.submission_id)
+    assert checked.checked_image_id == ""  # nothing checked yet: the worker would scan it
+    assert checked.image_archive_sha256 == hashlib.sha256(sound.read_bytes()).hexdigest()
     assert archive_checks.check_archive(first.pk) == Run.Status.QUEUED
     first.refresh_from_db()
     assert first.status == Run.Status.QUEUED and first.failure_reason == ""
+    # The check read the stored bytes whose digest is recorded: its image id is recorded too.
+    checked.refresh_from_db()
+    assert checked.checked_image_id == validate_image_archive(sound, UNPACKED_LIMIT).image_id
     assert attempts_left(team, phase) == 2
 
 

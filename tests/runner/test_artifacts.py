@@ -1,8 +1,10 @@
 """Image archive validation on hand-made archives, and a real `docker save` / `docker load`."""
 
 import gzip
+import hashlib
 import io
 import json
+import os
 import tarfile
 
 import pytest
@@ -53,6 +55,17 @@ def test_valid_archive_is_described(tmp_path, gzipped):
     assert info.tags == ("team/model:1",)
     assert info.image_id.startswith("sha256:") and len(info.image_id) == 71
     assert info.layers == 1 and info.uncompressed_bytes >= 4 * 512
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_the_check_digests_every_byte_of_the_file_in_its_one_read(tmp_path, gzipped):
+    path = write_archive(tmp_path / "image.tar", image_members(), gzipped=gzipped)
+    # Bytes no reader of the archive needs (zero records past the end, a gzip member after the
+    # tar's end) are still the file's: the digest is of the file, not of what was parsed.
+    rest = gzip.compress(os.urandom(MB)) if gzipped else bytes(8 * 1024)
+    path.write_bytes(path.read_bytes() + rest)
+    info = validate_image_archive(path, max_bytes=10 * MB)
+    assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_relative_symlink_inside_the_archive_is_allowed(tmp_path):

@@ -71,6 +71,8 @@ def test_the_second_run_of_an_archive_is_neither_fetched_nor_loaded_again(
     assert first.status == Run.Status.FINISHED, first.failure_reason
     assert first.steps["image_cache"] == "miss"
     assert {"fetch_s", "check_s", "load_s", "timed_s", "scoring_s"} <= set(first.steps)
+    # Submitted with no check of the platform on record: the worker checked the layers itself.
+    assert first_submission.checked_image_id == "" and "check" not in first.steps
     cached = image_cache(docker_client, worker).entries()
     assert set(cached) == {first_submission.image_archive_sha256}
 
