@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from competitions.reads.history import latest_snapshot
 from competitions.services import organiser, snapshots
 from competitions.services import runs as run_service
+from tests.browser.geometry import box as box_of
 from tests.browser.test_scores_and_pages import scored  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser]
@@ -45,7 +46,7 @@ def test_history_pages_fit_and_show_the_frozen_board(browser, scored, screenshot
             assert used <= width, f"{name} is {used} px wide at {width} px"
             page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
             # The changed part alone, readable at full size.
-            box = page.locator(marker).first.bounding_box()
+            box = box_of(page.locator(marker).first)
             top = max(0, box["y"] - 200)
             clip = {"x": 0, "y": top, "width": width, "height": 500}
             page.screenshot(
@@ -79,7 +80,7 @@ def test_a_stage_reward_on_the_board_and_team_page_fits(browser, scored, screens
             expect(marker).to_be_visible()
             used = page.evaluate("document.scrollingElement.scrollWidth")
             assert used <= width, f"{name} is {used} px wide at {width} px"
-            box = marker.bounding_box()
+            box = box_of(marker)
             clip = {"x": 0, "y": max(0, box["y"] - 200), "width": width, "height": 450}
             page.screenshot(
                 path=str(screenshots / f"{name}-{width}.png"), full_page=True, clip=clip

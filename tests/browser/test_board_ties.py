@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.geometry import box as box_of
 from tests.browser.test_explain import shoot
 from tests.factories import use_memory_broker
 from tests.web.scored_runs import three_teams
@@ -41,6 +42,6 @@ def test_a_tie_group_reads_as_one_band_with_its_intervals(browser, tied_site, sc
     # At 390 px the band, the word and the interval still read in the first screen's width.
     page.set_viewport_size({"width": 390, "height": 900})
     for row in (first, second):
-        box = row.locator("td.rank").bounding_box()
+        box = box_of(row.locator("td.rank"))
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
         expect(row.locator("td.rank")).to_have_text("1–2tied")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from competitions.models import Phase
+from tests.browser.geometry import box as box_of
 from tests.browser.test_journey import log_in, site  # noqa: F401 (the fixture)
 from tests.factories import finish, submit_ref
 
@@ -20,7 +21,7 @@ def fits(page, screenshots, name):
         page.set_viewport_size({"width": width, "height": 900})
         wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{name} scrolls sideways by {wide} px at {width} px"
-        box = page.get_by_test_id("countdown").first.bounding_box()
+        box = box_of(page.get_by_test_id("countdown").first)
         assert box and box["x"] + box["width"] <= width, f"{name}: the countdown is cut at {width}"
         page.screenshot(path=str(screenshots / f"extras-{name}-{width}.png"), full_page=True)
 

@@ -13,6 +13,7 @@ from competitions.services import runs as run_service
 from competitions.worker.pipeline import score_rows
 from evaluator.registry import METRIC_LABELS, get_task
 from evaluator.scoring import score_directory
+from tests.browser.geometry import box as box_of
 from tests.browser.test_journey import WAIT_MS, assert_not_reloaded, log_in, mark_no_reload
 from tests.factories import finish, make_world, splits_prepared, submit_ref, use_memory_broker
 
@@ -213,7 +214,7 @@ def test_every_page_fits_390_px_and_follows_the_system_theme(browser, scored, sc
                 # The columns that decide the order are on screen at every width.
                 for column in ("td.overall", "td.rerank"):
                     cell = page.locator("[data-testid=board] tbody tr >> nth=0").locator(column)
-                    box = cell.bounding_box()
+                    box = box_of(cell)
                     assert box and box["x"] + box["width"] <= width, (column, width, box)
             width_used = page.evaluate("document.scrollingElement.scrollWidth")
             assert width_used <= width, f"{name} is {width_used} px wide at {width} px"
