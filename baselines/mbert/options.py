@@ -27,12 +27,21 @@ def parse_size(text: str):
     return text
 
 
+def auto_or_int(text: str):
+    if text == "auto":
+        return text
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is neither 'auto' nor a positive whole number")
+
+
 def build_parser(description: str = "") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
     p.add_argument(
         "--model",
-        default="mbert",
-        help="hub name or local dir; shorthands: mbert, minilm (offline), tiny (offline)",
+        default="minilm",
+        help="hub name or local dir; shorthands: minilm (pretrained, offline), mbert (the hub's "
+        "bert-base-multilingual-cased), tiny (random 2-layer BERT, offline, for quick runs)",
     )
     p.add_argument(
         "--data",
@@ -78,8 +87,18 @@ def build_parser(description: str = "") -> argparse.ArgumentParser:
         type=float,
         help="peak learning rate; None: 2e-5 for mbert, 1e-4 minilm, 1e-3 tiny, else 2e-5",
     )
-    p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch")
-    p.add_argument("--grad-accum", type=int, default=4, help="micro-batches per optimizer step")
+    p.add_argument(
+        "--batch-size",
+        type=auto_or_int,
+        default="auto",
+        help="examples per micro-batch; auto: 8 on a CPU, 32 on a GPU",
+    )
+    p.add_argument(
+        "--grad-accum",
+        type=auto_or_int,
+        default="auto",
+        help="micro-batches per optimizer step; auto: 32 examples per step",
+    )
     p.add_argument("--max-seq-length", type=int, default=128, help="subtokens per window")
     p.add_argument("--warmup-ratio", type=float, default=0.0, help="share of steps warming up")
     p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
@@ -100,7 +119,24 @@ def build_parser(description: str = "") -> argparse.ArgumentParser:
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=42, help="training seed (order, init, dropout)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--dev-languages",
+        default="all",
+        help="at the end, the kept checkpoint's dev score on these languages' validation split "
+        "('all', a comma list, or 'en' for none beyond English)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on an interrupted run in --out from its last dev evaluation (same options)",
+    )
+    p.add_argument(
+        "--progress-every",
+        type=float,
+        default=30.0,
+        help="seconds between progress lines when stderr is not a terminal (a bar when it is)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     return p
 
 

@@ -38,9 +38,9 @@ def test_build_refuses_a_tag_uploads_would_refuse():
 def test_baseline_image_passes_check_submission_and_finishes_a_run(
     docker_client, local_registry, competition, artifact_store, tmp_path, settings
 ):
-    # The recipe path (no --checkpoint), shortened to one epoch on the tiny split: this test is
-    # about the image and the contract, not the scores.
-    short = "--size tiny --epochs 1"
+    # The recipe path (no --checkpoint), with the tiny model for one epoch on the tiny split: this
+    # test is about the image and the contract, not the scores.
+    short = "--model tiny --size tiny --epochs 1 --dev-languages en"
     build = subprocess.run(
         [BUILD, "--train", short, "--tag", TAG],
         capture_output=True,
@@ -50,7 +50,8 @@ def test_baseline_image_passes_check_submission_and_finishes_a_run(
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     assert (
-        "training the recipe (train.py --model tiny --data synthetic --size small" in build.stdout
+        "training the recipe (train.py --model minilm --data synthetic --size small --model tiny"
+        in build.stdout
     )
     [cached] = tmp_path.glob("baseline-checkpoint-*")
     # the image serves the checkpoint the recipe trained (printed with a final newline: docker's

@@ -28,7 +28,7 @@ from evaluator.registry import get_task
 
 # English-only zero-shot training on the "small" synthetic split (300 sentences per task).
 TRAIN_ARGS = ["--model", "tiny", "--data", "synthetic", "--size", "small", "--epochs", "4",
-              "--max-dev-examples", "200", "--quiet"]  # fmt: skip
+              "--max-dev-examples", "200", "--dev-languages", "en,de", "--quiet"]  # fmt: skip
 # Clear margins over always answering the most frequent label, on English dev, on every task.
 MARGIN = {"xnli": 10.0, "pawsx": 10.0, "udpos": 20.0, "panx": 10.0}
 
@@ -58,6 +58,14 @@ def test_tiny_model_beats_majority_on_english_dev(trained):
     # the checkpoint on disk is the one that scored best, and it loads back
     model, _tokenizer = MultiTaskModel.load(trained)
     assert model.config.extra["dev_en"] == end["best_dev_en"]
+    # every language asked for is scored at the end by the kept checkpoint: English as selected
+    by_language = model.config.extra["dev_by_language"]
+    assert by_language == end["dev_by_language"]
+    assert {task: set(per) for task, per in by_language.items()} == {
+        task: {"en", "de"} for task in ("xnli", "pawsx", "udpos", "panx")
+    }
+    for task, per in by_language.items():
+        assert per["en"] == round(end["best_dev_en"][task], 2)
     assert set(model.config.tasks) == {"xnli", "pawsx", "udpos", "panx"}
 
 
@@ -143,7 +151,7 @@ def test_help_shows_every_default(module, capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert text.count("(default: ") == len(parser._actions) - 1
     if module is train:
-        for shown in ("(default: 8)", "(default: 10)", "(default: 128)", "(default: mean)"):
+        for shown in ("(default: auto)", "(default: 10)", "(default: mean)", "(default: minilm)"):
             assert shown in text, shown
 
 
