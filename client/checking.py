@@ -19,9 +19,14 @@ def follow_check(read: Callable[[int], dict], body: dict, *, progress: bool = Tr
         return body
     # mininterval 0: every poll's figure is shown (there is one a second at most).
     bar = tqdm(
-        total=0, unit="B", unit_scale=True, unit_divisor=1024, mininterval=0, disable=not progress
+        desc="checking the archive",
+        total=(body.get("run") or {}).get("total_bytes"),
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        mininterval=0,
+        disable=not progress,
     )
-    bar.set_description("checking the archive")
     try:
         while True:
             run = body.get("run") or {}
@@ -43,7 +48,7 @@ def check_line(run: dict) -> str | None:
         return None
     done, total = run.get("checked_bytes"), run.get("total_bytes")
     if done is None:
-        return "waiting for a worker to check the archive"
+        return "checking the archive: waiting for a worker"
     if not total:
         return f"checking the archive: {_size(done)} read"
     return f"checking the archive: {_size(done)} of {_size(total)} ({done * 100 // total}%)"
