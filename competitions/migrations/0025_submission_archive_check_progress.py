@@ -10,11 +10,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="submission",
             name="image_archive_bytes",
-            field=models.BigIntegerField(blank=True, null=True),
+            field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
             model_name="submission",
             name="archive_checked_bytes",
-            field=models.BigIntegerField(blank=True, null=True),
+            field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]

@@ -33,8 +33,8 @@ class Submission(models.Model):
     # The uploaded archive's size, and how much of it the check off the request has read so far
     # (competitions.services.archive_checks, written a few times a second while the run is
     # "checking"; null until that check starts): the team page and the API show the progress.
-    image_archive_bytes = models.BigIntegerField(null=True, blank=True)
-    archive_checked_bytes = models.BigIntegerField(null=True, blank=True)
+    image_archive_bytes = models.BigIntegerField(null=True, blank=True, editable=False)
+    archive_checked_bytes = models.BigIntegerField(null=True, blank=True, editable=False)
     image_ref = models.CharField(
         max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
     )
