@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
+from .checking import check_line, follow_check
 from .upload import multipart_body
 
 DONE = {"finished", "failed", "cancelled"}
@@ -168,6 +169,7 @@ def format_status(body: dict) -> str:
         f"attempt {body['attempt_number']}",
         f"status: {body['status']}",
     ]
+    lines += filter(None, [check_line(run)])  # while the archive is checked: how far
     if run.get("failure_reason"):
         lines.append(f"reason: {run['failure_reason']}")
     if run.get("runtime_s") is not None:
@@ -345,6 +347,7 @@ def _submit(podium: Podium, args) -> dict:
         training_gpu_hours=args.training_gpu_hours,
         progress=not args.no_progress,
     )
+    body = follow_check(podium.status, body, progress=not args.no_progress)  # a long check
     return _follow(podium, body["id"]) if args.wait else body
 
 

@@ -28,7 +28,8 @@
           " (" + pct + "%, " + mb(e.loaded / secs) + "/s)";
       });
       xhr.upload.addEventListener("load", function () {
-        status.textContent = "Upload complete; checking and storing the archive…";
+        status.textContent = "Upload complete; storing the archive (a large one takes a while). " +
+          "A check that needs longer goes on in your runs list, with its progress.";
       });
       xhr.addEventListener("load", function () {
         var body = {};

@@ -95,6 +95,14 @@ class RunSerializer(serializers.Serializer):
         "check_s (layer check), load_s (docker load, or the image cache's look-up), image_cache "
         "(hit or miss), timed_s (the timed window, every repeat), scoring_s; {} before a run ends."
     )
+    checked_bytes = serializers.IntegerField(
+        allow_null=True,
+        help_text='While the run is "checking": how many bytes of the image archive the check '
+        "has read (null until a worker starts it, and for a check finished on upload).",
+    )
+    total_bytes = serializers.IntegerField(
+        allow_null=True, help_text="The uploaded image archive's size (null without one)."
+    )
     energy_kwh = serializers.FloatField(allow_null=True)
     overall_score = serializers.FloatField(allow_null=True)
     scores_hidden = serializers.BooleanField(
@@ -154,6 +162,8 @@ def run_payload(run: Run | None, *, scores_hidden: bool, viewer=None) -> dict | 
         "runtime_s": run.runtime_s,
         "runtime_measurements": run.runtime_measurements or [],
         "steps": run.steps or {},
+        "checked_bytes": run.submission.archive_checked_bytes,
+        "total_bytes": run.submission.image_archive_bytes,
         "energy_kwh": run.energy_kwh,
         "overall_score": None if scores_hidden else run.overall_score,
         "scores_hidden": scores_hidden,

@@ -30,6 +30,11 @@ class Submission(models.Model):
     # upload, or later in "checking"); the worker then loads without scanning again and the load
     # must produce this id. "" when no check ran: the worker checks the archive itself.
     checked_image_id = models.CharField(max_length=80, blank=True)
+    # The uploaded archive's size, and how much of it the check off the request has read so far
+    # (competitions.services.archive_checks, written a few times a second while the run is
+    # "checking"; null until that check starts): the team page and the API show the progress.
+    image_archive_bytes = models.BigIntegerField(null=True, blank=True, editable=False)
+    archive_checked_bytes = models.BigIntegerField(null=True, blank=True, editable=False)
     image_ref = models.CharField(
         max_length=300, blank=True, help_text="name@sha256:… pinned by digest"
     )

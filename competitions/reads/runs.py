@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
 from competitions.models import Phase, Run, Submission, TaskScore, Team, WorkerTimingCheck
@@ -158,6 +158,27 @@ def given_back_reason(submission: Submission, run: Run | None) -> str:
     return "given back by the organisers"
 
 
+@dataclass(frozen=True)
+class CheckProgress:
+    """How far the check of a run's archive has read it while the run is "checking"."""
+
+    checked_bytes: int | None  # None: no worker has started the check yet
+    total_bytes: int | None  # the archive's size (None for a submission stored before it was kept)
+
+    @property
+    def percent(self) -> int | None:
+        if self.checked_bytes is None or not self.total_bytes:
+            return None
+        return min(100, self.checked_bytes * 100 // self.total_bytes)
+
+
+def check_progress(submission: Submission, run: Run | None) -> CheckProgress | None:
+    """The progress of the check `run` waits for; None when it waits for none."""
+    if run is None or run.status != Run.Status.CHECKING:
+        return None
+    return CheckProgress(submission.archive_checked_bytes, submission.image_archive_bytes)
+
+
 @dataclass
 class RunHistory:
     """A submission's runs around one run: re-runs keep every earlier run, newest counts."""
@@ -182,7 +203,8 @@ def run_history(run: Run) -> RunHistory:
 
 def team_runs_version(team: Team) -> str:
     """Changes whenever the team's runs table would: a new run (a submission, an organiser's
-    re-run), a status change, a disqualification. One aggregate query, for the page's polling."""
+    re-run), a status change, a disqualification, a check's progress. Two aggregate queries,
+    for the page's polling."""
     runs = Run.objects.filter(submission__team=team)
     figures = runs.aggregate(
         n=Count("id"),
@@ -193,6 +215,7 @@ def team_runs_version(team: Team) -> str:
     flags = Submission.objects.filter(team=team).aggregate(
         dq=Count("id", filter=Q(disqualified=True)),
         back=Count("id", filter=Q(counts_as_attempt=False)),
+        checked=Sum("archive_checked_bytes"),  # a check's progress (runs in "checking")
     )
     state = repr((sorted(figures.items()), sorted(flags.items())))
     return hashlib.sha256(state.encode()).hexdigest()[:16]

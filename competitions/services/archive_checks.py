@@ -4,7 +4,8 @@ The request that takes an upload checks its archive for PODIUM_UPLOAD_CHECK_INLI
 (competitions.services.submissions.submit_as): a bomb or a broken archive is refused at once.
 An archive that needs longer (a real multi-GB image, or an archive built to be slow to read) is
 stored, its attempt reserved, and its run left in "checking"; a worker reads the stored archive
-to the end here. Passed: the run is queued like any other, and the image id the check found is
+to the end here, recording how far it has read on the submission (the team page and the API
+show it). Passed: the run is queued like any other, and the image id the check found is
 recorded when it read exactly the bytes whose sha256 was recorded at upload. Refused: the run
 fails by the team's side with the same words an inline refusal gives, and the attempt is given
 back, as it would be had the refusal come at once. Idempotent: a second delivery, or a check of
@@ -23,6 +24,7 @@ from competitions.models import Run, Submission
 from competitions.services import notifications
 from competitions.services.queueing import enqueue_run_on_commit, send_check, unsent_or_lost
 from competitions.services.uploads import check_upload
+from evaluator.runner.read_progress import Progress, Throttled
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ def check_archive(run_id: int) -> str | None:
         return None
     submission = run.submission
     with submission.image_archive.open("rb") as stored:
-        check = check_upload(stored)
+        record_progress(submission.pk)(0, submission.image_archive_bytes)
+        check = check_upload(stored, progress=Throttled(record_progress(submission.pk)))
     problem = check.problem
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
@@ -71,6 +74,18 @@ def check_archive(run_id: int) -> str | None:
             enqueue_run_on_commit(run)
     log.info("run %s: archive check done, %s", run_id, run.status)
     return run.status
+
+
+def record_progress(submission_id: int) -> Progress:
+    """Where the check's progress goes: the submission's row, which the web (another process,
+    maybe another machine) reads for the team page and the API."""
+
+    def record(done: int, total: int | None) -> None:
+        Submission.objects.filter(pk=submission_id).update(
+            archive_checked_bytes=done, image_archive_bytes=total
+        )
+
+    return record
 
 
 def waiting_for_a_check():

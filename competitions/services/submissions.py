@@ -225,6 +225,9 @@ def submit(
                 image_archive=image_name or (chosen.image_archive.name if chosen else ""),
                 image_archive_sha256=archive_sha,
                 checked_image_id=checked_id,
+                image_archive_bytes=artifact.image_file.size
+                if artifact.image_file
+                else (chosen.image_archive_bytes if chosen else None),
                 image_ref=image_ref,
                 code_archive=code_name or (chosen.code_archive.name if chosen else ""),
                 selected_from=artifact.selected_from,

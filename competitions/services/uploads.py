@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from evaluator.runner.artifacts import ArtifactError, ImageArchiveInfo, validate_image_archive
+from evaluator.runner.read_progress import Progress
 
 # An upload's name ends up (after the first dot) in the stored file's name, which the file system
 # caps at 255 bytes and the database at 300 characters for the whole path: 100 bytes leaves room.
@@ -58,21 +59,25 @@ class UploadCheck:
     passed: ImageArchiveInfo | None = None
 
 
-def check_upload(upload, *, within_s: float | None = None) -> UploadCheck:
+def check_upload(
+    upload, *, within_s: float | None = None, progress: Progress | None = None
+) -> UploadCheck:
     """Check an uploaded image archive (not a tar, links out, wrong platform...), in one read.
 
     Checked at upload time so that a broken archive is answered at once and never costs an
     attempt. With `within_s`, a check that has not judged the archive in that time raises
     CheckTimeUp (the request then leaves the rest to a worker:
     competitions.services.archive_checks). On unless PODIUM_CHECK_UPLOADED_ARCHIVES is set to 0
-    (see podium/settings.py); then nothing is checked and nothing passed.
+    (see podium/settings.py); then nothing is checked and nothing passed. `progress(read, size)`
+    follows the check's read of the archive (a copy from a store that is not a local disk is
+    made first, and not counted).
     """
     if upload is None or not settings.PODIUM_CHECK_UPLOADED_ARCHIVES:
         return UploadCheck()
     limit = settings.PODIUM_MAX_IMAGE_UNPACKED_BYTES
     try:
         if local := _local_path(upload):
-            info = validate_image_archive(local, limit, within_s=within_s)
+            info = validate_image_archive(local, limit, within_s=within_s, progress=progress)
         else:
             # Small uploads stay in memory, a stored one may be in a store on another machine;
             # the validator streams from a local path.
@@ -81,7 +86,9 @@ def check_upload(upload, *, within_s: float | None = None) -> UploadCheck:
                 for chunk in upload.chunks():
                     copy.write(chunk)
                 copy.flush()
-                info = validate_image_archive(copy.name, limit, within_s=within_s)
+                info = validate_image_archive(
+                    copy.name, limit, within_s=within_s, progress=progress
+                )
     except ArtifactError as error:
         return UploadCheck(problem=str(error))
     finally:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from competitions.countdown import phase_countdown
 from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm, TeamNameForm
-from competitions.models import Phase, Submission
+from competitions.models import Phase, Run, Submission
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
 from competitions.reads import runs as run_reads
@@ -82,6 +82,7 @@ def team_page(request):
             runs = list(submission.runs.all())  # newest first
             latest = runs[0] if runs else None
             submission.given_back_reason = run_reads.given_back_reason(submission, latest)
+            submission.check_progress = run_reads.check_progress(submission, latest)
             submission.earlier_runs = runs[1:]
     context = {
         "team": team,
@@ -144,8 +145,10 @@ def submitted_message(submission: Submission) -> str:
     if left is None:
         return f"Reference submission to {phase.title} queued (references have no attempt limit)."
     used = phase.max_attempts - left
+    checking = submission.runs.filter(status=Run.Status.CHECKING).exists()
+    state = "; its archive is being checked (progress below)" if checking else " and queued"
     return (
-        f"Submitted to {phase.title} and queued: attempt {used} of {phase.max_attempts} used, "
+        f"Submitted to {phase.title}{state}: attempt {used} of {phase.max_attempts} used, "
         f"{left} left."
     )
 
@@ -297,6 +300,7 @@ def run_detail(request, run_id):
         "given_back": run_reads.given_back_reason(
             run.submission, run.submission.runs.order_by("-created_at", "-pk").first()
         ),
+        "check_progress": run_reads.check_progress(run.submission, run),
         "zone": phase.competition.timezone,
     }
     return render(request, "competitions/run.html", context)

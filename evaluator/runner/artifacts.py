@@ -23,6 +23,7 @@ from .layers import (
     layer_kind,
     scan_layer,
 )
+from .read_progress import Progress
 from .tar_headers import GoReadInfo, go_next_header
 
 HOW_TO_SAVE = "create it with: docker save IMAGE | gzip > image.tar.gz"
@@ -55,14 +56,19 @@ class ImageArchiveInfo:
 
 
 class _HashingReader:
-    """The archive file as read, hashed on the way (the check's one pass is also the digest's)."""
+    """The archive file as read, hashed on the way (the check's one pass is also the digest's),
+    its bytes read so far told to `progress` (the file is read once, from its start)."""
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw, total: int, progress: Progress | None = None) -> None:
         self._raw, self.digest = raw, hashlib.sha256()
+        self._total, self._progress, self._read = total, progress, 0
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
         self.digest.update(data)
+        if data and self._progress is not None:
+            self._read += len(data)
+            self._progress(self._read, self._total)
         return data
 
     def rest(self, deadline: float | None) -> str:
@@ -121,7 +127,12 @@ def _check_member(member: tarfile.TarInfo) -> None:
 
 
 def validate_image_archive(
-    path, max_bytes: int, *, bounds: LayerBounds | None = None, within_s: float | None = None
+    path,
+    max_bytes: int,
+    *,
+    bounds: LayerBounds | None = None,
+    within_s: float | None = None,
+    progress: Progress | None = None,
 ) -> ImageArchiveInfo:
     """Check a `docker save` tarball (plain or gzipped) before it is accepted.
 
@@ -133,7 +144,9 @@ def validate_image_archive(
     small upload is stopped after a bounded read, not read to its end. Raises
     ArtifactError naming the problem and the fix, or CheckTimeUp when `within_s` seconds passed
     before the archive was judged. The file is read once: the info's `sha256` is the digest of
-    the bytes this check judged, to its last byte.
+    the bytes this check judged, to its last byte. `progress(read, size)` is called after each
+    read of the file (throttle it: read_progress.Throttled); a passed check's last call is
+    (size, size).
     """
     deadline = None if within_s is None else time.monotonic() + within_s
     path = Path(path)
@@ -150,7 +163,7 @@ def validate_image_archive(
         with path.open("rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
             raw.seek(0)
-            hashing = _HashingReader(raw)
+            hashing = _HashingReader(raw, size, progress)
             stream = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing
             counter = _CountingReader(stream, max_bytes, budget if gzipped else None, deadline)
             with tarfile.open(fileobj=counter, mode="r|", tarinfo=GoReadInfo) as archive:

@@ -9,6 +9,7 @@ in the request (tests/conftest.py), so their answers never depend on the machine
 """
 
 import hashlib
+import re
 import time
 
 import pytest
@@ -179,3 +180,48 @@ def test_a_celery_worker_elsewhere_checks_and_reconcile_resends_a_lost_check(
     assert runs[lost_run.pk].status == Run.Status.FAILED
     assert "inflates to more than" in runs[lost_run.pk].failure_reason
     assert attempts_left(team, phase) == 3
+
+
+@pytest.mark.django_db
+def test_a_checking_run_shows_how_far_its_check_has_read_on_the_pages_and_in_the_api(
+    competition, member, checks_later, tmp_path
+):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.get_or_create(user=member)[0].key
+    sound = write_archive(tmp_path / "ok.tar", padding_bytes=3 * 1024 * 1024)
+    size = sound.stat().st_size
+    submission = _submit(member, competition.phases.get(key="eval"), sound)
+    run = submission.runs.get()
+    browser = Client()
+    browser.force_login(member)
+    page = browser.get("/team/").content.decode()
+    assert "waiting for a worker to check the archive (3.0\xa0MB)" in page
+    version = re.search(r'id="team-runs" data-version="(\w+)"', page).group(1)
+    poll = {"path": f"/team/?since={version}", "HTTP_HX_REQUEST": "true"}
+    assert browser.get(**poll).status_code == 204  # nothing new yet: no swap
+
+    # What the check writes while it reads (a 2.5 GB archive, 1.2 GB in): the next poll swaps.
+    gib = 1024**3
+    archive_checks.record_progress(submission.pk)(round(1.2 * gib), round(2.5 * gib))
+    swapped = browser.get(**poll)
+    assert swapped.status_code == 200
+    words = "checking the archive: 1.2\xa0GB of 2.5\xa0GB (48%)"
+    assert words in swapped.content.decode() and 'value="48"' in swapped.content.decode()
+    assert words in browser.get(f"/runs/{run.pk}/").content.decode()
+    api = (
+        Client()
+        .get(f"/api/v1/submissions/{submission.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
+        .json()
+    )
+    assert api["status"] == "checking"
+    assert (api["run"]["checked_bytes"], api["run"]["total_bytes"]) == (
+        round(1.2 * gib),
+        round(2.5 * gib),
+    )
+
+    # The check itself reads the stored archive to its last byte, and says so.
+    assert archive_checks.check_archive(run.pk) == Run.Status.QUEUED
+    submission.refresh_from_db()
+    assert submission.archive_checked_bytes == submission.image_archive_bytes == size
+    assert 'data-testid="check-progress"' not in browser.get("/team/").content.decode()

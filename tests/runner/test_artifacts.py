@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import os
 import tarfile
@@ -10,6 +11,7 @@ import tarfile
 import pytest
 
 from evaluator.runner import ArtifactError, load_image_archive, validate_image_archive
+from evaluator.runner.read_progress import Throttled
 
 MB = 1024 * 1024
 CONFIG = json.dumps({"architecture": "amd64", "os": "linux", "config": {}}).encode()
@@ -66,6 +68,44 @@ def test_the_check_digests_every_byte_of_the_file_in_its_one_read(tmp_path, gzip
     path.write_bytes(path.read_bytes() + rest)
     info = validate_image_archive(path, max_bytes=10 * MB)
     assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_the_check_tells_how_far_it_has_read_ending_at_the_archive_size(tmp_path, gzipped):
+    bulk = member("bulk.bin", os.urandom(3 * MB))  # incompressible: gzipped, it stays 3 MB
+    path = write_archive(tmp_path / "image.tar", image_members(extra=[bulk]), gzipped=gzipped)
+    size = path.stat().st_size
+    told = []
+    validate_image_archive(path, 10 * MB, progress=lambda done, total: told.append((done, total)))
+    done = [d for d, _ in told]
+    assert len(told) > 10 and done == sorted(set(done))  # many reports, each further on
+    assert {total for _, total in told} == {size} and told[-1] == (size, size)
+
+
+def test_a_refused_archive_never_reports_its_end(tmp_path):
+    path = tmp_path / "image.tar"
+    path.write_bytes(b"not a tar at all" * 4096)
+    told = []
+    with pytest.raises(ArtifactError):
+        validate_image_archive(path, 10 * MB, progress=lambda done, total: told.append(done))
+    assert path.stat().st_size not in told
+
+
+def test_throttled_progress_passes_a_report_per_half_second_or_64_mib_and_always_the_end():
+    now, told = [0.0], []
+    throttled = Throttled(lambda done, total: told.append(done), clock=lambda: now[0])
+    total = 200 * MB
+    for done in range(MB, 101 * MB, MB):  # fast reads, 1 MB a millisecond: every 64 MB
+        now[0] += 1 / 1024
+        throttled(done, total)
+    assert told == [64 * MB]
+    for done in range(101 * MB, total + 1, MB):  # slow reads, 1 MB each 1/8 s: every 0.5 s
+        now[0] += 1 / 8
+        throttled(done, total)
+    assert told[1:4] == [104 * MB, 108 * MB, 112 * MB] and told[-1] == total
+    assert all(b - a == 4 * MB or b == total for a, b in itertools.pairwise(told[1:]))
+    throttled(total, total)  # the end told once
+    assert told.count(total) == 1
 
 
 def test_relative_symlink_inside_the_archive_is_allowed(tmp_path):

@@ -2,15 +2,19 @@
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
+from client import checking
 from client.podium_client import main
 from client.upload import multipart_body
 from competitions.models import Submission
+from competitions.services import archive_checks
 from tests.archives import write_archive
 from tests.factories import DIGEST, finish, make_world, submit_ref
 
@@ -106,3 +110,39 @@ def test_server_refuses_oversized_stream_from_its_length(live, settings):
         )
     assert response.status_code == 413 and "limit" in response.json()["detail"]
     assert not Submission.objects.exists()
+
+
+def test_cli_submit_shows_the_archive_check_as_it_reads_then_how_it_ended(
+    live, settings, capsys, monkeypatch
+):
+    _, url, token, tmp = live
+    settings.PODIUM_UPLOAD_CHECK_INLINE_S = 0  # the check goes on after the upload
+    monkeypatch.setattr(checking, "POLL_S", 0.02)
+    image = write_archive(tmp / "image.tar", padding_bytes=2 * 1024 * 1024)
+    args = ["submit", "--url", url, "--token", token, "--competition", "xf", "--phase", "eval"]
+    exit_codes = []
+    client = threading.Thread(target=lambda: exit_codes.append(main([*args, str(image)])))
+    client.start()
+    try:
+        submission = _eventually(lambda: Submission.objects.filter(runs__status="checking").first())
+        size = submission.image_archive_bytes
+        archive_checks.record_progress(submission.pk)(size // 2, size)  # what the check writes
+        seen = []
+        _eventually(lambda: seen.append(capsys.readouterr().err) or "50%" in "".join(seen))
+        assert archive_checks.check_archive(submission.runs.get().pk) == "queued"
+    finally:
+        client.join(timeout=30)
+    assert exit_codes == [0]
+    captured = capsys.readouterr()
+    shown = "".join(seen) + captured.err
+    assert "checking the archive" in shown and "100%" in shown.rsplit("checking the archive")[-1]
+    assert "status: queued" in captured.out
+
+
+def _eventually(condition, within_s: float = 20):
+    """The condition's first true answer, waiting for it as long as `within_s`."""
+    deadline = time.monotonic() + within_s
+    while not (answer := condition()):
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.01)
+    return answer
