@@ -126,6 +126,12 @@ def build_parser(description: str = "") -> argparse.ArgumentParser:
         "('all', a comma list, or 'en' for none beyond English)",
     )
     p.add_argument(
+        "--dev-per-language",
+        type=int,
+        default=100,
+        help="examples per language file in that final dev score (at most --max-dev-examples)",
+    )
+    p.add_argument(
         "--resume",
         action="store_true",
         help="carry on an interrupted run in --out from its last dev evaluation (same options)",

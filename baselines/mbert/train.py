@@ -286,8 +286,9 @@ def main(argv=None) -> int:
     progress.close()
     per_language = {}
     if args.dev_languages != "en":
+        cap = min(args.dev_per_language, args.max_dev_examples or args.dev_per_language)
         per_language = dev_by_language(
-            out, specs, data_config(args), args.dev_languages, args.max_dev_examples, device, dtype
+            out, specs, data_config(args), args.dev_languages, cap, device, dtype
         )
         record_dev_by_language(out, per_language)
         for line in lines(per_language):

@@ -28,7 +28,7 @@ from evaluator.registry import get_task
 
 # English-only zero-shot training on the "small" synthetic split (300 sentences per task).
 TRAIN_ARGS = ["--model", "tiny", "--data", "synthetic", "--size", "small", "--epochs", "4",
-              "--max-dev-examples", "200", "--dev-languages", "en,de", "--quiet"]  # fmt: skip
+              "--max-dev-examples", "200", "--dev-languages", "en,de", "--dev-per-language", "200", "--quiet"]  # fmt: skip
 # Clear margins over always answering the most frequent label, on English dev, on every task.
 MARGIN = {"xnli": 10.0, "pawsx": 10.0, "udpos": 20.0, "panx": 10.0}
 
