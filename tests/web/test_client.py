@@ -131,7 +131,8 @@ def test_cli_submit_shows_the_archive_check_as_it_reads_then_how_it_ended(
         _eventually(lambda: seen.append(capsys.readouterr().err) or "50%" in "".join(seen))
         assert archive_checks.check_archive(submission.runs.get().pk) == "queued"
     finally:
-        client.join(timeout=30)
+        client.join(timeout=120)
+    assert not client.is_alive(), "podium submit did not end once the check had ended"
     assert exit_codes == [0]
     captured = capsys.readouterr()
     shown = "".join(seen) + captured.err
@@ -139,7 +140,7 @@ def test_cli_submit_shows_the_archive_check_as_it_reads_then_how_it_ended(
     assert "status: queued" in captured.out
 
 
-def _eventually(condition, within_s: float = 20):
+def _eventually(condition, within_s: float = 60):
     """The condition's first true answer, waiting for it as long as `within_s`."""
     deadline = time.monotonic() + within_s
     while not (answer := condition()):
