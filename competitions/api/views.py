@@ -15,6 +15,7 @@ from competitions import whatif
 from competitions.api import serializers as s
 from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
+from competitions.models import Phase
 from competitions.permissions import board_view, is_organiser
 from competitions.reads import boards
 from competitions.services.eligibility import ArchiveRefused, SubmissionRefused, answer
@@ -23,6 +24,14 @@ from competitions.services.submissions import Artifact, may_submit, submit_as
 from competitions.services.uploads import oversized
 
 BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
+
+
+def phase_or_not_found(slug: str, key: str) -> Phase:
+    """The competition's phase, or the API's 404 that names what was asked for."""
+    phase = boards.phase_for(slug, key)
+    if phase is None:
+        raise NotFound(f"competition {slug!r} has no phase {key!r}")
+    return phase
 
 
 class PayloadTooLarge(APIException):
@@ -110,9 +119,7 @@ class SubmitView(APIView):
         },
     )
     def post(self, request, slug: str, key: str):
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         try:
             # Before the body is parsed: a refused team's upload is never read.
             may_submit(request.user, phase)
@@ -164,9 +171,7 @@ class SelectForFinalView(APIView):
         },
     )
     def post(self, request, slug: str, key: str):
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         form = s.SelectForFinalRequestSerializer(data=request.data)
         if not form.is_valid():
             return Response(
@@ -229,9 +234,7 @@ class LeaderboardView(APIView):
                 {"detail": "give the phase key as ?phase=<key>"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
         if whatif.overrides_given(request.query_params):
             return self._what_if(request, phase, with_languages)
