@@ -12,6 +12,9 @@ from competitions.reads.figures import entry_of
 from evaluator import efficiency_rule, ranking
 
 OVERRIDES = ("bonus_places", "max_score_gap", "min_efficiency_gap")
+# How bonus places of none are written, in the what-if's fields, its links and its words. "0" is
+# read the same, for links the organiser page wrote before this spelling was the only one.
+NO_BONUS = "none"
 GRID_STEPS = 10
 
 
@@ -53,7 +56,7 @@ def rule_with_overrides(
 ) -> efficiency_rule.EfficiencyRule:
     """The saved rule (or the defaults) with the values given in `params` (a query string).
 
-    `bonus_places` is a comma-separated list ("2,1"); "0" or "none" means no bonus.
+    `bonus_places` is a comma-separated list ("2,1"); NO_BONUS ("none") means no bonus.
     """
     base = saved or efficiency_rule.EfficiencyRule()
     changes = {}
@@ -63,7 +66,7 @@ def rule_with_overrides(
             changes[name] = _parse_number(name, text)
     places = (params.get("bonus_places") or "").strip()
     if places:
-        changes["bonus_places"] = () if places.lower() in {"0", "none"} else _parse_places(places)
+        changes["bonus_places"] = () if places.lower() in {NO_BONUS, "0"} else _parse_places(places)
     return dataclasses.replace(base, **changes)
 
 
@@ -123,12 +126,17 @@ def baseline_noise(board: Board, rule: efficiency_rule.EfficiencyRule) -> Baseli
     return None
 
 
+def places_text(places) -> str:
+    """Bonus places as the what-if writes them: "2,1", or NO_BONUS."""
+    return ",".join(str(p) for p in places) or NO_BONUS
+
+
 def rule_words(rule: efficiency_rule.EfficiencyRule | None) -> str:
     """The three values in short, e.g. "bonus 2,1; 10 points; 5%"."""
     if rule is None:
         return "no efficiency rule"
-    places = ",".join(str(p) for p in rule.bonus_places) or "none"
-    return f"bonus {places}; {rule.max_score_gap:g} points; {rule.min_efficiency_gap * 100:g}%"
+    gaps = f"{rule.max_score_gap:g} points; {rule.min_efficiency_gap * 100:g}%"
+    return f"bonus {places_text(rule.bonus_places)}; {gaps}"
 
 
 def _nice(value: float) -> float:

@@ -1,6 +1,5 @@
 """API views: thin — check who is asking, parse, call one service or selector, answer."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,14 +14,22 @@ from competitions import whatif
 from competitions.api import serializers as s
 from competitions.api.permissions import submission_for
 from competitions.api.throttles import AnonThrottle, UploadThrottle, UserThrottle
+from competitions.models import Phase
 from competitions.permissions import board_view, is_organiser
 from competitions.reads import boards
+from competitions.reads.board_version import cached_by_version
 from competitions.services.eligibility import ArchiveRefused, SubmissionRefused, answer
 from competitions.services.final_selection import select_for_final
 from competitions.services.submissions import Artifact, may_submit, submit_as
 from competitions.services.uploads import oversized
 
-BOARD_CACHE_S = 60  # as the page's; the version in the key makes a change show at once
+
+def phase_or_not_found(slug: str, key: str) -> Phase:
+    """The competition's phase, or the API's 404 that names what was asked for."""
+    phase = boards.phase_for(slug, key)
+    if phase is None:
+        raise NotFound(f"competition {slug!r} has no phase {key!r}")
+    return phase
 
 
 class PayloadTooLarge(APIException):
@@ -110,9 +117,7 @@ class SubmitView(APIView):
         },
     )
     def post(self, request, slug: str, key: str):
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         try:
             # Before the body is parsed: a refused team's upload is never read.
             may_submit(request.user, phase)
@@ -164,9 +169,7 @@ class SelectForFinalView(APIView):
         },
     )
     def post(self, request, slug: str, key: str):
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         form = s.SelectForFinalRequestSerializer(data=request.data)
         if not form.is_valid():
             return Response(
@@ -229,22 +232,21 @@ class LeaderboardView(APIView):
                 {"detail": "give the phase key as ?phase=<key>"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        phase = boards.phase_for(slug, key)
-        if phase is None:
-            raise NotFound(f"competition {slug!r} has no phase {key!r}")
+        phase = phase_or_not_found(slug, key)
         with_languages = request.query_params.get("languages", "") in {"1", "true", "yes"}
         if whatif.overrides_given(request.query_params):
             return self._what_if(request, phase, with_languages)
         # Polled like the page: built once per change of the board (the version says which).
         version = boards.board_version(phase, board_view(request.user, phase))
         key = f"board-json:{version}:{int(with_languages)}"
-        body = cache.get(key)
-        if body is None:
+
+        def build() -> bytes:
             board = boards.leaderboard(phase, viewer=request.user, with_languages=with_languages)
             # The encoded bytes are kept, not the data: with every language that is ~30,000
             # numbers, and encoding them again for each poll was most of the request's time.
-            body = JSONRenderer().render(s.LeaderboardSerializer(s.board_payload(board)).data)
-            cache.set(key, body, BOARD_CACHE_S)
+            return JSONRenderer().render(s.LeaderboardSerializer(s.board_payload(board)).data)
+
+        body = cached_by_version(key, build)
         return HttpResponse(body, content_type="application/json")
 
     def _what_if(self, request, phase, with_languages: bool) -> Response:

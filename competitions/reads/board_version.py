@@ -7,11 +7,16 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
 from competitions.models import Phase
 from competitions.permissions import BoardView
 from competitions.reads.counting import finished_runs, rule_of
+
+# How long a rendering cached under a board's version is kept. The version makes a change of the
+# board show at once; this bounds how long a change it misses (a team renamed) shows.
+BOARD_CACHE_S = 60
 
 _recent_versions: dict[tuple[int, BoardView], tuple[float, str]] = {}
 
@@ -55,3 +60,13 @@ def current_board_version(phase: Phase, view: BoardView) -> str:
         sorted(figures.items()),
     )
     return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
+
+
+def cached_by_version(key: str, build):
+    """What `build()` returns, kept BOARD_CACHE_S under `key`: a key that holds the version of
+    every board the value shows, so that a change of one is a new key."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, BOARD_CACHE_S)
+    return value

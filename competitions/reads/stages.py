@@ -4,12 +4,14 @@ showing of each stage only what everyone may see of its phase's board now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import Count
 
 from competitions.models import Competition, Membership, Phase, Stage
 from competitions.permissions import board_view
 from competitions.reads import boards
+from competitions.reads.board_version import cached_by_version
 
 
 @dataclass
@@ -60,14 +62,21 @@ def published_standings() -> list[FameStage]:
     )
     standings = []
     for phase in phases:
-        board = boards.leaderboard(phase, viewer=None)
-        if board.scores_hidden or not board.rows:
-            continue
-        rows = fame_rows(board.rows, team_members([row.team for row in board.rows]))
-        metric = board.rule.metric if board.rule else "runtime"
-        stage = Stage(phase=phase, closed_at=phase.published_at, metric=metric, rows=rows)
-        standings.append(FameStage(stage, rows, False, published=True))
+        # Built once per change of the public board (a member renamed shows within BOARD_CACHE_S).
+        version = boards.board_version(phase, board_view(None, phase))
+        standings += cached_by_version(f"fame-standing:{version}", partial(_standing, phase))
     return standings
+
+
+def _standing(phase: Phase) -> list[FameStage]:
+    """The published phase's board as an unsaved stage; none while it shows no scores."""
+    board = boards.leaderboard(phase, viewer=None)
+    if board.scores_hidden or not board.rows:
+        return []
+    rows = fame_rows(board.rows, team_members([row.team for row in board.rows]))
+    metric = board.rule.metric if board.rule else "runtime"
+    stage = Stage(phase=phase, closed_at=phase.published_at, metric=metric, rows=rows)
+    return [FameStage(stage, rows, False, published=True)]
 
 
 def team_members(teams: list[str]) -> dict[str, list[str]]:

@@ -66,8 +66,9 @@ def check_archive(run_id: int) -> str | None:
             run.status = Run.Status.QUEUED
             run.enqueued_at = None
             run.save(update_fields=["status", "enqueued_at"])
-            if check.passed and check.passed.sha256 == submission.image_archive_sha256:
-                # The worker may load these bytes without scanning them again (executors).
+            if check.passed:
+                # The worker may load these bytes without scanning them again (executors), but
+                # only when the check read the bytes whose sha256 was recorded at upload.
                 Submission.objects.filter(
                     pk=submission.pk, image_archive_sha256=check.passed.sha256
                 ).update(checked_image_id=check.passed.image_id)

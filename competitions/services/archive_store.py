@@ -8,6 +8,8 @@ at the very same moment may still store two copies (the store picks a second nam
 second); each submission then references its own, which costs disk, never correctness.
 """
 
+from collections.abc import Collection
+
 from django.core.files import File
 
 from competitions.models import DebugRun, Submission
@@ -37,18 +39,21 @@ def stored_copy(storage, file: File, sha256: str) -> str:
     return ""
 
 
-def references(name: str) -> int:
-    """How many submissions and debug runs reference the stored archive `name`."""
-    return (
-        Submission.objects.filter(image_archive=name).count()
-        + DebugRun.objects.filter(image_archive=name).count()
-    )
-
-
 def release_image_archive(storage, name: str) -> bool:
     """Delete the stored archive `name` when nothing references it any more (call it after the
     row that referenced it is gone or points elsewhere); whether it was deleted."""
-    if not name or references(name):
-        return False
-    storage.delete(name)
-    return True
+    return bool(name) and name in release_image_archives(storage, [name])
+
+
+def release_image_archives(storage, names: Collection[str]) -> set[str]:
+    """`release_image_archive` for many names in two queries; the names deleted."""
+    held = {
+        *Submission.objects.filter(image_archive__in=names).values_list("image_archive", flat=True)
+    }
+    held |= {
+        *DebugRun.objects.filter(image_archive__in=names).values_list("image_archive", flat=True)
+    }
+    deleted = {name for name in names if name and name not in held}
+    for name in deleted:
+        storage.delete(name)
+    return deleted

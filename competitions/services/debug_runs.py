@@ -30,7 +30,7 @@ from competitions.services.eligibility import (
 from competitions.services.queueing import send_debug_run
 from competitions.services.retention import removed_archive_problem
 from competitions.services.runs import LOG_LIMIT, bound_reason
-from competitions.services.uploads import archive_problem
+from competitions.services.uploads import check_upload
 from evaluator.runner.artifacts import CheckTimeUp
 from evaluator.runner.image_names import ImageNameError, check_image_reference
 
@@ -148,9 +148,9 @@ def request_debug_run(user, competition: Competition, image: DebugImage, now=Non
         fields = {"image_ref": image.image_ref.strip()}
     else:
         try:
-            problem = archive_problem(
+            problem = check_upload(
                 image.image_file, within_s=settings.PODIUM_UPLOAD_CHECK_INLINE_S
-            )
+            ).problem
         except CheckTimeUp:
             problem = None  # a debug run is never an attempt: the worker's check has the last word
         if problem:

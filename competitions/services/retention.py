@@ -18,19 +18,19 @@ its submission's row, runs and scores as they were, with `image_archive_removed_
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from competitions.models import Competition, DebugRun, Phase, Run, Submission
 from competitions.permissions import BoardView
 from competitions.reads.counting import counting_runs, rule_of
-from competitions.services.archive_store import release_image_archive
+from competitions.services.archive_store import release_image_archives
 
 
 @dataclass(frozen=True)
@@ -131,18 +131,27 @@ class _Competitions:
         return self._counting[competition_id]
 
 
-def _holders(name: str, competitions: _Competitions) -> list[Holder]:
-    holders = []
-    submissions = Submission.objects.filter(image_archive=name).select_related(
-        "team", "phase__competition"
+def _holders(names, competitions: _Competitions) -> dict[str, list[Holder]]:
+    """Every row referencing each archive in `names` (a list or a subquery of names), read in a
+    fixed number of queries however many archives there are."""
+    submissions = list(
+        Submission.objects.filter(image_archive__in=names).select_related(
+            "team", "phase__competition"
+        )
     )
+    runs: dict[int, list[tuple]] = defaultdict(list)
+    for submission_id, *facts in Run.objects.filter(
+        submission__in=[submission.pk for submission in submissions]
+    ).values_list("submission_id", "status", "created_at", "finished_at"):
+        runs[submission_id].append(facts)
+    holders: dict[str, list[Holder]] = defaultdict(list)
     for submission in submissions:
-        statuses = set(submission.runs.values_list("status", flat=True))
+        statuses = {status for status, _, _ in runs[submission.pk]}
+        moments = [submission.created_at]
+        moments += [moment for _, *pair in runs[submission.pk] for moment in pair if moment]
         competition_id = submission.phase.competition_id
         ended = competitions.ended_at(competition_id)
-        last = submission.runs.aggregate(created=Max("created_at"), finished=Max("finished_at"))
-        idle_since = max(moment for moment in [submission.created_at, *last.values()] if moment)
-        holders.append(
+        holders[submission.image_archive.name].append(
             Holder(
                 label=f"{submission.team.name} #{submission.attempt_number} ({submission.phase})",
                 in_use=bool(statuses & set(Run.ACTIVE)),
@@ -151,12 +160,13 @@ def _holders(name: str, competitions: _Competitions) -> list[Holder]:
                 abandoned=Run.Status.FINISHED not in statuses
                 and bool(statuses)
                 and (not submission.counts_as_attempt or statuses == {Run.Status.CANCELLED}),
-                idle_since=idle_since,
+                idle_since=max(moments),
                 competition_ended_at=ended,
             )
         )
-    for status in DebugRun.objects.filter(image_archive=name).values_list("status", flat=True):
-        holders.append(
+    debug_runs = DebugRun.objects.filter(image_archive__in=names)
+    for name, status in debug_runs.values_list("image_archive", "status"):
+        holders[name].append(
             Holder(label="debug run", in_use=status in DebugRun.ACTIVE, is_debug_run=True)
         )
     return holders
@@ -174,32 +184,32 @@ def prune_archives(
 ) -> list[Removal]:
     """Remove (or with `dry_run`, only list) the stored image archives the policy lets go,
     among those the submissions of `competition` (a slug; every competition when empty)
-    reference. Idempotent: each archive is decided again, its rows locked, as it is removed."""
+    reference. Idempotent: the rows of every candidate archive are locked, then each archive is
+    decided and the rows of those that go are cleared in one transaction; the files are deleted
+    after it commits. A fixed number of queries however many archives there are."""
     now = now or timezone.now()
     grace = grace_period()
     storage = Submission._meta.get_field("image_archive").storage
     candidates = Submission.objects.exclude(image_archive="")
     if competition:
         candidates = candidates.filter(phase__competition__slug=competition)
-    names = sorted(set(candidates.values_list("image_archive", flat=True)))
+    names = candidates.values("image_archive")
     competitions = _Competitions(now)
-    removed = []
-    for name in names:
-        with transaction.atomic():
-            if not dry_run:  # a run queued meanwhile either waits here or is seen below
-                list(Submission.objects.select_for_update().filter(image_archive=name))
-                list(Run.objects.select_for_update().filter(submission__image_archive=name))
-            reason = removal_reason(_holders(name, competitions), now, grace)
-            if not reason:
-                continue
-            removal = Removal(name=name, size=_size(storage, name), reason=reason)
-            if not dry_run:
-                cleared = {"image_archive": "", "image_archive_removed_at": now}
-                Submission.objects.filter(image_archive=name).update(**cleared)
-                DebugRun.objects.filter(image_archive=name).exclude(
-                    status__in=DebugRun.ACTIVE
-                ).update(**cleared)
-        if not dry_run:
-            release_image_archive(storage, name)
-        removed.append(removal)
+    with transaction.atomic():
+        if not dry_run:  # a run queued meanwhile either waits here or is seen below
+            list(Submission.objects.select_for_update().filter(image_archive__in=names))
+            list(Run.objects.select_for_update().filter(submission__image_archive__in=names))
+        removed = []
+        for name, holders in sorted(_holders(names, competitions).items()):
+            if reason := removal_reason(holders, now, grace):
+                removed.append(Removal(name=name, size=_size(storage, name), reason=reason))
+        gone = [removal.name for removal in removed]
+        if gone and not dry_run:
+            cleared = {"image_archive": "", "image_archive_removed_at": now}
+            Submission.objects.filter(image_archive__in=gone).update(**cleared)
+            DebugRun.objects.filter(image_archive__in=gone).exclude(
+                status__in=DebugRun.ACTIVE
+            ).update(**cleared)
+    if gone and not dry_run:
+        release_image_archives(storage, gone)
     return removed

@@ -96,11 +96,6 @@ def check_upload(
     return UploadCheck(passed=info)
 
 
-def archive_problem(upload, *, within_s: float | None = None) -> str | None:
-    """Why an uploaded image archive cannot run, or None (`check_upload`'s verdict alone)."""
-    return check_upload(upload, within_s=within_s).problem
-
-
 def _local_path(upload) -> str | None:
     """Where the upload lies on this machine's disk, if it does: a large upload's temporary
     file, or a stored file in a file-system artifact store (read where it lies, not copied)."""

@@ -86,7 +86,7 @@ def _what_if(request, comp: Competition, phases: list[Phase], phase_boards=None)
     saved = boards.rule_of(comp)
     shown = saved or efficiency_rule.EfficiencyRule()
     values = {
-        "bonus_places": ",".join(str(p) for p in shown.bonus_places) or "0",
+        "bonus_places": whatif.places_text(shown.bonus_places),
         "max_score_gap": f"{shown.max_score_gap:g}",
         "min_efficiency_gap": f"{shown.min_efficiency_gap:g}",
     }

@@ -1,7 +1,6 @@
 """Pages anyone may see: the competitions, and each phase's live leaderboard."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -17,14 +16,13 @@ from competitions.pareto import pareto_chart
 from competitions.permissions import board_view, team_of
 from competitions.presenters import board_state, chart_data, contract_html
 from competitions.reads import boards, data_section
+from competitions.reads.board_version import cached_by_version
 from competitions.reads.editions import edition_place
 from competitions.reads.faq import faq_for
 from competitions.reads.hardware import measured_hardware
 from competitions.reads.rewards import stage_rewards
 from competitions.services import starter_kit as kit
 from evaluator import efficiency_rule
-
-BOARD_CACHE_S = 60  # also bounds how long a change the version misses (a team renamed) shows
 
 
 @require_GET
@@ -70,8 +68,8 @@ def leaderboard(request, slug, phase_key):
     # team too: a viewer's own row is marked).
     version = boards.board_version(phase, board_view(request.user, phase))
     key = f"board-html:{version}:{state.key}:{int(with_languages)}:{own and own.pk}:{request.path}"
-    cached = cache.get(key)
-    if cached is None:
+
+    def build() -> tuple[str, bool]:
         board = boards.leaderboard(phase, viewer=request.user, with_languages=with_languages)
         history = boards.attempt_history(phase, viewer=request.user)
         fragment = {
@@ -87,9 +85,9 @@ def leaderboard(request, slug, phase_key):
             "state": state,
             "zone": phase.competition.timezone,
         }
-        cached = (render_to_string("competitions/_board.html", fragment), board.scores_hidden)
-        cache.set(key, cached, BOARD_CACHE_S)
-    board_html, scores_hidden = cached
+        return (render_to_string("competitions/_board.html", fragment), board.scores_hidden)
+
+    board_html, scores_hidden = cached_by_version(key, build)
     context = {
         "phase": phase,
         "competition": phase.competition,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from competitions.countdown import phase_countdown
 from competitions.exports import attempts_rows, csv_response
 from competitions.forms import SubmissionForm, TeamNameForm
-from competitions.models import Phase, Run, Submission
+from competitions.models import Phase, Run, Submission, Team
 from competitions.permissions import is_organiser, may_download_code, may_see_scores, team_of
 from competitions.reads import boards, run_logs
 from competitions.reads import runs as run_reads
@@ -118,13 +118,19 @@ def email_preference(request):
     return redirect("team")
 
 
+def _team_or_404(user) -> Team:
+    """The signed-in person's team; a 404 for someone in none (a page only members have)."""
+    team = team_of(user)
+    if team is None:
+        raise Http404("you are not in a team")
+    return team
+
+
 @login_required
 @require_POST
 def team_name(request):
     """The team's members choose its name, until its first submission."""
-    team = team_of(request.user)
-    if team is None:
-        raise Http404("you are not in a team")
+    team = _team_or_404(request.user)
     form = TeamNameForm(team, request.POST)
     if not form.is_valid():
         messages.error(request, "Name not changed: " + " ".join(form.errors["name"]))
@@ -157,9 +163,7 @@ def submitted_message(submission: Submission) -> str:
 @require_GET
 def attempts_csv(request):
     """The signed-in person's team's attempts, one row per run, as the team page shows them."""
-    team = team_of(request.user)
-    if team is None:
-        raise Http404("you are not in a team")
+    team = _team_or_404(request.user)
     rows = attempts_rows(list(run_reads.team_runs(team)))
     return csv_response(rows, f"{team.slug}-attempts.csv")
 

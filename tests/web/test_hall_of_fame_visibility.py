@@ -4,7 +4,9 @@ that finished after freezing), the whole recorded board once the phase is publis
 nothing again when the publication is withdrawn. Read anonymously over HTTP."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from competitions.models import Phase, Stage
 from competitions.services import organiser
@@ -111,3 +113,17 @@ def test_a_published_final_never_closed_as_a_stage_is_on_the_hall_of_fame(world)
     # Withdrawn, it is hidden again.
     organiser.withdraw_publication(Phase.objects.get(pk=world.final.pk))
     assert "81.25" not in fame()
+
+
+def test_a_published_standing_is_built_once_per_change_of_its_board(world):
+    finish(submit_ref(world.alpha, world.final), overall=81.25, runtime=123.5)
+    organiser.publish_phase(Phase.objects.get(pk=world.final.pk))
+    with CaptureQueriesContext(connection) as built:
+        first = fame()
+    assert "81.25" in first
+    with CaptureQueriesContext(connection) as reused:
+        assert fame() == first
+    scores = [[q["sql"] for q in run if "taskscore" in q["sql"]] for run in (built, reused)]
+    assert scores[0] and not scores[1]  # the board's scores are not read again
+    finish(submit_ref(world.beta, world.final), overall=77.75, runtime=9.5)
+    assert "77.75" in fame()  # a new result is a new version: shown at once

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import connection
 from django.template.defaultfilters import filesizeformat
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,6 +143,31 @@ def test_after_the_competition_ended_only_counting_and_baseline_archives_stay(
     left = stored(artifact_store)
     assert {names["alpha best"], names["beta"], names["baseline"], code} <= left
     assert names["alpha weaker"] not in left  # the code archive stays: the rules may share it
+
+
+def pruned_queries(world, tmp_path, count: int) -> int:
+    """Queries of a prune once the competition ended, over `count` new archives: by turns a
+    finished attempt (one of Alpha's counts, the rest do not) and a cancelled one."""
+    Phase.objects.filter(competition=world.competition).update(ended_at=None, max_attempts=20)
+    world.eval.refresh_from_db()
+    for number in range(count):
+        team, user = (world.alpha, world.ada) if number % 2 == 0 else (world.beta, world.bob)
+        made = upload(team, world.eval, archive_bytes(tmp_path, f"{count}-{number}"))
+        if number % 2 == 0:
+            finish(made, overall=80.0 - number, runtime=10.0)
+        else:
+            cancel(made, user)
+    Phase.objects.filter(competition=world.competition).update(ended_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        removed = retention.prune_archives(now=timezone.now() + 8 * DAY)
+    assert count - 1 <= len(removed) <= count  # all but what counts on the board
+    return len(queries)
+
+
+def test_a_prune_reads_in_queries_that_do_not_grow_with_the_archives(
+    world, artifact_store, tmp_path
+):
+    assert pruned_queries(world, tmp_path, 10) <= pruned_queries(world, tmp_path, 2)
 
 
 def test_a_dry_run_removes_nothing_and_lists_what_the_real_one_removes(

@@ -176,3 +176,17 @@ def test_sensitivity_map_shows_where_the_winner_changes_with_the_baseline_calibr
     assert grid.reference == "mBERT baseline"
     assert [row.score_needed for row in grid.rows][:3] == [60.0, 57.5, 55.0]
     assert grid.columns[4].figure_needed == pytest.approx(49.0 / 1.08)  # its fastest run: 49 s
+
+
+def test_no_bonus_is_written_one_way_in_the_panel_and_read_back_the_same(world):
+    results(world)
+    EfficiencyRule.objects.filter(competition=world.competition).update(bonus_places=[])
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    html = client.get("/organiser/xf/what-if/?phase=eval").content.decode()
+    assert f'name="bonus_places" value="{whatif.NO_BONUS}"' in html
+    assert f"bonus_places={whatif.NO_BONUS}</code>" in html
+    tried = efficiency_rule.EfficiencyRule(bonus_places=(3,))
+    assert whatif.rule_with_overrides({"bonus_places": whatif.NO_BONUS}, tried).bonus_places == ()
+    none = efficiency_rule.EfficiencyRule(bonus_places=())
+    assert whatif.rule_words(none).startswith(f"bonus {whatif.NO_BONUS};")
