@@ -4,7 +4,9 @@ Everything goes through the real pipeline: the YAML loader, the team import, `su
 worker's own evaluation, which the caller hands in (`manage.py demo` passes the worker's door), so
 this service never imports the worker. The demo's models run as local processes (ProcessRunner),
 which is why `make demo` sets PODIUM_ALLOW_UNTRUSTED_PROCESS_RUNS: it needs no Docker on a fresh
-machine.
+machine. A process run is not timed as a container run is (no container start, no cgroup limits),
+so the two are never compared: the demo's runs have a phase and a board of their own (SHOWCASE),
+closed to teams, whose images go to the other phases and are scored in Docker.
 """
 
 import contextlib
@@ -27,11 +29,13 @@ from competitions.durations import duration_words
 from competitions.models import Competition, Phase
 from competitions.reads.organiser import split_state
 from competitions.services.competitions import load_competition
+from competitions.services.organiser import close_phase, open_phase
 from competitions.services.submissions import Artifact, submit
 from competitions.services.teams import create_team, import_teams
 from competitions.spec import parse_competition
 
 ROOT = Path(settings.BASE_DIR)
+SHOWCASE = "showcase"  # the phase of the demo's own models (examples/demo.yaml)
 DEMO_PASSWORD = "podium-demo"  # noqa: S105 - printed for the demo's local accounts, never used elsewhere
 
 
@@ -218,8 +222,9 @@ def seed(
     """Load the demo competition, its teams and users; with `prepare` (a phase in, its hidden
     split built and verified by the worker's prepare_splits), build the splits teams submit to;
     with `evaluate` (a run id in, the run evaluated by a worker), also train, submit and evaluate
-    the demo models (without it: no pre-made runs, only the competition, teams and accounts),
-    by the quick recipes unless `full_recipe`."""
+    the demo models on the showcase phase (without it: no pre-made runs, only the competition,
+    teams and accounts), by the quick recipes unless `full_recipe`. The showcase phase is left
+    closed to teams either way."""
     competition = load_competition(
         parse_competition((ROOT / "examples/demo.yaml").read_text())
     ).competition
@@ -233,10 +238,12 @@ def seed(
     if not users.filter(username="organiser").exists():
         users.create_superuser("organiser", "organiser@example.com", DEMO_PASSWORD)
 
-    if evaluate is None:
-        return competition
-    with _seed_mail_unprinted():
-        _evaluate_models(competition, say, evaluate, full_recipe)
+    showcase = competition.phases.get(key=SHOWCASE)
+    if evaluate is not None:
+        with _seed_mail_unprinted():
+            _evaluate_models(showcase, say, evaluate, full_recipe)
+    # Teams' images are timed in containers: they go to the other phases, never beside these runs.
+    close_phase(showcase)
     return competition
 
 
@@ -267,12 +274,14 @@ def _seed_mail_unprinted():
 
 
 def _evaluate_models(
-    competition: Competition,
+    phase: Phase,
     say: Callable[[str], None],
     evaluate: Callable[[int], object],
     full_recipe: bool,
 ) -> None:
-    phase = competition.phases.get(key="eval")
+    """Train and submit the demo's models to `phase` (open while they are submitted)."""
+    if not phase.is_open:  # a demo set up before and stopped part way
+        open_phase(phase)
     work = Path(settings.VAR_DIR) / "demo"
     for model in MODELS:
         team = create_team(model.team, is_reference=model.reference)

@@ -119,10 +119,13 @@ class Command(BaseCommand):
         return True
 
     def _print_board(self, competition) -> None:
-        board = leaderboard(competition.phases.get(key="eval"))
+        board = leaderboard(competition.phases.get(key=demo.SHOWCASE))
         if not board.rows and not board.references:
             return
-        self.stdout.write("\nThe evaluation board after efficiency re-ranking:")
+        self.stdout.write(
+            f"\nThe board of the demo's own models ({board.phase.title}) after efficiency "
+            "re-ranking:"
+        )
         for row in [*board.rows, *board.references]:
             rank = "ref" if row.is_reference else f"{row.final_rank}."
             runtime = f"{row.runtime_s:6.2f} s" if row.runtime_s is not None else "     — "
@@ -139,7 +142,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nPodium demo is ready after {elapsed_s:.0f} s: {url}\n"
-                f"  leaderboard: {url}c/{competition.slug}/leaderboard/eval/\n"
+                f"  the demo's models (local processes): "
+                f"{url}c/{competition.slug}/leaderboard/{demo.SHOWCASE}/\n"
+                f"  teams' images (scored in Docker, a board of their own): "
+                f"{url}c/{competition.slug}/leaderboard/eval/\n"
                 f"  how to submit: {url}c/{competition.slug}/how-to-submit/\n"
                 f"  log in as a team member: ada / {demo.DEMO_PASSWORD}"
                 f"   organiser (admin at {url}admin/): organiser / {demo.DEMO_PASSWORD}\n"
