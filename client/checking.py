@@ -55,9 +55,5 @@ def check_line(run: dict) -> str | None:
 
 
 def _size(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{count} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{count} B"
+    """Bytes as the check's bar writes them (tqdm's units: 1.20GB)."""
+    return tqdm.format_sizeof(count, "B", 1024)

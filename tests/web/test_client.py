@@ -147,3 +147,11 @@ def _eventually(condition, within_s: float = 60):
         assert time.monotonic() < deadline, "the condition never came true"
         time.sleep(0.01)
     return answer
+
+
+def test_podium_status_says_how_far_a_check_has_got():
+    run = {"status": "checking", "checked_bytes": 1288490188, "total_bytes": 2684354560}
+    assert checking.check_line(run) == "checking the archive: 1.20GB of 2.50GB (47%)"
+    waiting = {"status": "checking", "checked_bytes": None, "total_bytes": 2684354560}
+    assert checking.check_line(waiting) == "checking the archive: waiting for a worker"
+    assert checking.check_line({**run, "status": "queued"}) is None
